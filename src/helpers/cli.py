@@ -1,0 +1,143 @@
+"""`tpkit`: the command line the Makefile calls.
+
+Errors the user can fix (:class:`~helpers.errors.KitError`) print one short
+message and exit with code 2; no traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from helpers import paths
+from helpers.errors import KitError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Customer touchpoint analysis kit.")
+
+DEMO_PERIOD = "2026Q3"
+
+
+def _root(root: Optional[Path]) -> Path:
+    return Path(root).resolve() if root else paths.project_root()
+
+
+@app.command()
+def demo(
+    events: Optional[int] = typer.Option(None, help="events for the large demo client (default about 1,000,000)"),
+    seed: int = typer.Option(None, help="random seed (default: the kit's fixed seed)"),
+    reports: bool = typer.Option(False, "--reports/--no-reports", help="also render the demo reports"),
+    period: str = typer.Option(DEMO_PERIOD, help="period of the demo reports"),
+    root: Optional[Path] = typer.Option(None, help="project folder (default: this repository)"),
+):
+    """Generate the demo clients' raw exports and client.yml, ingest them, and optionally render reports."""
+    from helpers import ingest, synth
+
+    base = _root(root)
+    kwargs = {"events": events}
+    if seed is not None:
+        kwargs["seed"] = seed
+    clients = synth.write_demo(base, **kwargs)
+    for client in clients:
+        result = ingest.ingest_client(client, root=base)
+        typer.echo(result.format())
+    if reports:
+        from helpers import report
+
+        batch = report.build_reports(period, clients=clients, root=base)
+        if not batch.ok:
+            raise typer.Exit(batch.exit_code)
+
+
+@app.command("ingest")
+def ingest_cmd(client: str, root: Optional[Path] = typer.Option(None, help="project folder")):
+    """Validate a client's raw exports and write canonical Parquet to data/CLIENT/processed/."""
+    from helpers import ingest
+
+    result = ingest.ingest_client(client, root=_root(root))
+    typer.echo(result.format())
+
+
+@app.command()
+def validate(client: str, root: Optional[Path] = typer.Option(None, help="project folder")):
+    """Dry run of ingest: print per file what would be accepted and rejected, and why. Writes nothing."""
+    from helpers import ingest
+
+    result = ingest.ingest_client(client, root=_root(root), dry_run=True)
+    typer.echo(result.format(details=True))
+
+
+@app.command()
+def report(
+    client: str,
+    period: str = typer.Option(..., help="quarter such as 2026Q3 or month such as 2026-09"),
+    force: bool = typer.Option(False, help="rebuild even if inputs are unchanged"),
+    root: Optional[Path] = typer.Option(None, help="project folder"),
+):
+    """Run the notebooks for one client and period and render reports/CLIENT/PERIOD/report.html."""
+    from helpers.periods import Period
+
+    Period.parse(period)
+    from helpers import report as rep
+
+    batch = rep.build_reports(period, clients=[client], force=force, root=_root(root))
+    if not batch.ok:
+        raise typer.Exit(batch.exit_code)
+
+
+@app.command()
+def reports(
+    period: str = typer.Option(..., help="quarter such as 2026Q3"),
+    force: bool = typer.Option(False, help="rebuild even if inputs are unchanged"),
+    jobs: Optional[int] = typer.Option(None, help="clients in parallel (default: number of cores)"),
+    root: Optional[Path] = typer.Option(None, help="project folder"),
+):
+    """Render the reports of every client in data/ for a period; exits non-zero if any client failed."""
+    from helpers.periods import Period
+
+    Period.parse(period)
+    from helpers import report as rep
+
+    batch = rep.build_reports(period, force=force, jobs=jobs, root=_root(root))
+    if not batch.ok:
+        raise typer.Exit(batch.exit_code)
+
+
+@app.command("new-client")
+def new_client(
+    name: str,
+    display_name: Optional[str] = typer.Option(None, "--name", help="client name shown in reports"),
+    root: Optional[Path] = typer.Option(None, help="project folder"),
+):
+    """Create data/NAME/ with a commented client.yml template and empty raw/."""
+    from helpers.config import write_client_template
+
+    path = write_client_template(name, display_name or name.replace("-", " ").title(), root=_root(root))
+    typer.echo(f"Created {path}. Put the client's exports in {path.parent / 'raw'} and edit the file.")
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        app(args=argv, standalone_mode=False)
+    except KitError as exc:
+        typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
+        return exc.exit_code
+    except typer.Exit as exc:
+        return exc.exit_code
+    except (typer.Abort, KeyboardInterrupt):
+        typer.secho("interrupted", err=True)
+        return 130
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return 2
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,354 @@
+"""Client configuration: ``data/<client>/client.yml`` as validated pydantic models.
+
+>>> cfg = load_client("nordlys")
+>>> cfg.touchpoint_ids[:3]
+
+A missing file, broken YAML or an invalid field raises :class:`ConfigError`
+naming the file and the field (``touchpoints[3].stage``) and what is accepted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from helpers import paths
+from helpers.errors import ClientNotFoundError, ConfigError
+
+STAGES = ("awareness", "consideration", "decision", "retention")
+STAGE_PHASE = {
+    "awareness": "before purchase",
+    "consideration": "before purchase",
+    "decision": "during purchase",
+    "retention": "after purchase",
+}
+KINDS = ("physical", "digital")
+SOURCES = ("events", "feedback", "orders", "reviews", "interviews")
+TABLES = ("events", "feedback", "orders", "reviews", "costs")
+KPIS = ("csat", "nps", "conversion", "revenue", "top2box", "ces", "volume")
+_ID = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Touchpoint(_Model):
+    id: str
+    name: str
+    kind: Literal["physical", "digital"]
+    stage: Literal["awareness", "consideration", "decision", "retention"]
+    owner: str = "unassigned"
+    sources: tuple[Literal["events", "feedback", "orders", "reviews", "interviews"], ...] = ("events",)
+    effort: float | None = Field(default=None, ge=0, description="optional implementation effort, 1 (easy) to 5 (hard)")
+    description: str = ""
+
+    @field_validator("id")
+    @classmethod
+    def _id_format(cls, v: str) -> str:
+        if not _ID.match(v):
+            raise ValueError("use lower-case letters, digits, '_' or '-' (for example 'checkout' or 'search_ads')")
+        return v
+
+    @property
+    def phase(self) -> str:
+        return STAGE_PHASE[self.stage]
+
+
+class SourceMapping(_Model):
+    """How one raw export maps to a canonical table.
+
+    ``columns`` maps canonical column -> column name in the raw file.
+    ``adapter`` names the reader (``canonical`` for files already in the
+    canonical shape; issue-specific adapters such as ``ga4`` add their own options).
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    table: Literal["events", "feedback", "orders", "reviews", "costs"]
+    file: str
+    adapter: str = "canonical"
+    format: Literal["auto", "csv", "parquet", "jsonl", "xlsx"] = "auto"
+    columns: dict[str, str] = Field(default_factory=dict)
+    delimiter: str | None = None
+    encoding: str | None = None
+    decimal: str | None = None
+    date_format: str | None = None
+
+
+class Control(_Model):
+    touchpoints: tuple[str, ...] = ()
+    segments: tuple[str, ...] = ()
+
+
+class Change(_Model):
+    id: str
+    touchpoint: str
+    description: str
+    start: dt.date
+    end: dt.date | None = None
+    kpis: tuple[Literal["csat", "nps", "conversion", "revenue", "top2box", "ces", "volume"], ...]
+    expected_direction: Literal["up", "down"] = "up"
+    control: Control | None = None
+    ab_column: str | None = Field(default=None, description="column of events/feedback holding the A/B variant")
+    treated_segments: tuple[str, ...] = ()
+
+    @field_validator("kpis")
+    @classmethod
+    def _some_kpi(cls, v):
+        if not v:
+            raise ValueError("list at least one KPI the change should move")
+        return v
+
+
+class Branding(_Model):
+    colour: str = "#1f4e79"
+    logo: str | None = None
+
+    @field_validator("colour")
+    @classmethod
+    def _hex(cls, v: str) -> str:
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", v):
+            raise ValueError("give a hex colour such as '#1f4e79'")
+        return v
+
+
+class PriorityWeights(_Model):
+    experience: float = Field(0.4, ge=0)
+    sales: float = Field(0.4, ge=0)
+    reach: float = Field(0.2, ge=0)
+    effort: float = Field(0.0, ge=0)
+
+
+class Cost(_Model):
+    touchpoint: str
+    period: str
+    cost: float = Field(ge=0)
+
+
+class ClientConfig(_Model):
+    client_id: str
+    name: str
+    timezone: str = "UTC"
+    currency: str = "EUR"
+    language: str = "en"
+    engine: Literal["duckdb", "pyspark"] = "duckdb"
+    first_period: str | None = None
+    branding: Branding = Branding()
+    touchpoints: tuple[Touchpoint, ...]
+    sources: tuple[SourceMapping, ...] = ()
+    changes: tuple[Change, ...] = ()
+    priority_weights: PriorityWeights = PriorityWeights()
+    segments: tuple[str, ...] = ()
+    survey_overall: Literal["nps", "csat"] = "nps"
+
+    # set by load_client, not read from YAML
+    path: Path | None = Field(default=None, exclude=True)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("give an IANA time zone such as 'Europe/Copenhagen'") from None
+        return v
+
+    @field_validator("first_period")
+    @classmethod
+    def _period(cls, v):
+        if v is not None:
+            from helpers.periods import Period
+
+            Period.parse(v)
+        return v
+
+    @model_validator(mode="after")
+    def _cross_checks(self):
+        ids = [t.id for t in self.touchpoints]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"touchpoint ids must be unique; repeated: {', '.join(dupes)}")
+        known = set(ids)
+        for i, ch in enumerate(self.changes):
+            if ch.touchpoint not in known:
+                raise ValueError(f"changes[{i}].touchpoint '{ch.touchpoint}' is not in the touchpoint catalogue")
+            for tp in ch.control.touchpoints if ch.control else ():
+                if tp not in known:
+                    raise ValueError(f"changes[{i}].control.touchpoints: '{tp}' is not in the touchpoint catalogue")
+        change_ids = [c.id for c in self.changes]
+        if len(set(change_ids)) != len(change_ids):
+            raise ValueError("change ids must be unique")
+        return self
+
+    # ---- conveniences -------------------------------------------------
+    @property
+    def touchpoint_ids(self) -> list[str]:
+        return [t.id for t in self.touchpoints]
+
+    def touchpoint(self, tp_id: str) -> Touchpoint:
+        for t in self.touchpoints:
+            if t.id == tp_id:
+                return t
+        raise ConfigError(f"touchpoint '{tp_id}' is not in the catalogue", file=self.path)
+
+    def catalogue_frame(self):
+        """The touchpoint catalogue as a pandas DataFrame (one row per touchpoint)."""
+        import pandas as pd
+
+        rows = [
+            {
+                "touchpoint_id": t.id,
+                "name": t.name,
+                "kind": t.kind,
+                "stage": t.stage,
+                "phase": t.phase,
+                "owner": t.owner,
+                "sources": ", ".join(t.sources),
+                "effort": t.effort,
+            }
+            for t in self.touchpoints
+        ]
+        return pd.DataFrame(rows)
+
+    def changes_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame(
+            [
+                {
+                    "change_id": c.id,
+                    "touchpoint_id": c.touchpoint,
+                    "description": c.description,
+                    "start": c.start,
+                    "kpis": list(c.kpis),
+                    "expected_direction": c.expected_direction,
+                    "control": c.control.model_dump() if c.control else None,
+                    "ab_column": c.ab_column,
+                }
+                for c in self.changes
+            ]
+        )
+
+    @property
+    def dir(self) -> Path:
+        return self.path.parent if self.path else paths.client_dir(self.client_id)
+
+
+def _loc(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (("." if out else "") + str(part))
+    return out
+
+
+def parse_client(data: dict, path: Path | str | None = None) -> ClientConfig:
+    """Validate an already-parsed client.yml mapping."""
+    if not isinstance(data, dict):
+        raise ConfigError("the file must be a YAML mapping (key: value lines)", file=path,
+                          hint="start from `tpkit new-client NAME` for a valid example")
+    try:
+        cfg = ClientConfig.model_validate(data)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors()[:10]:
+            field = _loc(err["loc"]) or "(top level)"
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown field (check the spelling)"
+            elif err["type"] == "missing":
+                msg = "required field is missing"
+            lines.append(f"field '{field}': {msg}")
+        raise ConfigError(
+            "invalid client configuration:\n  " + "\n  ".join(lines),
+            file=path,
+            hint="correct the fields named above",
+        ) from None
+    return cfg.model_copy(update={"path": Path(path) if path else None})
+
+
+def load_client(name: str, root: str | Path | None = None) -> ClientConfig:
+    """Load and validate ``data/<name>/client.yml``."""
+    path = paths.client_dir(name, root) / "client.yml"
+    if not path.is_file():
+        known = paths.list_clients(root)
+        raise ClientNotFoundError(
+            f"no client '{name}' (missing {path})",
+            hint=("known clients: " + ", ".join(known)) if known else "run `make demo` or `tpkit new-client NAME`",
+        )
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError(
+            f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
+            file=path,
+            row=(mark.line + 1) if mark else None,
+            hint="check indentation and quoting near that line",
+        ) from None
+    except UnicodeDecodeError:
+        raise ConfigError("not UTF-8 text", file=path, hint="save the file as UTF-8") from None
+    data = data if data is not None else {}
+    if isinstance(data, dict):
+        data.setdefault("client_id", name)
+        if data["client_id"] != name:
+            raise ConfigError(f"field 'client_id' is '{data['client_id']}' but the folder is '{name}'",
+                              file=path, hint="make them match")
+    return parse_client(data, path)
+
+
+def dump_client(cfg: ClientConfig) -> str:
+    """Serialise a config back to YAML (stable key order)."""
+    data = cfg.model_dump(mode="json", exclude={"path"}, exclude_defaults=False)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+CLIENT_TEMPLATE = """\
+# Client configuration for the touchpoint analysis kit.
+# Validate with `tpkit validate {client_id}`; field reference in README.md ("Adding a client").
+client_id: {client_id}
+name: "{name}"
+timezone: Europe/Copenhagen      # raw timestamps are local to this zone; stored as UTC
+currency: DKK
+engine: duckdb                   # or pyspark for event tables too large for one machine
+branding:
+  colour: "#1f4e79"
+  logo: null                     # path to a PNG/SVG relative to this folder
+survey_overall: nps              # overall outcome for key-driver analysis: nps or csat
+touchpoints:                     # the catalogue: one entry per place customers meet you
+  - id: website
+    name: Website
+    kind: digital                # physical | digital
+    stage: consideration         # awareness | consideration | decision | retention
+    owner: E-commerce
+    sources: [events, feedback]  # events | feedback | orders | reviews | interviews
+sources:                         # raw exports in raw/ and the canonical table each feeds
+  - table: events
+    file: raw/events.csv
+  - table: feedback
+    file: raw/feedback.csv
+changes: []                      # log of changes to evaluate (see README.md)
+priority_weights: {{experience: 0.4, sales: 0.4, reach: 0.2, effort: 0.0}}
+"""
+
+
+def write_client_template(client_id: str, name: str, root: str | Path | None = None) -> Path:
+    """Create data/<client_id>/client.yml from the template (refuses to overwrite)."""
+    if not _ID.match(client_id):
+        raise ConfigError(f"'{client_id}' cannot be a client name",
+                          hint="use lower-case letters, digits, '_' or '-' (for example 'acme-retail')")
+    folder = paths.client_dir(client_id, root)
+    path = folder / "client.yml"
+    if path.exists():
+        raise ConfigError("the client already exists", file=path, hint="pick another name or edit this file")
+    (folder / "raw").mkdir(parents=True, exist_ok=True)
+    text = CLIENT_TEMPLATE.format(client_id=client_id, name=name.replace('"', "'"))
+    parse_client(yaml.safe_load(text), path)  # the template itself must be valid
+    path.write_text(text, encoding="utf-8")
+    return path

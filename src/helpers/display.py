@@ -1,0 +1,86 @@
+"""Safe display of data-derived text and tables in notebooks and reports.
+
+Anything that comes from client data (review text, touchpoint names, client
+names) may contain markup. These helpers escape it where it is produced, so a
+report can never run a script that arrived in the data.
+
+>>> say("Lowest CSAT: {tp} ({v:.2f})", tp=worst_name, v=worst_value)
+>>> show_table(kpis, caption="KPIs by touchpoint", percent=["conversion"])
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Iterable
+
+import pandas as pd
+
+
+def esc(value) -> str:
+    """HTML-escape any value (quotes too)."""
+    return html.escape(str(value), quote=True)
+
+
+class HTML:
+    """Minimal rich-display object (IPython renders ``_repr_html_``)."""
+
+    def __init__(self, markup: str) -> None:
+        self.markup = markup
+
+    def _repr_html_(self) -> str:
+        return self.markup
+
+    def __repr__(self) -> str:  # plain-text fallback in a terminal
+        import re
+
+        return html.unescape(re.sub(r"<[^>]+>", "", self.markup))
+
+
+def say(template: str, /, **values) -> HTML:
+    """A sentence of interpretation. ``template`` is trusted (written by the kit);
+    every ``{value}`` is escaped before it is formatted in."""
+    safe = {k: _SafeValue(v) for k, v in values.items()}
+    return HTML(f'<p class="tp-say">{template.format(**safe)}</p>')
+
+
+def bullets(items: Iterable[str], *, trusted: bool = False) -> HTML:
+    lis = "".join(f"<li>{i if trusted else esc(i)}</li>" for i in items)
+    return HTML(f'<ul class="tp-list">{lis}</ul>')
+
+
+class _SafeValue:
+    """Wraps a value so that str.format escapes it after applying the format spec."""
+
+    def __init__(self, value) -> None:
+        self.value = value
+
+    def __format__(self, spec: str) -> str:
+        return esc(format(self.value, spec))
+
+    def __str__(self) -> str:
+        return esc(self.value)
+
+
+def show_table(
+    df: pd.DataFrame,
+    caption: str | None = None,
+    *,
+    percent: Iterable[str] = (),
+    decimals: int = 2,
+    max_rows: int = 60,
+    index: bool = False,
+) -> HTML:
+    """Render a DataFrame as an escaped HTML table (numbers rounded, % columns formatted)."""
+    shown = df.head(max_rows).copy()
+    percent = set(percent)
+    formatters = {}
+    for col in shown.columns:
+        if col in percent:
+            formatters[col] = lambda v: "" if pd.isna(v) else f"{v:.1%}"
+        elif pd.api.types.is_float_dtype(shown[col]):
+            formatters[col] = lambda v, d=decimals: "" if pd.isna(v) else f"{v:,.{d}f}"
+    body = shown.to_html(index=index, escape=True, formatters=formatters, na_rep="", border=0,
+                         classes="tp-table")
+    cap = f'<p class="tp-caption">{esc(caption)}</p>' if caption else ""
+    more = f'<p class="tp-note">Showing {max_rows} of {len(df)} rows.</p>' if len(df) > max_rows else ""
+    return HTML(cap + body + more)
