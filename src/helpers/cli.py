@@ -54,6 +54,9 @@ def demo(
 @app.command("ingest")
 def ingest_cmd(client: str, root: Optional[Path] = typer.Option(None, help="project folder")):
     """Validate a client's raw exports and write canonical Parquet to data/CLIENT/processed/."""
+    from helpers.config import load_client
+
+    load_client(client, _root(root))  # configuration errors first, before any file is read
     from helpers import ingest
 
     result = ingest.ingest_client(client, root=_root(root))
@@ -63,6 +66,9 @@ def ingest_cmd(client: str, root: Optional[Path] = typer.Option(None, help="proj
 @app.command()
 def validate(client: str, root: Optional[Path] = typer.Option(None, help="project folder")):
     """Dry run of ingest: print per file what would be accepted and rejected, and why. Writes nothing."""
+    from helpers.config import load_client
+
+    load_client(client, _root(root))
     from helpers import ingest
 
     result = ingest.ingest_client(client, root=_root(root), dry_run=True)
@@ -129,13 +135,13 @@ def main(argv: list[str] | None = None) -> int:
     except (typer.Abort, KeyboardInterrupt):
         typer.secho("interrupted", err=True)
         return 130
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return 2
-        raise
+    except typer.TyperException as exc:  # usage errors: unknown option, missing argument
+        show = getattr(exc, "show", None)
+        if show:
+            show()
+        else:
+            typer.secho(f"error: {exc}", err=True)
+        return getattr(exc, "exit_code", 2) or 2
     return 0
 
 

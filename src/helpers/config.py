@@ -164,9 +164,13 @@ class ClientConfig(_Model):
     @classmethod
     def _period(cls, v):
         if v is not None:
-            from helpers.periods import Period
+            from helpers.errors import PeriodError
+            from helpers.periods import ACCEPTED_FORMS, Period
 
-            Period.parse(v)
+            try:
+                Period.parse(v)
+            except PeriodError:
+                raise ValueError(f"'{v}' is not a period; give {ACCEPTED_FORMS}") from None
         return v
 
     @model_validator(mode="after")
