@@ -37,11 +37,18 @@ data: $(STAMP) ## Generate the two demo clients and ingest them (data/nordlys, d
 demo: $(STAMP) ## Generate and ingest the demo data, then render the demo clients' reports
 	$(TPKIT) demo --reports
 
-test: $(STAMP) ## Run the whole test suite (unit, notebooks, Spark, browser)
+test: $(STAMP) chromium ## Run the whole test suite (unit, notebooks, Spark, browser)
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 test-fast: $(STAMP) ## Run the tests without Spark and browser tests
 	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not spark and not browser" $(PYTEST_ARGS)
+
+chromium: ## Install Debian's chromium for the report browser checks (if missing and root)
+	@if command -v chromium >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing chromium (Debian package) for the browser checks..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "note: chromium not found; browser checks will be skipped (install Debian's chromium package)"; fi
 
 lab: $(STAMP) ## Start JupyterLab on the kit's kernel (notebooks/)
 	$(BIN)/jupyter lab --notebook-dir=. --MappingKernelManager.default_kernel_name=$(KERNEL) notebooks/
