@@ -1,0 +1,183 @@
+"""Adapters: how one kind of raw export becomes rows of a canonical table.
+
+An adapter is chosen per source in client.yml (``adapter:``, default
+``canonical``) and gets the source's options (``columns:`` and extra keys).
+It reads the file's columns, checks that what it needs is there (a missing
+column is a file-level :class:`SchemaError`), and turns each raw chunk into a
+frame with canonical column names holding the raw values. Conversion,
+validation, pseudonymisation and accounting are shared (helpers.ingest.core).
+
+Options every adapter understands:
+
+``columns``        canonical column -> column name in the file
+``constants``      canonical column -> one value for every row (``source: trustpilot``)
+``touchpoint_map`` raw value -> touchpoint id ("Butik Aarhus": store); values equal to a
+                   catalogue id or name (any case) are mapped without being listed
+``timezone``       time zone of this file's timestamps when it differs from the client's
+``sheet``          Excel sheet name or 0-based number; ``header_row``: 1-based row of the header
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from helpers.config import ClientConfig, SourceMapping
+from helpers.errors import ConfigError, SchemaError
+from helpers.ingest.readers import RawChunk, Reader, open_reader
+from helpers.schema import REQUIRED_COLUMNS, columns_for
+
+
+def _norm(name: str) -> str:
+    return "".join(ch for ch in str(name).lower() if ch.isalnum())
+
+
+class Adapter:
+    """Base adapter: canonical columns found by name (or through ``columns:``), one record per row."""
+
+    name = "canonical"
+    #: options this adapter reads besides the SourceMapping fields
+    options: tuple[str, ...] = ()
+    #: True when one raw row can give several records (rows_read then counts records)
+    reshapes = False
+    _common = ("constants", "touchpoint_map", "timezone", "sheet", "header_row")
+
+    def __init__(self, source: SourceMapping, cfg: ClientConfig, path: Path, label: str) -> None:
+        self.source = source
+        self.cfg = cfg
+        self.path = path
+        self.label = label  # file path shown in messages (relative to the client folder)
+        self.table = source.table
+        self.opts = dict(source.model_extra or {})
+        unknown = sorted(set(self.opts) - set(self.options) - set(self._common))
+        if unknown:
+            raise ConfigError(
+                f"source '{source.file}' (adapter '{self.name}'): unknown option(s) {', '.join(unknown)}",
+                file=cfg.path,
+                hint=f"options of this adapter: {', '.join(self.options + self._common) or 'none'}",
+            )
+        self.timezone = self.opts.get("timezone") or cfg.timezone
+        self.constants = {str(k): v for k, v in (self.opts.get("constants") or {}).items()}
+        self.mapping: dict[str, str] = {}  # canonical -> raw column
+        self.tp_lookup = self._touchpoint_lookup()
+
+    # -- reading
+    def open(self) -> Reader:
+        s = self.source
+        return open_reader(self.path, s.format, delimiter=s.delimiter, encoding=s.encoding,
+                           sheet=self.opts.get("sheet"), header_row=self.opts.get("header_row"))
+
+    def want(self) -> list[str]:
+        """Canonical columns this adapter fills from the file."""
+        return columns_for(self.table)
+
+    def required(self) -> list[str]:
+        return [c for c in REQUIRED_COLUMNS[self.table] if c not in self.constants]
+
+    def bind(self, columns: list[str]) -> None:
+        """Find the raw column of each canonical column; raise when a required one is missing."""
+        explicit = dict(self.source.columns)
+        by_norm = {_norm(c): c for c in columns}
+        for canon, raw in explicit.items():
+            if raw not in columns:
+                alt = by_norm.get(_norm(raw))
+                if alt is None:
+                    raise SchemaError(
+                        f"the column '{raw}' (mapped to '{canon}' in client.yml) is not in the file",
+                        file=self.label, row=1, column=raw,
+                        hint=f"the file has the columns: {_list(columns)}; correct `columns:` of this source",
+                    )
+                raw = alt
+            self.mapping[canon] = raw
+        for canon in self.want():
+            if canon not in self.mapping and canon not in self.constants:
+                hit = by_norm.get(_norm(canon))
+                if hit is not None:
+                    self.mapping[canon] = hit
+        missing = [c for c in self.required() if c not in self.mapping]
+        if missing:
+            raise SchemaError(
+                f"required column(s) missing for table '{self.table}': {', '.join(missing)}",
+                file=self.label, row=1, column=missing[0],
+                hint=_missing_hint(columns, missing),
+            )
+
+    def records(self, chunk: RawChunk) -> tuple[pd.DataFrame, np.ndarray]:
+        """Canonical column names, raw values; and the file row of each record."""
+        frame = pd.DataFrame({canon: chunk.frame[raw] for canon, raw in self.mapping.items()},
+                             index=chunk.frame.index)
+        for canon, value in self.constants.items():
+            frame[canon] = value
+        return frame, chunk.rows
+
+    # -- touchpoints
+    def _touchpoint_lookup(self) -> dict[str, str]:
+        lookup: dict[str, str] = {}
+        for tp in self.cfg.touchpoints:
+            lookup[tp.id.lower()] = tp.id
+            lookup[tp.name.strip().lower()] = tp.id
+        for raw, tp_id in (self.opts.get("touchpoint_map") or {}).items():
+            lookup[str(raw).strip().lower()] = str(tp_id)
+        return lookup
+
+    def map_touchpoints(self, series: pd.Series) -> pd.Series:
+        """Catalogue names and ``touchpoint_map`` values to ids; other values are kept as they are."""
+        if series.isna().all():
+            return series
+        text = series.astype("string").str.strip()
+        codes, uniques = pd.factorize(text)
+        mapped = np.array([self.tp_lookup.get(u.lower(), u) for u in uniques], dtype=object)
+        out = np.where(codes >= 0, mapped[np.maximum(codes, 0)] if len(mapped) else None, None)
+        return pd.Series(out, index=series.index, dtype=object)
+
+
+def _list(columns: list[str], n: int = 20) -> str:
+    shown = ", ".join(f"'{c}'" for c in columns[:n])
+    return shown + (f" and {len(columns) - n} more" if len(columns) > n else "")
+
+
+def _missing_hint(columns: list[str], missing: list[str]) -> str:
+    if len(columns) == 1:
+        only = columns[0]
+        for sep, word in ((";", "semicolons"), (",", "commas"), ("\t", "tabs"), ("|", "bars")):
+            if sep in only:
+                return (f"the header holds one column '{only[:60]}', which looks separated by {word}: set "
+                        f"`delimiter: \"{sep}\"` for this source in client.yml (or remove a wrong `delimiter:`)")
+    if columns and all(_looks_like_value(c) for c in columns):
+        return "the first row looks like data, not column names: add a header row to the export"
+    example = ", ".join(f"{c}: <column in file>" for c in missing)
+    return f"the file has the columns: {_list(columns)}; add the columns or map them in client.yml: " \
+           f"`columns: {{{example}}}`"
+
+
+def _looks_like_value(name: str) -> bool:
+    text = str(name).strip()
+    return bool(text) and (text.replace(".", "").replace(",", "").replace("-", "").isdigit() or text[:4].isdigit())
+
+
+def stable_id(*parts) -> str:
+    """A short deterministic id for exports without one (review sites, coding sheets)."""
+    joined = "\x1f".join("" if p is None or (isinstance(p, float) and np.isnan(p)) else str(p) for p in parts)
+    return hashlib.sha1(joined.encode("utf-8")).hexdigest()[:16]
+
+
+#: registry filled by the adapter modules: name -> class
+ADAPTERS: dict[str, type[Adapter]] = {"canonical": Adapter}
+
+
+def register(cls: type[Adapter]) -> type[Adapter]:
+    ADAPTERS[cls.name] = cls
+    return cls
+
+
+def adapter_for(source: SourceMapping, cfg: ClientConfig, path: Path, label: str) -> Adapter:
+    from helpers.ingest import formats, ga4  # noqa: F401  (register their adapters)
+
+    cls = ADAPTERS.get(source.adapter)
+    if cls is None:
+        raise ConfigError(f"source '{source.file}': unknown adapter '{source.adapter}'", file=cfg.path,
+                          hint=f"use one of {', '.join(sorted(ADAPTERS))}")
+    return cls(source, cfg, path, label)

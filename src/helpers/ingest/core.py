@@ -1,0 +1,579 @@
+"""Ingest: raw exports -> canonical Parquet, rejects and a manifest.
+
+``ingest_client(client)`` reads top to bottom:
+
+1. load client.yml and resolve each source's files (globs allowed);
+2. per file, stream chunks through its adapter, convert values (local time ->
+   UTC, decimal commas), pseudonymise identifiers, mask free text, reject
+   duplicates and future dates, validate with the canonical schema
+   (:func:`helpers.schema.split_valid`), and append accepted rows to Parquet
+   and rejected rows (original values, file, row, reason) to a rejects CSV;
+3. write ``_manifest.json`` and move everything into place at the end.
+
+All outputs are first written to a staging folder; a failure (a broken file
+raises a :class:`~helpers.errors.KitError`) leaves the previous
+``processed/`` and ``rejects/`` untouched. ``dry_run=True`` writes nothing.
+
+Accounting: for every file ``accepted + rejected == rows_read``. ``rows_read``
+counts the records the adapter makes from the file: one per data row, except
+for adapters that reshape (a wide survey export gives one record per response
+and rated touchpoint; ``file_rows`` then holds the number of data rows).
+A file in which not a single row can be used is treated as broken (a mapping,
+date format or decimal problem) and raises instead of rejecting everything.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import os
+import re
+import shutil
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from helpers import paths
+from helpers.config import ClientConfig, load_client
+from helpers.errors import DataError, KitError, SchemaError
+from helpers.ingest.adapters import Adapter, adapter_for
+from helpers.ingest.convert import DATE_FORMS, DATE_SHORT, parse_numbers, parse_timestamps
+from helpers.ingest.privacy import TEXT_COLUMNS, Pseudonymiser, mask_series
+from helpers.schema import KEYS, SCHEMAS, columns_for, split_valid
+
+MANIFEST = "_manifest.json"
+TABLE_ORDER = ("events", "feedback", "orders", "reviews", "costs")
+#: identifier columns replaced by their keyed hash
+PSEUDONYMISED = ("customer_id", "journey_id")
+#: unique keys checked across chunks and files (first occurrence wins)
+UNIQUE_KEYS = {t: ((k,) if isinstance(k, str) else None) for t, k in KEYS.items()}
+UNIQUE_KEYS["costs"] = ("touchpoint_id", "period")
+EXAMPLES = 5
+
+
+# ---------------------------------------------------------------- results
+
+
+@dataclass
+class FileReport:
+    """What happened to one raw file."""
+
+    table: str
+    file: str  # relative to the client folder, "raw/events.csv"
+    adapter: str = "canonical"
+    sha256: str = ""
+    rows_read: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    file_rows: int | None = None
+    min_ts: str | None = None
+    max_ts: str | None = None
+    description: str = ""
+    reasons: Counter = field(default_factory=Counter)
+    examples: list = field(default_factory=list)  # (row, reason, {column: value})
+    unknown_touchpoints: Counter = field(default_factory=Counter)
+
+    def manifest_entry(self) -> dict:
+        entry = {"table": self.table, "file": self.file, "sha256": self.sha256, "rows_read": self.rows_read,
+                 "accepted": self.accepted, "rejected": self.rejected, "min_ts": self.min_ts,
+                 "max_ts": self.max_ts, "adapter": self.adapter}
+        if self.file_rows is not None and self.file_rows != self.rows_read:
+            entry["file_rows"] = self.file_rows
+        return entry
+
+
+@dataclass
+class IngestResult:
+    """The outcome of :func:`ingest_client`; ``format()`` is what the CLI prints."""
+
+    client: str
+    files: list[FileReport]
+    processed_dir: Path
+    rejects_dir: Path
+    dry_run: bool = False
+
+    @property
+    def tables(self) -> dict[str, dict]:
+        out: dict[str, dict] = {}
+        for t in TABLE_ORDER:
+            reps = [f for f in self.files if f.table == t]
+            if reps:
+                out[t] = {"rows": sum(f.accepted for f in reps), "rejected": sum(f.rejected for f in reps)}
+        return out
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.rows_read for f in self.files)
+
+    @property
+    def accepted(self) -> int:
+        return sum(f.accepted for f in self.files)
+
+    @property
+    def rejected(self) -> int:
+        return sum(f.rejected for f in self.files)
+
+    @property
+    def unknown_touchpoints(self) -> Counter:
+        total: Counter = Counter()
+        for f in self.files:
+            total.update(f.unknown_touchpoints)
+        return total
+
+    def manifest(self) -> dict:
+        return {"client": self.client, "files": [f.manifest_entry() for f in self.files], "tables": self.tables}
+
+    def format(self, details: bool = False) -> str:
+        verb = "would ingest" if self.dry_run else "ingested"
+        lines = [f"{self.client}: {verb} {len(self.files)} file(s)"
+                 + ("" if self.dry_run else f" into {self.processed_dir}")]
+        w = max([len(f.file) for f in self.files] + [4])
+        lines.append(f"  {'table':<9} {'file':<{w}} {'read':>11} {'accepted':>11} {'rejected':>9}")
+        for f in self.files:
+            lines.append(f"  {f.table:<9} {f.file:<{w}} {f.rows_read:>11,} {f.accepted:>11,} {f.rejected:>9,}")
+        lines.append(f"  {'total':<9} {'':<{w}} {self.rows_read:>11,} {self.accepted:>11,} {self.rejected:>9,}")
+        if self.rejected and not self.dry_run:
+            lines.append(f"  rejected rows and their reasons: {self.rejects_dir}/<table>.csv")
+        unknown = self.unknown_touchpoints
+        if unknown:
+            shown = ", ".join(f"{k} ({v:,})" for k, v in unknown.most_common(8))
+            lines.append(f"  kept rows at touchpoints not in the catalogue: {shown}"
+                         + (" ..." if len(unknown) > 8 else ""))
+        if details:
+            for f in self.files:
+                lines.append("")
+                lines.append(f"{f.file} -> {f.table} (adapter {f.adapter}; {f.description})")
+                lines.append(f"  would accept {f.accepted:,} and reject {f.rejected:,} of {f.rows_read:,} rows"
+                             if self.dry_run else
+                             f"  accepted {f.accepted:,} and rejected {f.rejected:,} of {f.rows_read:,} rows")
+                if f.min_ts:
+                    lines.append(f"  time span (UTC): {f.min_ts} to {f.max_ts}")
+                if f.reasons:
+                    lines.append("  reasons:")
+                    for reason, n in f.reasons.most_common(10):
+                        lines.append(f"    {n:>7,}  {reason}")
+                    if len(f.reasons) > 10:
+                        lines.append(f"    ... and {len(f.reasons) - 10} other reasons")
+                if f.examples:
+                    lines.append("  examples:")
+                    for row, reason, values in f.examples:
+                        shown = ", ".join(f"{k}={v!r}" for k, v in values.items() if v is not None)
+                        lines.append(f"    row {row}: {reason}")
+                        lines.append(f"      {shown[:160]}")
+                if f.unknown_touchpoints:
+                    lines.append("  touchpoints not in the catalogue (kept): "
+                                 + ", ".join(f"{k} ({v:,})" for k, v in f.unknown_touchpoints.most_common(10)))
+        return "\n".join(lines)
+
+
+def load_manifest(client: str, root: str | Path | None = None) -> dict:
+    """The manifest of the last successful ingest of ``client``."""
+    path = paths.processed_dir(client, root) / MANIFEST
+    if not path.is_file():
+        raise DataError(f"no ingest manifest for client '{client}' (looked for {path})",
+                        hint=f"run `tpkit ingest {client}`")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+# ---------------------------------------------------------------- schema helpers
+
+
+def _arrow_type(dtype: str) -> pa.DataType:
+    if dtype.startswith("datetime64"):
+        return pa.timestamp("us")
+    if dtype == "bool":
+        return pa.bool_()
+    if dtype.startswith("float") or dtype.startswith("int"):
+        return pa.float64()
+    return pa.string()
+
+
+def arrow_schema(table: str, columns: list[str] | None = None) -> pa.Schema:
+    """The Parquet schema of a canonical table (canonical column order)."""
+    schema = SCHEMAS[table]
+    cols = [c for c in schema.columns if columns is None or c in columns]
+    return pa.schema([pa.field(c, _arrow_type(str(schema.columns[c].dtype))) for c in cols])
+
+
+_VALUE = re.compile(r"(value|read|date) ('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|-?\d[\d.:eE+\-]*)")
+
+
+def reason_kind(reason: str) -> str:
+    """A reason without the offending value, for counting ("csat: value 7.0 ..." -> "csat: value … ...")."""
+    parts = [re.sub(r"\(first seen in .*?\)", "", _VALUE.sub(r"\1 …", p)).strip() for p in reason.split("; ")]
+    return "; ".join(dict.fromkeys(parts))
+
+
+# ---------------------------------------------------------------- one table's outputs
+
+
+class _TableSink:
+    """Parquet parts and the rejects CSV of one table, in the staging folder (or nowhere for a dry run)."""
+
+    def __init__(self, table: str, staging: Path | None) -> None:
+        self.table = table
+        self.staging = staging
+        self.parts: list[Path] = []
+        self.writer: pq.ParquetWriter | None = None
+        self.schema: pa.Schema | None = None
+        self.rejects_path = staging / "rejects" / f"{table}.csv" if staging else None
+        self.reject_columns = columns_for(table) + ["source_file", "row", "reason"]
+        self.rejects_written = 0
+
+    def open_part(self, columns: list[str]) -> None:
+        if self.staging is None:
+            return
+        self.schema = arrow_schema(self.table, columns)
+        part = self.staging / "parts" / f"{self.table}.{len(self.parts)}.parquet"
+        part.parent.mkdir(parents=True, exist_ok=True)
+        self.parts.append(part)
+        self.writer = pq.ParquetWriter(part, self.schema, compression="zstd")
+
+    def write(self, accepted: pd.DataFrame) -> None:
+        if self.writer is None or accepted.empty:
+            return
+        data = {}
+        for f in self.schema:
+            col = accepted[f.name] if f.name in accepted else pd.Series(None, index=accepted.index)
+            if pa.types.is_string(f.type):
+                col = col.astype(object).where(col.notna(), None)
+            data[f.name] = pa.array(col, type=f.type, from_pandas=True)
+        self.writer.write_table(pa.table(data, schema=self.schema))
+
+    def close_part(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+    def reject(self, frame: pd.DataFrame) -> None:
+        if self.rejects_path is None or frame.empty:
+            return
+        self.rejects_path.parent.mkdir(parents=True, exist_ok=True)
+        out = frame.reindex(columns=self.reject_columns)
+        out.to_csv(self.rejects_path, mode="a", header=self.rejects_written == 0, index=False,
+                   encoding="utf-8", lineterminator="\n")
+        self.rejects_written += len(out)
+
+    def finish(self) -> Path | None:
+        """Combine the parts into staging/processed/<table>.parquet."""
+        self.close_part()
+        if self.staging is None or not self.parts:
+            return None
+        target = self.staging / "processed" / f"{self.table}.parquet"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if len(self.parts) == 1:
+            os.replace(self.parts[0], target)
+            return target
+        names = set()
+        for p in self.parts:
+            names |= set(pq.ParquetFile(p).schema_arrow.names)
+        schema = arrow_schema(self.table, sorted(names))
+        with pq.ParquetWriter(target, schema, compression="zstd") as writer:
+            for p in self.parts:
+                for batch in pq.ParquetFile(p).iter_batches(batch_size=262_144):
+                    t = pa.Table.from_batches([batch])
+                    cols = [t[f.name] if f.name in t.column_names else pa.nulls(t.num_rows, f.type) for f in schema]
+                    writer.write_table(pa.table(cols, schema=schema))
+        for p in self.parts:
+            p.unlink()
+        return target
+
+
+# ---------------------------------------------------------------- one file
+
+
+class _FileIngest:
+    """Streams one raw file through its adapter into a table sink."""
+
+    def __init__(self, adapter: Adapter, sink: _TableSink, report: FileReport, *, pseudo: Pseudonymiser,
+                 seen: dict, now: pd.Timestamp, catalogue: set[str]) -> None:
+        self.a = adapter
+        self.sink = sink
+        self.report = report
+        self.pseudo = pseudo
+        self.seen = seen
+        self.now = now
+        self.catalogue = catalogue
+        self.table = adapter.table
+        self.schema = SCHEMAS[self.table]
+        self.key = UNIQUE_KEYS.get(self.table)
+        self.first_bad_row: int | None = None
+
+    def run(self) -> None:
+        reader = self.a.open()
+        self.report.description = reader.description
+        self.a.bind(reader.columns)
+        columns = [c for c in columns_for(self.table)
+                   if c in self.a.mapping or c in self.a.constants or c in getattr(self.a, "produces", ())]
+        self.sink.open_part(columns)
+        file_rows = 0
+        ts_min = ts_max = None
+        for chunk in reader.chunks():
+            file_rows += len(chunk.frame)
+            raw, rows = self.a.records(chunk)
+            if raw.empty:
+                continue
+            accepted = self._process(raw.reset_index(drop=True), np.asarray(rows))
+            if "ts" in accepted and not accepted.empty:
+                lo, hi = accepted["ts"].min(), accepted["ts"].max()
+                ts_min = lo if ts_min is None or lo < ts_min else ts_min
+                ts_max = hi if ts_max is None or hi > ts_max else ts_max
+            self.sink.write(accepted)
+        self.sink.close_part()
+        self.report.file_rows = file_rows
+        if ts_min is not None:
+            self.report.min_ts = ts_min.isoformat()
+            self.report.max_ts = ts_max.isoformat()
+        if self.report.accepted == 0 and self.report.rejected > 0:
+            top, _ = self.report.reasons.most_common(1)[0]
+            column = top.split(":", 1)[0] if ":" in top else None
+            raise SchemaError(
+                f"no row can be used: all {self.report.rejected:,} rows were rejected, most often for "
+                f"\"{top}\"",
+                file=self.report.file, row=self.first_bad_row, column=column,
+                hint="check the column mapping (`columns:`), the date format (`date_format:`, dates read: "
+                     f"{DATE_FORMS}) and the decimal separator (`decimal:`) of this source in client.yml",
+            )
+
+    # -- one chunk
+    def _process(self, raw: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+        n = len(raw)
+        problems: dict[int, list[str]] = {}
+
+        def add(mask, reason_of) -> None:
+            for i in np.flatnonzero(np.asarray(mask)):
+                problems.setdefault(int(i), []).append(reason_of(int(i)))
+
+        work = pd.DataFrame(index=raw.index)
+        cols = self.schema.columns
+        for c in raw.columns:
+            if c not in cols:
+                continue
+            dtype = str(cols[c].dtype)
+            s = raw[c]
+            if c == "ts":
+                conv, bad = parse_timestamps(s, self.a.timezone, self.a.source.date_format)
+                add(bad, lambda i, s=s: f"ts: cannot read {_show(s.iat[i])} as a date/time (expected {DATE_SHORT})")
+                future = (conv > self.now).to_numpy()
+                add(future, lambda i, s=s: f"ts: date {_show(s.iat[i])} is in the future")
+                work[c] = conv
+            elif dtype.startswith("float"):
+                conv, bad = parse_numbers(s, self.a.source.decimal)
+                add(bad, lambda i, s=s, c=c: f"{c}: cannot read {_show(s.iat[i])} as a number")
+                work[c] = conv
+            elif c in PSEUDONYMISED:
+                work[c] = self.pseudo(_blank_to_none(s))
+            elif c in TEXT_COLUMNS:
+                work[c] = mask_series(_blank_to_none(s))
+            elif c == "touchpoint_id":
+                work[c] = self.a.map_touchpoints(_blank_to_none(s))
+            else:
+                work[c] = s
+        # duplicates of the table's key (first occurrence wins, across chunks and files)
+        dup = np.zeros(n, dtype=bool)
+        if self.key and all(k in work for k in self.key):
+            keys = work[list(self.key)].astype("string").apply(lambda col: col.str.strip())
+            complete = keys.notna().all(axis=1).to_numpy()
+            joined = keys.iloc[:, 0] if len(self.key) == 1 else keys.agg("|".join, axis=1)
+            joined = joined.to_numpy(dtype=object)
+            seen = self.seen
+            for i in np.flatnonzero(complete):
+                k = joined[i]
+                first = seen.get(k)
+                if first is None:
+                    seen[k] = (self.report.file, int(rows[i]))
+                else:
+                    dup[i] = True
+                    where = f"row {first[1]}" if first[0] == self.report.file else f"{first[0]} row {first[1]}"
+                    problems.setdefault(i, []).append(
+                        f"{'+'.join(self.key)}: duplicate value {k!r} (first seen in {where})")
+        # the canonical schema on everything that is not a duplicate
+        keep = ~dup
+        subset = work[keep]
+        accepted, rejected = split_valid(self.table, subset.assign(_pos=np.flatnonzero(keep)))
+        own = set(problems)
+        if not rejected.empty:
+            for pos, reason in zip(rejected["_pos"].to_numpy(), rejected["reason"].to_numpy()):
+                mine = problems.setdefault(int(pos), [])
+                for part in str(reason).split("; "):
+                    col = part.split(":", 1)[0]
+                    # a value we could not read shows up again as missing: report it once
+                    if part.endswith("value is missing") and any(p.startswith(f"{col}: ") for p in mine):
+                        continue
+                    mine.append(part)
+        # rows only we flagged (unreadable values, future dates) are still in `accepted`: take them out
+        if own:
+            valid_pos = np.flatnonzero(keep)
+            rejected_by_schema = set(rejected["_pos"].astype(int)) if not rejected.empty else set()
+            acc_pos = np.array([p for p in valid_pos if p not in rejected_by_schema], dtype=np.int64)
+            drop = np.isin(acc_pos, np.fromiter(own, dtype=np.int64))
+            accepted = accepted[~drop].reset_index(drop=True)
+        self._reject(raw, work, rows, problems)
+        self.report.rows_read += n
+        self.report.accepted += len(accepted)
+        self.report.rejected += len(problems)
+        if "touchpoint_id" in accepted and self.catalogue:
+            tp = accepted["touchpoint_id"].dropna()
+            unknown = tp[~tp.isin(self.catalogue)]
+            if not unknown.empty:
+                self.report.unknown_touchpoints.update(unknown.value_counts().to_dict())
+        return accepted
+
+    def _reject(self, raw: pd.DataFrame, work: pd.DataFrame, rows: np.ndarray, problems: dict) -> None:
+        if not problems:
+            return
+        pos = np.array(sorted(problems), dtype=np.int64)
+        out = raw.iloc[pos].copy()
+        # no personal data in rejects either: identifiers hashed, free text masked
+        for c in out.columns:
+            if c in PSEUDONYMISED or c in TEXT_COLUMNS:
+                out[c] = work[c].iloc[pos].to_numpy()
+            elif c not in self.schema.columns and (out[c].dtype == object or pd.api.types.is_string_dtype(out[c])):
+                out[c] = mask_series(out[c].astype(object))
+        out["source_file"] = self.report.file
+        out["row"] = rows[pos]
+        out["reason"] = ["; ".join(dict.fromkeys(problems[int(p)])) for p in pos]
+        if self.first_bad_row is None:
+            self.first_bad_row = int(rows[pos[0]])
+        for r in out["reason"]:
+            self.report.reasons[reason_kind(r)] += 1
+        room = EXAMPLES - len(self.report.examples)
+        if room > 0:
+            for rec in out.head(room).to_dict("records"):
+                values = {k: _plain(v) for k, v in rec.items() if k not in ("source_file", "row", "reason")}
+                self.report.examples.append((int(rec["row"]), rec["reason"], values))
+        self.sink.reject(out)
+
+
+def _show(value) -> str:
+    text = repr(value) if isinstance(value, str) else repr(str(value))
+    return text if len(text) <= 60 else text[:57] + "...'"
+
+
+def _plain(v):
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+        return None
+    return v if isinstance(v, (int, float, bool)) else str(v)
+
+
+def _blank_to_none(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s):
+        text = s.astype("string").str.strip()
+        return text.astype(object).where(text.notna() & text.ne(""), None)
+    return s.astype(object).where(s.notna(), None).map(lambda v: v if v is None else str(v))
+
+
+# ---------------------------------------------------------------- the client
+
+
+def _resolve(cfg: ClientConfig, client_dir: Path) -> list[tuple]:
+    """(source, path, label) for every file of every source, in client.yml order."""
+    out = []
+    for source in cfg.sources:
+        pattern = client_dir / source.file
+        if any(ch in source.file for ch in "*?["):
+            matches = sorted(Path(p) for p in glob.glob(str(pattern)))
+            if not matches:
+                raise DataError(f"no file matches '{source.file}' (table {source.table})", file=cfg.path,
+                                hint=f"put the exports in {pattern.parent} or correct `file:` in client.yml")
+        else:
+            matches = [pattern]
+            if not pattern.is_file():
+                raise DataError(f"the source file '{source.file}' (table {source.table}) does not exist",
+                                file=pattern, hint="put the export there or correct `file:` in client.yml")
+        for p in matches:
+            try:
+                label = p.relative_to(client_dir).as_posix()
+            except ValueError:
+                label = str(p)
+            out.append((source, p, label))
+    return out
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 22), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def ingest_client(client: str, root: str | Path | None = None, dry_run: bool = False) -> IngestResult:
+    """Ingest every source of ``client`` listed in its client.yml (see the module docstring)."""
+    cfg = load_client(client, root)
+    client_dir = cfg.dir
+    processed = paths.processed_dir(client, root)
+    rejects = paths.rejects_dir(client, root)
+    if not cfg.sources:
+        raise DataError("client.yml lists no sources", file=cfg.path,
+                        hint="add `sources:` entries (table and file) for the exports in raw/")
+    files = _resolve(cfg, client_dir)
+    staging = None if dry_run else client_dir / f".ingest-{uuid.uuid4().hex[:8]}"
+    result = IngestResult(client=client, files=[], processed_dir=processed, rejects_dir=rejects, dry_run=dry_run)
+    sinks: dict[str, _TableSink] = {}
+    seen: dict[str, dict] = {}
+    pseudo = Pseudonymiser()
+    now = pd.Timestamp.now(tz="UTC").tz_localize(None)
+    catalogue = set(cfg.touchpoint_ids)
+    errors: list[KitError] = []
+    try:
+        for source, path, label in files:
+            sink = sinks.setdefault(source.table, _TableSink(source.table, staging))
+            report = FileReport(table=source.table, file=label, adapter=source.adapter)
+            try:
+                adapter = adapter_for(source, cfg, path, label)
+                report.sha256 = _sha256(path)
+                _FileIngest(adapter, sink, report, pseudo=pseudo, seen=seen.setdefault(source.table, {}),
+                            now=now, catalogue=catalogue).run()
+            except KitError as exc:
+                if not dry_run:
+                    raise
+                sink.close_part()
+                errors.append(exc)
+                report.description = f"NOT USABLE: {exc}"
+            result.files.append(report)
+        if dry_run:
+            if errors:
+                if len(errors) == 1 and len(files) == 1:
+                    raise errors[0]
+                raise DataError(f"{len(errors)} file(s) cannot be ingested:\n"
+                                + "\n".join(f"  - {e}" for e in errors)
+                                + "\n\n" + result.format(details=True),
+                                hint="fix the files named above and run `tpkit validate` again")
+            return result
+        for sink in sinks.values():
+            sink.finish()
+        (staging / "processed").mkdir(parents=True, exist_ok=True)
+        (staging / "processed" / MANIFEST).write_text(
+            json.dumps(result.manifest(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        _publish(staging, processed, rejects, produced=set(sinks))
+    finally:
+        if staging is not None and staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return result
+
+
+def _publish(staging: Path, processed: Path, rejects: Path, produced: set[str]) -> None:
+    """Move the staged outputs into place; canonical tables and rejects of earlier runs that this run
+    did not produce are removed, so processed/ always matches its manifest. The manifest moves last."""
+    processed.mkdir(parents=True, exist_ok=True)
+    rejects.mkdir(parents=True, exist_ok=True)
+    for t in TABLE_ORDER:
+        src = staging / "processed" / f"{t}.parquet"
+        if src.exists():
+            os.replace(src, processed / f"{t}.parquet")
+        elif (processed / f"{t}.parquet").exists() and t not in produced:
+            (processed / f"{t}.parquet").unlink()
+        rsrc = staging / "rejects" / f"{t}.csv"
+        if rsrc.exists():
+            os.replace(rsrc, rejects / f"{t}.csv")
+        elif (rejects / f"{t}.csv").exists():
+            (rejects / f"{t}.csv").unlink()
+    os.replace(staging / "processed" / MANIFEST, processed / MANIFEST)

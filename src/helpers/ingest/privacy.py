@@ -1,0 +1,162 @@
+"""Personal data: keyed pseudonyms for customer identifiers, masks for free text.
+
+Customer identifiers are replaced by ``HMAC-SHA256(key, id)`` in hex, first 16
+characters: stable for one key (so orders, events and feedback of one customer
+still join), not reversible without the key. The key comes from
+
+1. the environment variable ``TPKIT_KEY`` (any text), else
+2. the key file ``$TPKIT_KEY_FILE`` (default ``~/.config/tpkit/key``), created
+   with a random key on first use (mode 0600), outside the repository.
+
+E-mail addresses and phone numbers in free text (comments, review texts,
+titles, replies) become ``[email]`` and ``[phone]``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from helpers.errors import ConfigError
+
+KEY_ENV = "TPKIT_KEY"
+KEY_FILE_ENV = "TPKIT_KEY_FILE"
+DEFAULT_KEY_FILE = Path("~/.config/tpkit/key")
+HASH_CHARS = 16
+
+EMAIL_MASK = "[email]"
+PHONE_MASK = "[phone]"
+
+#: free-text columns that are masked in every canonical table
+TEXT_COLUMNS = ("comment", "text", "title", "reply")
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+(?:@|\s*\(at\)\s*|\s*\[at\]\s*)[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+# Phone numbers: an optional +CC or 00CC country prefix, then 7 to 12 digits in groups separated by
+# spaces, dots, dashes or slashes (Danish "12 34 56 78", Norwegian "123 45 678", Swedish "070-123 45 67",
+# "08-123 456 78", international "+46 70 123 45 67", "(0)20 7946 0958", "0045 1234 5678").
+_PHONE = re.compile(
+    r"(?<![\w@.\-/])"
+    r"(?:(?:\+|00)\d{1,3}[\s.\-]?(?:\(0\)[\s.\-]?)?)?"
+    r"\(?\d{1,4}\)?(?:[\s.\-/]?\d{1,4}){1,5}"
+    r"(?![\w@\-/])"
+)
+_DIGITS = re.compile(r"\d")
+
+
+def key_file_path() -> Path:
+    return Path(os.environ.get(KEY_FILE_ENV) or DEFAULT_KEY_FILE).expanduser()
+
+
+def load_key() -> bytes:
+    """The pseudonymisation key: ``$TPKIT_KEY`` or the key file (created on first use)."""
+    env = os.environ.get(KEY_ENV)
+    if env:
+        return env.encode("utf-8")
+    path = key_file_path()
+    try:
+        if path.is_file():
+            text = path.read_text(encoding="utf-8").strip()
+            if not text:
+                raise ConfigError("the pseudonymisation key file is empty", file=path,
+                                  hint=f"delete it to have a new key created, or set {KEY_ENV}")
+            return text.encode("utf-8")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(secrets.token_hex(32) + "\n")
+        return path.read_text(encoding="utf-8").strip().encode("utf-8")
+    except FileExistsError:  # created by a parallel run a moment ago
+        return path.read_text(encoding="utf-8").strip().encode("utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read or create the pseudonymisation key file: {exc.strerror}", file=path,
+                          hint=f"set {KEY_ENV} to a secret text, or {KEY_FILE_ENV} to a writable path") from None
+
+
+def pseudonym(value: str, key: bytes) -> str:
+    """The keyed hash of one identifier (surrounding spaces ignored)."""
+    return hmac.new(key, str(value).strip().encode("utf-8"), hashlib.sha256).hexdigest()[:HASH_CHARS]
+
+
+class Pseudonymiser:
+    """Vectorised keyed hashing with a cache (customers repeat across chunks)."""
+
+    def __init__(self, key: bytes | None = None) -> None:
+        self.key = key if key is not None else load_key()
+        self._cache: dict[str, str] = {}
+
+    def __call__(self, series: pd.Series) -> pd.Series:
+        present = series.notna()
+        if not present.any():
+            return pd.Series(None, index=series.index, dtype=object)
+        codes, uniques = pd.factorize(series[present].astype(str).str.strip())
+        cache, key = self._cache, self.key
+        hashed = []
+        for u in uniques:
+            h = cache.get(u)
+            if h is None:
+                h = hmac.new(key, u.encode("utf-8"), hashlib.sha256).hexdigest()[:HASH_CHARS]
+                if len(cache) < 5_000_000:
+                    cache[u] = h
+            hashed.append(h)
+        out = np.full(len(series), None, dtype=object)
+        out[present.to_numpy()] = np.asarray(hashed, dtype=object)[codes]
+        return pd.Series(out, index=series.index, dtype=object)
+
+
+def _phone_sub(match: re.Match) -> str:
+    text = match.group(0)
+    digits = len(_DIGITS.findall(text))
+    # 7-15 digits and not a plain year, date or amount: "2026", "12.05.2026" and "1.234,50" are kept
+    if digits < 7 or digits > 15:
+        return text
+    if _looks_like_date(text):
+        return text
+    return PHONE_MASK
+
+
+_DATE_START = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)|(\d{1,2})[./\-](\d{1,2})[./\-](\d{2}|\d{4})(?!\d)")
+
+
+def _looks_like_date(text: str) -> bool:
+    """A date (optionally followed by a time) such as 2026-05-01 10:00 or 01.05.2026, not a phone number."""
+    m = _DATE_START.match(text)
+    if not m:
+        return False
+    if m.group(1):
+        month, day = int(m.group(2)), int(m.group(3))
+    else:
+        day, month = int(m.group(4)), int(m.group(5))
+    return 1 <= month <= 12 and 1 <= day <= 31
+
+
+def mask_text(text):
+    """Mask e-mail addresses and phone numbers in one text (None stays None)."""
+    if text is None or (isinstance(text, float) and np.isnan(text)) or text is pd.NA:
+        return text
+    text = str(text)
+    if "@" in text or "(at)" in text or "[at]" in text:
+        text = _EMAIL.sub(EMAIL_MASK, text)
+    if _DIGITS.search(text):
+        text = _PHONE.sub(_phone_sub, text)
+    return text
+
+
+def mask_series(series: pd.Series) -> pd.Series:
+    present = series.notna()
+    if not present.any():
+        return series
+    out = series.astype(object).copy()
+    out[present] = [mask_text(v) for v in series[present]]
+    return out
+
+
+def contains_personal_data(text: str) -> bool:
+    """True when ``text`` still holds something that looks like an e-mail address or a phone number."""
+    return mask_text(text) != text

@@ -1,0 +1,332 @@
+"""Ingest of canonical CSV exports: accounting, manifest, idempotence, dry run, time zones, personal data."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from helpers.errors import DataError
+from helpers.ingest import ingest_client, load_manifest, mask_text, pseudonym
+from helpers.ingest.privacy import Pseudonymiser, load_key
+
+KEY = "test-key-not-secret"
+
+CATALOGUE = [
+    {"id": "web", "name": "Website", "kind": "digital", "stage": "consideration"},
+    {"id": "store", "name": "Store", "kind": "physical", "stage": "decision"},
+    {"id": "survey", "name": "Feedback survey", "kind": "digital", "stage": "retention"},
+]
+
+EVENTS = """customer_id,ts,touchpoint_id,journey_id,converted,revenue,segment
+NL-0012345,2026-03-29 02:30:00,web,J1,false,0,a
+NL-0012345,2026-03-29 03:30:00,store,J1,true,199.5,a
+NL-0012346,2026-10-25 02:30:00,web,J2,false,,b
+NL-0012347,2026-13-01 10:00:00,web,J3,false,0,b
+,2026-05-01 10:00:00,web,J4,false,0,b
+NL-0012348,2026-05-01 10:00:00,kiosk,J5,true,-5,b
+NL-0012348,2030-05-01 10:00:00,kiosk,J5,false,0,b
+NL-0012349,2026-07-01 12:00:00,kiosk,J6,false,0,b
+"""
+
+FEEDBACK = """response_id,customer_id,ts,touchpoint_id,csat,nps,comment
+r1,NL-0012345,2026-05-01 10:00:00,Store,5,10,Ring mig på 12 34 56 78 eller skriv til anna.hansen@example.dk
+r2,NL-0012346,2026-05-01 11:00:00,web,7,9,
+r2,NL-0012347,2026-05-01 12:00:00,web,4,11,hej
+r3,,2026-05-01 12:00:00,,3,8,fint
+r4,NL-0012349,2026-05-01 12:00:00,web,x,8,Call +46 70 123 45 67
+r5,NL-0012350,2026-05-01 12:00:00,survey,4,6,"Line one,
+line two"
+"""
+
+
+def make_client(root: Path, name: str = "acme", sources=None, files: dict | None = None, **extra) -> Path:
+    folder = root / "data" / name
+    (folder / "raw").mkdir(parents=True, exist_ok=True)
+    files = files if files is not None else {"events.csv": EVENTS, "feedback.csv": FEEDBACK}
+    for fname, content in files.items():
+        path = folder / "raw" / fname
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    if sources is None:
+        sources = [{"table": "events", "file": "raw/events.csv"}, {"table": "feedback", "file": "raw/feedback.csv"}]
+    cfg = {"name": name.title(), "timezone": "Europe/Copenhagen", "touchpoints": CATALOGUE, "sources": sources}
+    cfg.update(extra)
+    (folder / "client.yml").write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def _key(monkeypatch):
+    monkeypatch.setenv("TPKIT_KEY", KEY)
+
+
+@pytest.fixture
+def client(tmp_path):
+    make_client(tmp_path)
+    return tmp_path
+
+
+def test_accounting_per_file_and_manifest(client):
+    result = ingest_client("acme", root=client)
+    manifest = load_manifest("acme", root=client)
+    assert manifest == json.loads((client / "data/acme/processed/_manifest.json").read_text())
+    assert manifest["client"] == "acme"
+    for entry in manifest["files"]:
+        assert entry["accepted"] + entry["rejected"] == entry["rows_read"]
+        assert len(entry["sha256"]) == 64
+    by_file = {e["file"]: e for e in manifest["files"]}
+    assert by_file["raw/events.csv"]["rows_read"] == 8
+    assert by_file["raw/events.csv"]["rejected"] == 4
+    assert by_file["raw/feedback.csv"]["rows_read"] == 6
+    assert manifest["tables"]["events"] == {"rows": 4, "rejected": 4}
+    assert manifest["tables"]["feedback"] == {"rows": 3, "rejected": 3}
+    # the parquet files and the rejects files hold exactly those rows
+    assert pq.read_metadata(client / "data/acme/processed/events.parquet").num_rows == 4
+    rej = pd.read_csv(client / "data/acme/rejects/events.csv")
+    assert len(rej) == 4 and list(rej.columns[-3:]) == ["source_file", "row", "reason"]
+    assert result.rows_read == result.accepted + result.rejected == 14
+
+
+def test_rejects_name_row_and_reason(client):
+    ingest_client("acme", root=client)
+    ev = pd.read_csv(client / "data/acme/rejects/events.csv").set_index("row")
+    assert "ts: cannot read '2026-13-01 10:00:00'" in ev.loc[5, "reason"]
+    assert ev.loc[5, "ts"] == "2026-13-01 10:00:00"  # the original value, not a converted one
+    assert "customer_id: value is missing" in ev.loc[6, "reason"]
+    assert "revenue: value -5.0 must be >= 0" in ev.loc[7, "reason"]
+    assert "in the future" in ev.loc[8, "reason"]
+    fb = pd.read_csv(client / "data/acme/rejects/feedback.csv").set_index("row")
+    assert "csat: value 7.0 is not one of the allowed values" in fb.loc[3, "reason"]
+    assert "duplicate value 'r2' (first seen in row 3)" in fb.loc[4, "reason"]
+    assert "csat: cannot read 'x' as a number" in fb.loc[6, "reason"]
+
+
+def test_unknown_touchpoints_are_kept_and_names_mapped(client):
+    result = ingest_client("acme", root=client)
+    ev = pd.read_parquet(client / "data/acme/processed/events.parquet")
+    assert "kiosk" in set(ev["touchpoint_id"])
+    assert result.unknown_touchpoints["kiosk"] == 1
+    assert "kiosk" in result.format()
+    fb = pd.read_parquet(client / "data/acme/processed/feedback.parquet")
+    assert fb.loc[fb["response_id"] == "r1", "touchpoint_id"].item() == "store"  # catalogue name -> id
+    assert fb.loc[fb["response_id"] == "r3", "touchpoint_id"].isna().all()  # relationship question
+
+
+def test_canonical_types_and_utc_with_dst(client):
+    ingest_client("acme", root=client)
+    ev = pd.read_parquet(client / "data/acme/processed/events.parquet")
+    assert str(ev["ts"].dtype) == "datetime64[us]"
+    assert ev["converted"].dtype == bool and ev["revenue"].dtype == "float64"
+    ts = list(ev["ts"])
+    # 02:30 on the spring-forward day does not exist: read as 03:30 summer time = 01:30 UTC
+    assert ts[0] == pd.Timestamp("2026-03-29 01:30")
+    assert ts[1] == pd.Timestamp("2026-03-29 01:30")
+    # 02:30 on the fall-back day happens twice: the first (summer time) occurrence
+    assert ts[2] == pd.Timestamp("2026-10-25 00:30")
+    # ordinary summer and winter times
+    assert ts[3] == pd.Timestamp("2026-07-01 10:00")
+    schema = pq.read_schema(client / "data/acme/processed/events.parquet")
+    assert str(schema.field("ts").type) == "timestamp[us]"
+
+
+def test_timezone_winter_and_summer(tmp_path):
+    events = ("customer_id,ts,touchpoint_id,journey_id,converted,revenue\n"
+              "a,2026-01-15 12:00:00,web,j,false,0\n"
+              "a,2026-07-15 12:00:00,web,j,false,0\n"
+              "a,2026-07-15T12:00:00+00:00,web,j,false,0\n"
+              "a,15-01-2026 12:00,web,j,false,0\n"
+              "a,15.07.2026,web,j,false,0\n")
+    make_client(tmp_path, files={"events.csv": events}, sources=[{"table": "events", "file": "raw/events.csv"}],
+                timezone="Europe/Oslo")
+    ingest_client("acme", root=tmp_path)
+    ts = list(pd.read_parquet(tmp_path / "data/acme/processed/events.parquet")["ts"])
+    assert ts == [pd.Timestamp("2026-01-15 11:00"), pd.Timestamp("2026-07-15 10:00"),
+                  pd.Timestamp("2026-07-15 12:00"), pd.Timestamp("2026-01-15 11:00"),
+                  pd.Timestamp("2026-07-14 22:00")]
+
+
+def test_idempotent(client):
+    ingest_client("acme", root=client)
+    out = client / "data/acme"
+    first = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file() and "raw" not in p.parts}
+    ingest_client("acme", root=client)
+    second = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file() and "raw" not in p.parts}
+    assert first.keys() == second.keys()
+    for k in first:
+        if k.suffix == ".parquet":
+            assert pd.read_parquet(out / k).equals(pd.read_parquet(out / k))
+        assert first[k] == second[k], k
+    assert not [p for p in out.iterdir() if p.name.startswith(".ingest-")]
+
+
+def test_dry_run_writes_nothing(client):
+    before = sorted(p for p in client.rglob("*"))
+    result = ingest_client("acme", root=client, dry_run=True)
+    assert sorted(p for p in client.rglob("*")) == before
+    text = result.format(details=True)
+    assert "would accept 4 and reject 4 of 8 rows" in text
+    assert "row 5:" in text and "reasons:" in text
+    assert "anna.hansen" not in text
+
+
+def test_dry_run_on_top_of_an_ingest_changes_nothing(client):
+    ingest_client("acme", root=client)
+    snap = {p: p.read_bytes() for p in client.rglob("*") if p.is_file()}
+    ingest_client("acme", root=client, dry_run=True)
+    assert {p: p.read_bytes() for p in client.rglob("*") if p.is_file()} == snap
+
+
+def test_customer_ids_are_keyed_hashes(client, monkeypatch):
+    ingest_client("acme", root=client)
+    ev = pd.read_parquet(client / "data/acme/processed/events.parquet")
+    assert set(ev["customer_id"]) >= {pseudonym("NL-0012345", KEY.encode())}
+    assert all(re.fullmatch(r"[0-9a-f]{16}", c) for c in ev["customer_id"])
+    # the same customer in two tables gets the same pseudonym, so tables still join
+    fb = pd.read_parquet(client / "data/acme/processed/feedback.parquet")
+    assert fb.loc[fb["response_id"] == "r1", "customer_id"].item() == ev["customer_id"].iloc[0]
+    # another key gives other pseudonyms
+    monkeypatch.setenv("TPKIT_KEY", "another key")
+    ingest_client("acme", root=client)
+    ev2 = pd.read_parquet(client / "data/acme/processed/events.parquet")
+    assert not set(ev2["customer_id"]) & set(ev["customer_id"])
+
+
+def test_hash_is_stable_and_keyed():
+    p = Pseudonymiser(b"k1")
+    s = pd.Series(["NL-1", " NL-1 ", None, "NL-2"])
+    out = p(s)
+    assert out[0] == out[1] == pseudonym("NL-1", b"k1") and out[2] is None and out[3] != out[0]
+    assert Pseudonymiser(b"k2")(s)[0] != out[0]
+    assert len(out[0]) == 16
+
+
+def test_key_file_created_on_first_use(tmp_path, monkeypatch):
+    monkeypatch.delenv("TPKIT_KEY")
+    keyfile = tmp_path / "cfg" / "tpkit" / "key"
+    monkeypatch.setenv("TPKIT_KEY_FILE", str(keyfile))
+    key = load_key()
+    assert keyfile.is_file() and oct(keyfile.stat().st_mode)[-3:] == "600"
+    assert load_key() == key and len(key) == 64
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Ring på 12 34 56 78 i morgen", "Ring på [phone] i morgen"),
+    ("skriv til anna.hansen@example.dk tak", "skriv til [email] tak"),
+    ("tlf +45 12345678", "tlf [phone]"),
+    ("Norsk mobil 912 34 567", "Norsk mobil [phone]"),
+    ("Svensk 070-123 45 67 eller 08-123 456 78", "Svensk [phone] eller [phone]"),
+    ("intl +46 70 123 45 67 / 0047 22 33 44 55", "intl [phone] / [phone]"),
+    ("UK +44 (0)20 7946 0958", "UK [phone]"),
+    ("Ordre 12345 kom 2026-05-01 10:00:00, pris 1.234,50 kr", "Ordre 12345 kom 2026-05-01 10:00:00, pris 1.234,50 kr"),
+    ("den 01.05.2026 kl 10", "den 01.05.2026 kl 10"),
+    ("kontakt: ole(at)firma.no", "kontakt: [email]"),
+])
+def test_masking(text, expected):
+    assert mask_text(text) == expected
+
+
+def test_no_personal_data_in_processed_or_rejects(client):
+    ingest_client("acme", root=client)
+    raw_ids = {"NL-0012345", "NL-0012346", "NL-0012347", "NL-0012348", "NL-0012349", "NL-0012350"}
+    assert_no_personal_data(client / "data/acme", raw_ids)
+
+
+def assert_no_personal_data(client_dir: Path, raw_ids: set[str]) -> None:
+    """Scan every file ingest wrote (processed/ and rejects/) for raw ids, e-mail addresses and phone numbers."""
+    email = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+    checked = 0
+    for folder in ("processed", "rejects"):
+        for path in (client_dir / folder).rglob("*"):
+            if path.suffix == ".parquet":
+                frame = pd.read_parquet(path)
+            elif path.suffix == ".csv":
+                frame = pd.read_csv(path, dtype=str)
+            else:
+                continue
+            for col in frame.columns:
+                values = frame[col].dropna().astype(str)
+                for v in values:
+                    checked += 1
+                    assert v not in raw_ids, (path, col, v)
+                    assert not any(r in v for r in raw_ids), (path, col, v)
+                    assert not email.search(v), (path, col, v)
+                    if col in ("comment", "text", "title", "reply", "quote"):
+                        assert mask_text(v) == v, (path, col, v)
+    assert checked > 0
+
+
+def test_missing_source_file_is_a_data_error(tmp_path):
+    make_client(tmp_path, files={}, sources=[{"table": "events", "file": "raw/nope.csv"}])
+    with pytest.raises(DataError, match="does not exist"):
+        ingest_client("acme", root=tmp_path)
+
+
+def test_failed_ingest_keeps_previous_outputs(client):
+    ingest_client("acme", root=client)
+    out = client / "data/acme"
+    snap = {p: p.read_bytes() for p in (out / "processed").rglob("*")} | \
+           {p: p.read_bytes() for p in (out / "rejects").rglob("*")}
+    (out / "raw" / "feedback.csv").write_text("response_id,customer_id\nr1,x\n")
+    with pytest.raises(DataError):
+        ingest_client("acme", root=client)
+    after = {p: p.read_bytes() for p in (out / "processed").rglob("*")} | \
+            {p: p.read_bytes() for p in (out / "rejects").rglob("*")}
+    assert after == snap
+    assert not [p for p in out.iterdir() if p.name.startswith(".ingest-")]
+
+
+def test_chunked_reading_keeps_accounting_and_duplicates_across_chunks(tmp_path, monkeypatch):
+    from helpers.ingest import readers
+
+    monkeypatch.setattr(readers, "CHUNK_ROWS", 7)
+    lines = ["response_id,customer_id,ts,touchpoint_id,csat,nps"]
+    for i in range(50):
+        lines.append(f"r{i % 40},c{i},2026-05-01 10:00:00,web,{(i % 6) + 1},{i % 11}")
+    make_client(tmp_path, files={"feedback.csv": "\n".join(lines) + "\n"},
+                sources=[{"table": "feedback", "file": "raw/feedback.csv"}])
+    result = ingest_client("acme", root=tmp_path)
+    f = result.files[0]
+    assert f.rows_read == 50 and f.accepted + f.rejected == 50
+    rej = pd.read_csv(tmp_path / "data/acme/rejects/feedback.csv")
+    dups = rej[rej["reason"].str.contains("duplicate")]
+    assert len(dups) == 10 and dups["row"].min() == 42
+    fb = pd.read_parquet(tmp_path / "data/acme/processed/feedback.parquet")
+    assert fb["response_id"].is_unique
+
+
+def test_stale_tables_are_removed_when_a_source_goes(client):
+    ingest_client("acme", root=client)
+    cfg = yaml.safe_load((client / "data/acme/client.yml").read_text())
+    cfg["sources"] = cfg["sources"][:1]
+    (client / "data/acme/client.yml").write_text(yaml.safe_dump(cfg))
+    ingest_client("acme", root=client)
+    assert not (client / "data/acme/processed/feedback.parquet").exists()
+    assert not (client / "data/acme/rejects/feedback.csv").exists()
+    assert [f["table"] for f in load_manifest("acme", root=client)["files"]] == ["events"]
+
+
+def test_cli_ingest_and_validate(client, capsys):
+    from helpers.cli import main
+
+    assert main(["validate", "acme", "--root", str(client)]) == 0
+    out = capsys.readouterr().out
+    assert "would accept" in out and not (client / "data/acme/processed").exists()
+    assert main(["ingest", "acme", "--root", str(client)]) == 0
+    out = capsys.readouterr().out
+    assert "raw/events.csv" in out and "rejected" in out
+
+
+def test_load_manifest_without_ingest(tmp_path):
+    with pytest.raises(DataError, match="tpkit ingest acme"):
+        load_manifest("acme", root=tmp_path)
+
+
