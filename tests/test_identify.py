@@ -461,3 +461,37 @@ def test_same_answer_on_spark(project):
     pd.testing.assert_frame_equal(duck.touches, spark.touches)
     pd.testing.assert_frame_equal(duck.unknowns, spark.unknowns)
     assert duck.totals == spark.totals
+
+
+def test_journey_map_draws_names_literally():
+    cat = pd.DataFrame([{"touchpoint_id": "price", "name": "Price $match$ 50% {x}", "kind": "physical",
+                         "stage": "decision", "phase": "during purchase", "owner": "x", "sources": "events"}])
+    act = identify.combine_activity([pd.DataFrame({
+        "touchpoint_id": ["price"], "source": ["events"], "records": [1], "customers": [1],
+        "first_seen": [ts("2026-07-01")], "last_seen": [ts("2026-07-01")]})])
+    fig = identify.journey_map(identify.build_inventory(cat, act), title="Map of $A$ & B")
+    fig.canvas.draw()  # mathtext would fail or change the text here
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert any("Price $match$ 50% {x}" in t for t in texts)
+    assert "1 customer\n" in next(t for t in texts if "customer" in t)
+
+
+def test_empty_tables_show_a_note(project):
+    res = identify.run("solo", Q3, root=project)
+    html = identify.show(res, "unknowns", empty="All catalogued.")._repr_html_()
+    assert "All catalogued." in html and "<table" not in html
+
+
+def test_figures_show_as_png_in_ipython():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    try:
+        assert identify.show_figures_inline() is True
+        fig = identify.journey_map(pd.DataFrame(columns=["touchpoint_id", "name", "kind", "stage", "status",
+                                                         "customers", "volume", "csat", "csat_n"]), title="Empty")
+        data, _ = shell.display_formatter.format(fig)
+    finally:
+        InteractiveShell.clear_instance()
+    assert data["image/png"]  # base64 PNG, not only "<Figure size ...>"
+    assert identify.journey_cards(fig) == []

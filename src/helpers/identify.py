@@ -551,13 +551,18 @@ def _fmt_int(n) -> str:
     return f"{int(n):,}"
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{_fmt_int(n)} {noun}" + ("" if int(n) == 1 else "s")
+
+
 def card_lines(row) -> list[str]:
     """Text of one journey-map card: name, reach and the current CSAT."""
     name = textwrap.fill(str(row["name"]), 22)
     if row.get("status") == STATUS_NO_DATA:
         return [name, "no data in period"]
     reach = int(row.get("customers") or 0)
-    who = f"{_fmt_int(reach)} customers" if reach else f"{_fmt_int(row.get('volume') or 0)} records"
+    volume = int(row.get("volume") or 0)
+    who = _count(reach, "customer") if reach else _count(volume, "record")
     csat = row.get("csat")
     rating = f"CSAT {csat:.2f} (n={_fmt_int(row.get('csat_n') or 0)})" if pd.notna(csat) else "CSAT: no ratings"
     return [name, who, rating]
@@ -586,7 +591,7 @@ def journey_map(inventory: pd.DataFrame, *, unknowns: pd.DataFrame | None = None
     ax.set_xlim(-0.1, total_w + 0.1)
     ax.set_ylim(-(body_h + 0.4 + foot), head + 0.1)
     ax.set_axis_off()
-    ax.set_title(title, fontsize=14, loc="left", fontweight="bold")
+    ax.set_title(title, fontsize=14, loc="left", fontweight="bold", parse_math=False)
     phases_done = set()
     for i, stage in enumerate(columns):
         x0 = i * (col_w + col_gap)
@@ -617,10 +622,10 @@ def journey_map(inventory: pd.DataFrame, *, unknowns: pd.DataFrame | None = None
             ax.add_patch(card)
             lines = card_lines(row)
             ax.text(x0 + col_w / 2, y - h / 2, lines[0] + "\n", ha="center", va="center", fontsize=10,
-                    fontweight="bold", color="#111111", zorder=3)
+                    fontweight="bold", color="#111111", zorder=3, parse_math=False)
             ax.text(x0 + col_w / 2, y - h / 2 - 0.08, "\n" + "\n".join(lines[1:]), ha="center", va="top",
                     fontsize=8.5, color="#333333" if not no_data else "#8a1c1c", zorder=3,
-                    linespacing=1.25)
+                    linespacing=1.25, parse_math=False)
             y -= h + gap
     handles = [Patch(facecolor=KIND_COLOURS["physical"], edgecolor=KIND_EDGES["physical"], label="physical"),
                Patch(facecolor=KIND_COLOURS["digital"], edgecolor=KIND_EDGES["digital"], label="digital"),
@@ -634,8 +639,33 @@ def journey_map(inventory: pd.DataFrame, *, unknowns: pd.DataFrame | None = None
         more = f" and {n_unknown - 6} more" if n_unknown > 6 else ""
         ax.text(0, -(body_h + 0.55), textwrap.fill(f"In the data but not in the catalogue (records): {listed}{more}",
                                                    110),
-                ha="left", va="top", fontsize=9.5, color="#8a1c1c", fontweight="bold")
+                ha="left", va="top", fontsize=9.5, color="#8a1c1c", fontweight="bold", parse_math=False)
     return fig
+
+
+def show_figures_inline() -> bool:
+    """Let a notebook show a returned :class:`Figure` as a PNG image.
+
+    The inline backend registers this only once pyplot has been imported, and not at all
+    under another backend (``MPLBACKEND=Agg``); the figure functions here never touch
+    pyplot. Keeps a format the user already chose. True when running in IPython.
+    """
+    try:
+        from IPython import get_ipython
+        from IPython.core.pylabtools import print_figure
+    except ImportError:  # pragma: no cover - IPython comes with the notebook tools
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    png = shell.display_formatter.formatters["image/png"]
+    if Figure in png.type_printers:
+        return True
+    png.for_type(Figure, lambda fig: print_figure(fig, fmt="png", base64=True, bbox_inches="tight"))
+    return True
+
+
+show_figures_inline()
 
 
 def journey_cards(fig: Figure) -> list[str]:
@@ -672,8 +702,10 @@ def pretty(df: pd.DataFrame, drop: tuple[str, ...] = ()) -> pd.DataFrame:
     return out.rename(columns=PRETTY)
 
 
-def show(result: IdentifyResult, part: str, caption: str | None = None) -> display.HTML:
-    """One table of the result, ready for a report (escaped, readable column names)."""
+def show(result: IdentifyResult, part: str, caption: str | None = None,
+         empty: str = "Nothing to list for this period.") -> display.HTML:
+    """One table of the result, ready for a report (escaped, readable column names);
+    the ``empty`` note instead of a table without rows."""
     frames = {
         "inventory": (result.inventory, ("catalogued_sources", "n_sources", "phase")),
         "blind_spots": (result.blind_spots, ("catalogued_sources",)),
@@ -685,6 +717,8 @@ def show(result: IdentifyResult, part: str, caption: str | None = None) -> displ
     if part not in frames:
         raise DataError(f"unknown part '{part}'", hint=f"use one of {', '.join(frames)}")
     df, drop = frames[part]
+    if df.empty:
+        return display.say("{note}", note=empty)
     if part == "unknowns":
         drop = tuple(s for s in SOURCE_LABELS if s in df.columns and not df[s].any())
     return display.show_table(pretty(df, drop), caption=caption,
@@ -712,6 +746,10 @@ def say_overview(result: IdentifyResult) -> display.HTML:
         customers=t["customers"])
 
 
+def _plural(n: int, one: str, many: str) -> str:
+    return one if n == 1 else many
+
+
 def say_blind_spots(result: IdentifyResult) -> display.HTML:
     spots = result.blind_spots
     none = spots[spots["status"] == STATUS_NO_DATA]
@@ -719,13 +757,17 @@ def say_blind_spots(result: IdentifyResult) -> display.HTML:
     if spots.empty:
         return display.say("Every catalogued touchpoint has data from at least two sources in {period}.",
                            period=result.period)
+    single = ("" if one.empty else
+              f"{len(one)} {_plural(len(one), 'touchpoint relies', 'touchpoints rely')} on a single data source, "
+              "so the picture there is one-sided.")
     if none.empty:
-        return display.say("No catalogued touchpoint is dark in {period}; {k} rely on a single data source, so "
-                           "their picture is one-sided.", period=result.period, k=len(one))
+        return display.say("No catalogued touchpoint is dark in {period}. {single}", period=result.period,
+                           single=single)
     return display.say(
-        "Blind spots: {names} ({k} touchpoint(s)) show no data at all in {period}, so nothing can be said about "
-        "how customers experience them; add a source (survey, counts, interviews). A further {m} rely on a "
-        "single data source.", names=_names(none), k=len(none), period=result.period, m=len(one))
+        "Blind spots in {period}: {names} {verb} no data at all, so nothing can be said about how customers "
+        "experience {them}; add a source (a short survey, visitor counts or interviews). {single}",
+        period=result.period, names=_names(none), verb=_plural(len(none), "has", "have"),
+        them=_plural(len(none), "it", "them"), single=single)
 
 
 def say_unknowns(result: IdentifyResult) -> display.HTML:
@@ -734,9 +776,10 @@ def say_unknowns(result: IdentifyResult) -> display.HTML:
         return display.say("Every touchpoint id in the data of {period} is in the catalogue.", period=result.period)
     top = unk.iloc[0]
     return display.say(
-        "The data holds {k} touchpoint id(s) that the catalogue lacks, the largest being {tp} with {v:,} records in "
-        "{period}. Add them to client.yml (with kind, stage and owner) so later steps can use them.",
-        k=len(unk), tp=top["touchpoint_id"], v=int(top["volume"]), period=result.period)
+        "The data of {period} holds {k} {ids} that the catalogue lacks, the largest being {tp} with {v:,} records. "
+        "Add {them} to client.yml (with kind, stage and owner) so later steps can use {them}.",
+        k=len(unk), ids=_plural(len(unk), "touchpoint id", "touchpoint ids"), tp=top["touchpoint_id"],
+        v=int(top["volume"]), period=result.period, them=_plural(len(unk), "it", "them"))
 
 
 def say_sources(result: IdentifyResult) -> display.HTML:
