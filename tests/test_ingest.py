@@ -11,18 +11,14 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from ingest_helpers import assert_no_personal_data
+from ingest_helpers import make_client as _make_client
 
 from helpers.errors import DataError
 from helpers.ingest import ingest_client, load_manifest, mask_text, pseudonym
 from helpers.ingest.privacy import Pseudonymiser, load_key
 
 KEY = "test-key-not-secret"
-
-CATALOGUE = [
-    {"id": "web", "name": "Website", "kind": "digital", "stage": "consideration"},
-    {"id": "store", "name": "Store", "kind": "physical", "stage": "decision"},
-    {"id": "survey", "name": "Feedback survey", "kind": "digital", "stage": "retention"},
-]
 
 EVENTS = """customer_id,ts,touchpoint_id,journey_id,converted,revenue,segment
 NL-0012345,2026-03-29 02:30:00,web,J1,false,0,a
@@ -47,21 +43,10 @@ line two"
 
 
 def make_client(root: Path, name: str = "acme", sources=None, files: dict | None = None, **extra) -> Path:
-    folder = root / "data" / name
-    (folder / "raw").mkdir(parents=True, exist_ok=True)
     files = files if files is not None else {"events.csv": EVENTS, "feedback.csv": FEEDBACK}
-    for fname, content in files.items():
-        path = folder / "raw" / fname
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
     if sources is None:
         sources = [{"table": "events", "file": "raw/events.csv"}, {"table": "feedback", "file": "raw/feedback.csv"}]
-    cfg = {"name": name.title(), "timezone": "Europe/Copenhagen", "touchpoints": CATALOGUE, "sources": sources}
-    cfg.update(extra)
-    (folder / "client.yml").write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    return folder
+    return _make_client(root, name, sources=sources, files=files, **extra)
 
 
 @pytest.fixture(autouse=True)
@@ -162,8 +147,6 @@ def test_idempotent(client):
     second = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file() and "raw" not in p.parts}
     assert first.keys() == second.keys()
     for k in first:
-        if k.suffix == ".parquet":
-            assert pd.read_parquet(out / k).equals(pd.read_parquet(out / k))
         assert first[k] == second[k], k
     assert not [p for p in out.iterdir() if p.name.startswith(".ingest-")]
 
@@ -204,7 +187,7 @@ def test_hash_is_stable_and_keyed():
     p = Pseudonymiser(b"k1")
     s = pd.Series(["NL-1", " NL-1 ", None, "NL-2"])
     out = p(s)
-    assert out[0] == out[1] == pseudonym("NL-1", b"k1") and out[2] is None and out[3] != out[0]
+    assert out[0] == out[1] == pseudonym("NL-1", b"k1") and pd.isna(out[2]) and out[3] != out[0]
     assert Pseudonymiser(b"k2")(s)[0] != out[0]
     assert len(out[0]) == 16
 
@@ -238,30 +221,6 @@ def test_no_personal_data_in_processed_or_rejects(client):
     ingest_client("acme", root=client)
     raw_ids = {"NL-0012345", "NL-0012346", "NL-0012347", "NL-0012348", "NL-0012349", "NL-0012350"}
     assert_no_personal_data(client / "data/acme", raw_ids)
-
-
-def assert_no_personal_data(client_dir: Path, raw_ids: set[str]) -> None:
-    """Scan every file ingest wrote (processed/ and rejects/) for raw ids, e-mail addresses and phone numbers."""
-    email = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
-    checked = 0
-    for folder in ("processed", "rejects"):
-        for path in (client_dir / folder).rglob("*"):
-            if path.suffix == ".parquet":
-                frame = pd.read_parquet(path)
-            elif path.suffix == ".csv":
-                frame = pd.read_csv(path, dtype=str)
-            else:
-                continue
-            for col in frame.columns:
-                values = frame[col].dropna().astype(str)
-                for v in values:
-                    checked += 1
-                    assert v not in raw_ids, (path, col, v)
-                    assert not any(r in v for r in raw_ids), (path, col, v)
-                    assert not email.search(v), (path, col, v)
-                    if col in ("comment", "text", "title", "reply", "quote"):
-                        assert mask_text(v) == v, (path, col, v)
-    assert checked > 0
 
 
 def test_missing_source_file_is_a_data_error(tmp_path):

@@ -67,6 +67,8 @@ FEEDBACK = pa.DataFrameSchema(
         "nps": pa.Column(float, pa.Check.isin(list(range(11))), nullable=True, coerce=True),
         "ces": pa.Column(float, pa.Check.in_range(1, 7), nullable=True, coerce=True, required=False),
         "comment": _str(nullable=True, required=False),
+        # coded sentiment of interview/observation quotes: -1 negative, 0 neutral, 1 positive
+        "sentiment": pa.Column(float, pa.Check.in_range(-1, 1), nullable=True, coerce=True, required=False),
         "source": _str(nullable=True, required=False),
         "segment": _str(nullable=True, required=False),
         "variant": _str(nullable=True, required=False),

@@ -28,7 +28,7 @@ import pandas as pd
 from helpers.config import ClientConfig, SourceMapping
 from helpers.errors import ConfigError, SchemaError
 from helpers.ingest.readers import RawChunk, Reader, open_reader
-from helpers.schema import REQUIRED_COLUMNS, columns_for
+from helpers.schema import REQUIRED_COLUMNS, SCHEMAS, columns_for
 
 
 def _norm(name: str) -> str:
@@ -43,6 +43,11 @@ class Adapter:
     options: tuple[str, ...] = ()
     #: True when one raw row can give several records (rows_read then counts records)
     reshapes = False
+    #: other names a canonical column often has in this kind of export (matched ignoring case,
+    #: spaces and punctuation), used when ``columns:`` does not name the column
+    aliases: dict[str, tuple[str, ...]] = {}
+    #: canonical columns the adapter makes itself (not read from one raw column)
+    produces: tuple[str, ...] = ()
     _common = ("constants", "touchpoint_map", "timezone", "sheet", "header_row")
 
     def __init__(self, source: SourceMapping, cfg: ClientConfig, path: Path, label: str) -> None:
@@ -74,8 +79,35 @@ class Adapter:
         """Canonical columns this adapter fills from the file."""
         return columns_for(self.table)
 
+    #: fill required but nullable columns (feedback.customer_id, reviews.text, ...) with nulls when the
+    #: export has no such column; the canonical adapter insists on every required column instead
+    fill_nullable = False
+
     def required(self) -> list[str]:
-        return [c for c in REQUIRED_COLUMNS[self.table] if c not in self.constants]
+        need = [c for c in REQUIRED_COLUMNS[self.table] if c not in self.constants and c not in self.produces]
+        if self.fill_nullable:
+            cols = SCHEMAS[self.table].columns
+            need = [c for c in need if not cols[c].nullable]
+        return need
+
+    def output_columns(self) -> list[str]:
+        """Canonical columns of the records (after :meth:`bind`)."""
+        have = set(self.mapping) | set(self.constants) | set(self.produces)
+        if self.fill_nullable:
+            have |= set(REQUIRED_COLUMNS[self.table])
+        return [c for c in columns_for(self.table) if c in have]
+
+    def option_column(self, option: str, columns: list[str]) -> str | None:
+        """A raw column named by an adapter option, checked against the file."""
+        raw = self.opts.get(option)
+        if raw is None:
+            return None
+        hit = raw if raw in columns else {_norm(c): c for c in columns}.get(_norm(raw))
+        if hit is None:
+            raise SchemaError(f"the column '{raw}' (option `{option}` in client.yml) is not in the file",
+                              file=self.label, row=1, column=str(raw),
+                              hint=f"the file has the columns: {_list(columns)}")
+        return hit
 
     def bind(self, columns: list[str]) -> None:
         """Find the raw column of each canonical column; raise when a required one is missing."""
@@ -94,9 +126,11 @@ class Adapter:
             self.mapping[canon] = raw
         for canon in self.want():
             if canon not in self.mapping and canon not in self.constants:
-                hit = by_norm.get(_norm(canon))
-                if hit is not None:
-                    self.mapping[canon] = hit
+                for name in (canon, *self.aliases.get(canon, ())):
+                    hit = by_norm.get(_norm(name))
+                    if hit is not None:
+                        self.mapping[canon] = hit
+                        break
         missing = [c for c in self.required() if c not in self.mapping]
         if missing:
             raise SchemaError(
@@ -106,11 +140,19 @@ class Adapter:
             )
 
     def records(self, chunk: RawChunk) -> tuple[pd.DataFrame, np.ndarray]:
-        """Canonical column names, raw values; and the file row of each record."""
+        """Canonical column names, raw values; and the file row of each record.
+
+        A column ``_reject`` (text or missing) rejects a record for a reason only the adapter knows.
+        """
         frame = pd.DataFrame({canon: chunk.frame[raw] for canon, raw in self.mapping.items()},
                              index=chunk.frame.index)
         for canon, value in self.constants.items():
             frame[canon] = value
+        if self.fill_nullable:
+            cols = SCHEMAS[self.table].columns
+            for canon in REQUIRED_COLUMNS[self.table]:
+                if canon not in frame and cols[canon].nullable:
+                    frame[canon] = None
         return frame, chunk.rows
 
     # -- touchpoints
@@ -127,11 +169,9 @@ class Adapter:
         """Catalogue names and ``touchpoint_map`` values to ids; other values are kept as they are."""
         if series.isna().all():
             return series
-        text = series.astype("string").str.strip()
-        codes, uniques = pd.factorize(text)
-        mapped = np.array([self.tp_lookup.get(u.lower(), u) for u in uniques], dtype=object)
-        out = np.where(codes >= 0, mapped[np.maximum(codes, 0)] if len(mapped) else None, None)
-        return pd.Series(out, index=series.index, dtype=object)
+        codes, uniques = pd.factorize(series)
+        mapped = np.array([self.tp_lookup.get(str(u).strip().lower(), u) for u in uniques] + [None], dtype=object)
+        return pd.Series(mapped[codes], index=series.index).astype("str")
 
 
 def _list(columns: list[str], n: int = 20) -> str:

@@ -37,6 +37,25 @@ def _as_text(series: pd.Series) -> pd.Series:
     return series.astype("string").str.strip()
 
 
+def as_text(series: pd.Series) -> pd.Series:
+    """Raw values as trimmed text (``str`` dtype); blanks become missing; 12345.0 from Excel reads "12345"."""
+    if pd.api.types.is_bool_dtype(series):
+        text = series.map({True: "true", False: "false"}).astype("str")
+    elif pd.api.types.is_float_dtype(series):
+        vals = series.to_numpy()
+        integral = pd.notna(vals) & (np.mod(np.nan_to_num(vals), 1) == 0)
+        text = series.astype("str").where(~integral, series.where(integral).astype("Int64").astype("str"))
+        text = text.where(series.notna())
+    elif pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series):
+        text = series.astype("str").where(series.notna())
+    else:
+        if not pd.api.types.is_string_dtype(series) or series.dtype == object:
+            series = series.map(lambda v: v if v is None or isinstance(v, str) or v is pd.NA
+                                or (isinstance(v, float) and np.isnan(v)) else str(v))
+        text = series.astype("str").str.strip()
+    return text.where(text.notna() & text.ne(""))
+
+
 def _from_parts(parts: pd.DataFrame, day: int, month: int, year: int) -> pd.Series:
     y = pd.to_numeric(parts[year], errors="coerce")
     y = y.where(y >= 100, 2000 + y)

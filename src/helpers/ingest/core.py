@@ -44,7 +44,7 @@ from helpers import paths
 from helpers.config import ClientConfig, load_client
 from helpers.errors import DataError, KitError, SchemaError
 from helpers.ingest.adapters import Adapter, adapter_for
-from helpers.ingest.convert import DATE_FORMS, DATE_SHORT, parse_numbers, parse_timestamps
+from helpers.ingest.convert import DATE_FORMS, DATE_SHORT, as_text, parse_numbers, parse_timestamps
 from helpers.ingest.privacy import TEXT_COLUMNS, Pseudonymiser, mask_series
 from helpers.schema import KEYS, SCHEMAS, columns_for, split_valid
 
@@ -79,6 +79,7 @@ class FileReport:
     reasons: Counter = field(default_factory=Counter)
     examples: list = field(default_factory=list)  # (row, reason, {column: value})
     unknown_touchpoints: Counter = field(default_factory=Counter)
+    error: str | None = None  # dry run: why the file cannot be ingested
 
     def manifest_entry(self) -> dict:
         entry = {"table": self.table, "file": self.file, "sha256": self.sha256, "rows_read": self.rows_read,
@@ -149,7 +150,11 @@ class IngestResult:
         if details:
             for f in self.files:
                 lines.append("")
-                lines.append(f"{f.file} -> {f.table} (adapter {f.adapter}; {f.description})")
+                lines.append(f"{f.file} -> {f.table} (adapter {f.adapter}"
+                             + (f"; {f.description})" if f.description else ")"))
+                if f.error:
+                    lines.append("  CANNOT BE INGESTED: " + f.error.replace("\n", "\n  "))
+                    continue
                 lines.append(f"  would accept {f.accepted:,} and reject {f.rejected:,} of {f.rows_read:,} rows"
                              if self.dry_run else
                              f"  accepted {f.accepted:,} and rejected {f.rejected:,} of {f.rows_read:,} rows")
@@ -310,13 +315,13 @@ class _FileIngest:
         reader = self.a.open()
         self.report.description = reader.description
         self.a.bind(reader.columns)
-        columns = [c for c in columns_for(self.table)
-                   if c in self.a.mapping or c in self.a.constants or c in getattr(self.a, "produces", ())]
-        self.sink.open_part(columns)
+        self.sink.open_part(self.a.output_columns())
         file_rows = 0
         ts_min = ts_max = None
         for chunk in reader.chunks():
             file_rows += len(chunk.frame)
+            if list(chunk.frame.columns) != reader.columns:  # JSON records need not all have every field
+                chunk.frame = chunk.frame.reindex(columns=reader.columns)
             raw, rows = self.a.records(chunk)
             if raw.empty:
                 continue
@@ -351,6 +356,9 @@ class _FileIngest:
             for i in np.flatnonzero(np.asarray(mask)):
                 problems.setdefault(int(i), []).append(reason_of(int(i)))
 
+        if "_reject" in raw:
+            pre = raw.pop("_reject")
+            add(pre.notna().to_numpy(), lambda i, pre=pre: str(pre.iat[i]))
         work = pd.DataFrame(index=raw.index)
         cols = self.schema.columns
         for c in raw.columns:
@@ -368,14 +376,16 @@ class _FileIngest:
                 conv, bad = parse_numbers(s, self.a.source.decimal)
                 add(bad, lambda i, s=s, c=c: f"{c}: cannot read {_show(s.iat[i])} as a number")
                 work[c] = conv
+            elif dtype == "bool":
+                work[c] = s if pd.api.types.is_bool_dtype(s) else as_text(s)
             elif c in PSEUDONYMISED:
-                work[c] = self.pseudo(_blank_to_none(s))
+                work[c] = self.pseudo(as_text(s))
             elif c in TEXT_COLUMNS:
-                work[c] = mask_series(_blank_to_none(s))
+                work[c] = mask_series(as_text(s))
             elif c == "touchpoint_id":
-                work[c] = self.a.map_touchpoints(_blank_to_none(s))
+                work[c] = self.a.map_touchpoints(as_text(s))
             else:
-                work[c] = s
+                work[c] = as_text(s)
         # duplicates of the table's key (first occurrence wins, across chunks and files)
         dup = np.zeros(n, dtype=bool)
         if self.key and all(k in work for k in self.key):
@@ -463,11 +473,6 @@ def _plain(v):
     return v if isinstance(v, (int, float, bool)) else str(v)
 
 
-def _blank_to_none(s: pd.Series) -> pd.Series:
-    if pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s):
-        text = s.astype("string").str.strip()
-        return text.astype(object).where(text.notna() & text.ne(""), None)
-    return s.astype(object).where(s.notna(), None).map(lambda v: v if v is None else str(v))
 
 
 # ---------------------------------------------------------------- the client
@@ -537,7 +542,7 @@ def ingest_client(client: str, root: str | Path | None = None, dry_run: bool = F
                     raise
                 sink.close_part()
                 errors.append(exc)
-                report.description = f"NOT USABLE: {exc}"
+                report.error = str(exc)
             result.files.append(report)
         if dry_run:
             if errors:

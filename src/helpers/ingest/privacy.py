@@ -85,29 +85,40 @@ def pseudonym(value: str, key: bytes) -> str:
 
 
 class Pseudonymiser:
-    """Vectorised keyed hashing with a cache (customers repeat across chunks)."""
+    """Vectorised keyed hashing with a cache (customers repeat across chunks).
+
+    Values are dictionary-encoded with Arrow, so each distinct id of a chunk is hashed once.
+    """
+
+    CACHE_LIMIT = 2_000_000
 
     def __init__(self, key: bytes | None = None) -> None:
         self.key = key if key is not None else load_key()
         self._cache: dict[str, str] = {}
 
     def __call__(self, series: pd.Series) -> pd.Series:
-        present = series.notna()
-        if not present.any():
-            return pd.Series(None, index=series.index, dtype=object)
-        codes, uniques = pd.factorize(series[present].astype(str).str.strip())
-        cache, key = self._cache, self.key
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if series.isna().all():
+            return pd.Series(np.nan, index=series.index, dtype="str")
+        arr = pa.array(series.astype("str"), type=pa.large_string(), from_pandas=True)
+        arr = pc.utf8_trim_whitespace(arr)
+        encoded = pc.dictionary_encode(arr)
+        uniques = encoded.dictionary.to_pylist()
+        cache, key, digest = self._cache, self.key, hmac.digest
         hashed = []
         for u in uniques:
             h = cache.get(u)
             if h is None:
-                h = hmac.new(key, u.encode("utf-8"), hashlib.sha256).hexdigest()[:HASH_CHARS]
-                if len(cache) < 5_000_000:
+                h = digest(key, u.encode("utf-8"), "sha256").hex()[:HASH_CHARS]
+                if len(cache) < self.CACHE_LIMIT:
                     cache[u] = h
             hashed.append(h)
-        out = np.full(len(series), None, dtype=object)
-        out[present.to_numpy()] = np.asarray(hashed, dtype=object)[codes]
-        return pd.Series(out, index=series.index, dtype=object)
+        out = pc.take(pa.array(hashed, type=pa.large_string()), encoded.indices)
+        # empty text counts as missing, like everywhere else in ingest
+        out = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.large_string()), out)
+        return pd.Series(pd.array(out, dtype="str"), index=series.index)
 
 
 def _phone_sub(match: re.Match) -> str:
@@ -116,9 +127,13 @@ def _phone_sub(match: re.Match) -> str:
     # 7-15 digits and not a plain year, date or amount: "2026", "12.05.2026" and "1.234,50" are kept
     if digits < 7 or digits > 15:
         return text
-    if _looks_like_date(text):
+    if _looks_like_date(text) or _AMOUNT.fullmatch(text):
         return text
     return PHONE_MASK
+
+
+# amounts such as 310000.0, 1.234.567 or 1.234.567,50 are not phone numbers
+_AMOUNT = re.compile(r"\d+[.,]\d{1,2}|\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?")
 
 
 _DATE_START = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)|(\d{1,2})[./\-](\d{1,2})[./\-](\d{2}|\d{4})(?!\d)")
@@ -154,7 +169,7 @@ def mask_series(series: pd.Series) -> pd.Series:
         return series
     out = series.astype(object).copy()
     out[present] = [mask_text(v) for v in series[present]]
-    return out
+    return out.astype("str") if pd.api.types.is_string_dtype(series) and series.dtype != object else out
 
 
 def contains_personal_data(text: str) -> bool:

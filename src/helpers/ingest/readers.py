@@ -493,7 +493,10 @@ def _normalise_records(records: list, path: Path, first_row: int) -> pd.DataFram
         if not isinstance(rec, dict):
             raise DataError(f"expected one JSON object per record, found {type(rec).__name__}", file=path,
                             row=first_row + i, hint="export records as objects ({\"field\": value, ...})")
-    return pd.json_normalize(records, sep=".")
+    frame = pd.json_normalize(records, sep=".")
+    # a record that is null in some rows and an object in others gives "x" (all null) next to "x.y": drop "x"
+    parents = [c for c in frame.columns if any(o.startswith(c + ".") for o in frame.columns)]
+    return frame.drop(columns=[c for c in parents if frame[c].isna().all()])
 
 
 class JsonReader(Reader):
@@ -514,6 +517,14 @@ class JsonReader(Reader):
         if not start:
             raise DataError("the file holds no text", file=path, hint="export the data again")
         self.array = start.startswith("[")
+        if start.startswith("{"):
+            # JSON lines when the first line is a whole object; otherwise one document holding a list
+            with open(path, encoding=self.encoding, errors="replace") as fh:
+                first_line = next((line for line in fh if line.strip()), "")
+            try:
+                json.loads(first_line)
+            except json.JSONDecodeError:
+                self.array = True
         if not self.array and not start.startswith("{"):
             raise DataError("not JSON: the file must start with '{' (JSON lines) or '[' (an array of records)",
                             file=path, row=1, hint="export JSON (or CSV) again")

@@ -1,0 +1,79 @@
+"""Helpers shared by the ingest tests: build a client folder, scan outputs for personal data."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from helpers.ingest import mask_text
+
+EXPORTS = Path(__file__).parent / "data" / "exports"
+BAD = Path(__file__).parent / "data" / "bad"
+
+CATALOGUE = [
+    {"id": "web", "name": "Website", "kind": "digital", "stage": "consideration"},
+    {"id": "store", "name": "Store", "kind": "physical", "stage": "decision"},
+    {"id": "survey", "name": "Feedback survey", "kind": "digital", "stage": "retention"},
+]
+
+
+def make_client(root: Path, name: str = "acme", sources=None, files: dict | None = None, **extra) -> Path:
+    """data/<name>/ with raw files (text or bytes) and a client.yml listing ``sources``."""
+    folder = root / "data" / name
+    (folder / "raw").mkdir(parents=True, exist_ok=True)
+    for fname, content in (files or {}).items():
+        path = folder / "raw" / fname
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, Path):
+            shutil.copyfile(content, path)
+        elif isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    cfg = {"name": name.title(), "timezone": "Europe/Copenhagen", "touchpoints": CATALOGUE, "sources": sources or []}
+    cfg.update(extra)
+    (folder / "client.yml").write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return folder
+
+
+def copy_exports_client(root: Path, name: str = "nordhavn") -> Path:
+    """The committed sample client (tests/data/exports) as data/<name>/ under ``root``."""
+    folder = root / "data" / name
+    shutil.copytree(EXPORTS / "raw", folder / "raw")
+    shutil.copyfile(EXPORTS / "client.yml", folder / "client.yml")
+    return folder
+
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+
+
+def written_frames(client_dir: Path):
+    """(path, DataFrame) of every table ingest wrote: processed/*.parquet and rejects/*.csv."""
+    for folder in ("processed", "rejects"):
+        for path in sorted((client_dir / folder).rglob("*")):
+            if path.suffix == ".parquet":
+                yield path, pd.read_parquet(path)
+            elif path.suffix == ".csv":
+                yield path, pd.read_csv(path, dtype=str)
+
+
+def assert_no_personal_data(client_dir: Path, raw_ids: set[str]) -> int:
+    """No raw identifier, e-mail address or phone number in any table ingest wrote; returns cells checked."""
+    checked = 0
+    for path, frame in written_frames(client_dir):
+        for col in frame.columns:
+            if not (pd.api.types.is_string_dtype(frame[col]) or frame[col].dtype == object):
+                continue
+            for v in frame[col].dropna().astype(str):
+                checked += 1
+                assert v not in raw_ids, (path, col, v)
+                assert not any(r in v for r in raw_ids if len(r) >= 5), (path, col, v)
+                assert not _EMAIL.search(v), (path, col, v)
+                if col not in ("ts", "reason"):
+                    assert mask_text(v) == v, (path, col, v)
+    assert checked > 0
+    return checked
