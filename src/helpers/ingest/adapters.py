@@ -20,6 +20,7 @@ Options every adapter understands:
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import numpy as np
@@ -186,16 +187,21 @@ def _missing_hint(columns: list[str], missing: list[str]) -> str:
             if sep in only:
                 return (f"the header holds one column '{only[:60]}', which looks separated by {word}: set "
                         f"`delimiter: \"{sep}\"` for this source in client.yml (or remove a wrong `delimiter:`)")
-    if columns and all(_looks_like_value(c) for c in columns):
+    if columns and _looks_like_data(columns):
         return "the first row looks like data, not column names: add a header row to the export"
     example = ", ".join(f"{c}: <column in file>" for c in missing)
     return f"the file has the columns: {_list(columns)}; add the columns or map them in client.yml: " \
            f"`columns: {{{example}}}`"
 
 
-def _looks_like_value(name: str) -> bool:
-    text = str(name).strip()
-    return bool(text) and (text.replace(".", "").replace(",", "").replace("-", "").isdigit() or text[:4].isdigit())
+_DATA_LIKE = re.compile(r"^\s*(?:[-+]?\d+(?:[.,]\d+)?|\d{4}-\d{1,2}-\d{1,2}.*|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}.*)\s*$")
+
+
+def _looks_like_data(columns: list[str]) -> bool:
+    """A header with a date among its names, or mostly numbers, is a data row."""
+    hits = [bool(_DATA_LIKE.match(str(c))) for c in columns]
+    dates = any(re.match(r"^\s*(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4})", str(c)) for c in columns)
+    return dates or sum(hits) * 2 >= len(columns)
 
 
 def stable_id(*parts) -> str:

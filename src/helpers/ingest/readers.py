@@ -276,6 +276,18 @@ class CsvReader(Reader):
         if produced == 0:
             raise DataError("the file has a header but no data rows", file=self.path, row=self.skip + 1,
                             hint="export the data again including the rows, or remove this source from client.yml")
+        if self._odd_quotes():
+            raise self._diagnose("unbalanced quotes", invalid)
+
+    def _odd_quotes(self) -> bool:
+        """An odd number of quote characters: a quoted value runs to the end of the file (Arrow accepts that)."""
+        if self.encoding not in ("utf-8", "utf-8-sig", "cp1252", "latin-1", "iso-8859-1", "ascii"):
+            return False
+        count = 0
+        with open(self.path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 24), b""):
+                count += block.count(b'"')
+        return count % 2 == 1
 
     def _diagnose(self, message: str, invalid: list) -> DataError:
         """Turn an Arrow parse error into a message with the row and what to fix (a slow, exact second pass)."""
