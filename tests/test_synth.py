@@ -1,0 +1,208 @@
+"""helpers.synth: deterministic demo data whose planted structure is really in the files."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import synth
+from helpers.config import load_client
+from helpers.schema import columns_for
+
+SMALL = 60_000
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("synth")
+    assert synth.write_demo(root, events=SMALL) == ["nordlys", "fjordtech"]
+    return root
+
+
+def _files(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted((root / "data").rglob("*")) if p.is_file()}
+
+
+def _read(root: Path, client: str, table: str) -> pd.DataFrame:
+    return pd.read_csv(root / "data" / client / "raw" / f"{table}.csv", dtype=str, keep_default_na=False)
+
+
+def _clean_events(root: Path, client: str = "nordlys") -> pd.DataFrame:
+    ev = _read(root, client, "events")
+    ts = pd.to_datetime(ev["ts"], format="%Y-%m-%d %H:%M:%S", errors="coerce")
+    rev = pd.to_numeric(ev["revenue"], errors="coerce")
+    ok = ts.notna() & ev["customer_id"].ne("") & ev["touchpoint_id"].ne("") & ~(rev < 0) & \
+        (ev["revenue"].eq("") | rev.notna())
+    ev = ev[ok].assign(ts=ts[ok], revenue=rev[ok], converted=ev.loc[ok, "converted"].eq("true"))
+    return ev
+
+
+def test_same_seed_gives_byte_identical_files(small, tmp_path):
+    again = tmp_path / "again"
+    synth.write_demo(again, events=SMALL)
+    assert _files(small) == _files(again)
+    assert len(_files(small)) == 12  # 2 x (client.yml + 5 raw files)
+
+
+def test_another_seed_gives_other_data(small, tmp_path):
+    synth.write_demo(tmp_path, events=SMALL, seed=7, clients=("fjordtech",))
+    a = (small / "data/fjordtech/raw/events.csv").read_bytes()
+    b = (tmp_path / "data/fjordtech/raw/events.csv").read_bytes()
+    assert a != b
+
+
+def test_sizes_scale_with_events(tmp_path):
+    counts = {}
+    for n in (20_000, 80_000):
+        root = tmp_path / str(n)
+        synth.write_demo(root, events=n, clients=("nordlys",))
+        ev = _read(root, "nordlys", "events")
+        counts[n] = (len(ev), ev["customer_id"].nunique())
+        assert abs(len(ev) - n) / n < 0.15
+    assert counts[80_000][0] > 3 * counts[20_000][0]
+    assert counts[80_000][1] > 3 * counts[20_000][1]
+    # about 20 events per customer
+    assert 10 < counts[80_000][0] / counts[80_000][1] < 30
+
+
+def test_client_yml_loads_and_matches_ground_truth(small):
+    for client in ("nordlys", "fjordtech"):
+        cfg = load_client(client, small)
+        gt = synth.GROUND_TRUTH[client]
+        assert tuple(cfg.touchpoint_ids) == gt.catalogue
+        assert {c.id for c in cfg.changes} == set(gt.changes)
+        assert {s.table for s in cfg.sources} == set(synth.RAW_FILES)
+        assert all(s.adapter == "canonical" and (cfg.dir / s.file).is_file() for s in cfg.sources)
+    nl = load_client("nordlys", small)
+    assert nl.timezone == "Europe/Copenhagen" and nl.currency == "DKK" and nl.first_period == "2025Q2"
+    assert len(nl.touchpoints) == 17
+    changes = {c.id: c for c in nl.changes}
+    assert changes["CH-service"].control.touchpoints == ("chat",)
+    assert changes["CH-app-onboarding"].ab_column == "variant"
+    ft = load_client("fjordtech", small)
+    assert ft.timezone == "Europe/Oslo" and ft.currency == "NOK"
+    assert sum(t.kind == "physical" for t in ft.touchpoints) <= 1
+
+
+def test_raw_columns_are_canonical_names(small):
+    for client in ("nordlys", "fjordtech"):
+        for table in synth.RAW_FILES:
+            with open(small / "data" / client / "raw" / f"{table}.csv", encoding="utf-8", newline="") as fh:
+                header = next(csv.reader(fh))
+            assert header == synth.COLUMNS[table]
+            assert set(header) <= set(columns_for(table)), (client, table)
+
+
+def test_timestamps_are_local_text_and_ids_raw(small):
+    ev = _read(small, "nordlys", "events")
+    good = ev["ts"].str.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
+    assert good.sum() >= len(ev) - synth.GROUND_TRUTH["nordlys"].bad_rows["events"]
+    assert ev.loc[good, "ts"].min() >= "2025-04-01" and ev.loc[good, "ts"].max() <= "2026-09-30 23:59:59"
+    assert ev["customer_id"].str.match(r"NL-\d{7}$").sum() == len(ev) - 3
+    fb = _read(small, "nordlys", "feedback")
+    text = " ".join(fb["comment"]) + " ".join(_read(small, "nordlys", "reviews")["text"])
+    assert "@example.dk" in text and "+45" in text
+
+
+def test_bad_rows_as_planted(small):
+    for client in ("nordlys", "fjordtech"):
+        gt = synth.GROUND_TRUTH[client]
+        assert gt.bad_rows["events"] >= 5 and gt.bad_rows["costs"] == 0
+        fb = _read(small, client, "feedback")
+        assert fb["response_id"].duplicated().sum() == 2
+        assert (fb["csat"].isin(["7", "0"])).sum() == 2
+        assert (fb["nps"] == "11").sum() == 2
+        rv = _read(small, client, "reviews")
+        assert rv["rating"].isin(["five", "great"]).sum() == 2
+        od = _read(small, client, "orders")
+        assert od["revenue"].str.startswith("-").sum() == 2
+        ev = _read(small, client, "events")
+        assert (ev["customer_id"] == "").sum() == 3
+        assert (ev["ts"] == "not a date").sum() == 1
+
+
+def test_ingest_rejects_exactly_the_planted_rows(small):
+    from helpers import ingest
+
+    for client in ("nordlys", "fjordtech"):
+        result = ingest.ingest_client(client, root=small, dry_run=True)
+        rejected = {t: v["rejected"] for t, v in result.tables.items()}
+        assert rejected == dict(synth.GROUND_TRUTH[client].bad_rows), client
+
+
+def test_blind_spot_absent_unknown_present(small):
+    gt = synth.GROUND_TRUTH["nordlys"]
+    assert gt.blind_spots == ("trade_fair",) and gt.unknown_touchpoints == ("tiktok_ads",)
+    ev = _read(small, "nordlys", "events")
+    fb = _read(small, "nordlys", "feedback")
+    assert "trade_fair" not in set(ev["touchpoint_id"]) | set(fb["touchpoint_id"])
+    first = ev.drop_duplicates("journey_id")["touchpoint_id"]
+    assert 0.02 < (first == "tiktok_ads").mean() < 0.07
+    assert "tiktok_ads" not in load_client("nordlys", small).touchpoint_ids
+
+
+def _transitions(ev: pd.DataFrame) -> pd.DataFrame:
+    """Empirical from -> to frequencies of the pre-purchase chain (retention touches dropped)."""
+    pre = ev[~ev["touchpoint_id"].isin(["packaging", "invoice_mail", "feedback_survey", "service_centre",
+                                        "upsell_mail"])]
+    pre = pre.sort_values(["journey_id", "ts"], kind="stable")
+    nxt = pre.groupby("journey_id")["touchpoint_id"].shift(-1)
+    to = nxt.where(nxt.notna(), np.where(pre["converted"], "conversion", "null"))
+    first = pre.groupby("journey_id").head(1)
+    frm = pd.concat([pd.Series("start", index=first.index), pre["touchpoint_id"]])
+    dst = pd.concat([first["touchpoint_id"], pd.Series(to, index=pre.index)])
+    return pd.crosstab(frm.to_numpy(), dst.to_numpy())
+
+
+def test_empirical_transitions_match_planted_matrix(tmp_path):
+    root = tmp_path
+    synth.write_demo(root, events=300_000, clients=("nordlys",))
+    ev = _clean_events(root)
+    ev = ev[ev.groupby("journey_id")["ts"].transform("min") < "2026-07-01"]  # before the conversion changes
+    gt = synth.GROUND_TRUTH["nordlys"]
+    for segment, planted in gt.segment_transitions.items():
+        counts = _transitions(ev[ev["segment"] == segment])
+        counts = counts.reindex(index=planted.index, columns=planted.columns, fill_value=0)
+        freq = counts.div(counts.sum(axis=1), axis=0)
+        n = counts.sum(axis=1)
+        # 4 binomial standard errors plus 0.01
+        tol = 4 * np.sqrt(planted * (1 - planted)).div(np.sqrt(n), axis=0) + 0.01
+        assert ((freq - planted).abs() <= tol).all().all(), (segment, (freq - planted).abs().max().max())
+
+
+def test_segment_conversion_difference(small):
+    ev = _clean_events(small)
+    ev = ev[ev.groupby("journey_id")["ts"].transform("min") < "2026-07-01"]
+    conv = ev.groupby("journey_id").agg(seg=("segment", "first"), conv=("converted", "any"))
+    rates = conv.groupby("seg")["conv"].mean()
+    gt = synth.GROUND_TRUTH["nordlys"]
+    assert rates["club"] / rates["guest"] > 1.6
+    for seg in ("club", "guest"):
+        assert rates[seg] == pytest.approx(gt.segment_conversion[seg], abs=0.03)
+
+
+def test_ground_truth_structure():
+    gt = synth.ground_truth("nordlys")
+    assert gt.drop_off_touchpoint == "faq"
+    m = gt.transitions
+    assert m.loc["faq", "null"] == m.drop(index=["start", "web_checkout", "store_checkout"])["null"].max()
+    assert np.allclose(m.sum(axis=1), 1.0)
+    assert m.loc[m.index != "start", "conversion"].gt(0).index[m.loc[m.index != "start", "conversion"].gt(0)] \
+        .tolist() == ["web_checkout", "store_checkout"]
+    assert gt.driver_order[:6] == ["web_checkout", "service_centre", "website", "store", "app", "chat"]
+    ch = gt.changes
+    assert ch["CH-newsletter"].null and ch["CH-newsletter"].effects == {}
+    assert ch["CH-service"].design == "did" and ch["CH-service"].effects["csat"] > 0.3
+    assert ch["CH-app-onboarding"].design == "ab" and ch["CH-app-onboarding"].effects["conversion"] == 0.03
+    assert ch["CH-checkout"].effects["conversion"] == 0.05
+    assert gt.touchpoint_csat["service_centre"] < gt.touchpoint_csat["web_checkout"] < gt.touchpoint_csat["store"]
+    assert gt.periods == ("2025Q2", "2025Q3", "2025Q4", "2026Q1", "2026Q2", "2026Q3")
+    ft = synth.ground_truth("fjordtech")
+    assert "2026Q3" in ft.periods and "2026Q2" in ft.periods
+    assert set(ft.segments) == {"enterprise", "smb"}
