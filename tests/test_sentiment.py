@@ -20,7 +20,7 @@ def test_shipped_word_lists_load_and_are_sane(lang):
 
 def test_unknown_language_is_refused():
     with pytest.raises(ValueError, match="da, sv, en"):
-        sentiment.load_lexicon("de")
+        sentiment.load_lexicon("de")  # the message lists da, sv, en, no
 
 
 def test_parse_lexicon_reports_a_bad_line():
@@ -76,6 +76,7 @@ def test_inflected_forms_are_found_through_suffixes():
         ("Jeg er meget glad for min nye sofa og den kom til tiden", "da"),
         ("Jag är mycket nöjd och det var enkelt att handla", "sv"),
         ("The delivery was late and the box was damaged", "en"),
+        ("Jeg er veldig fornøyd, men det var litt dyrt å komme i gang", "no"),
     ],
 )
 def test_language_is_detected_from_function_words(text, expected):
@@ -88,6 +89,7 @@ def test_detection_falls_back_to_the_default():
 
 
 @pytest.mark.parametrize("value, code", [("DA", "da"), ("sv_SE", "sv"), ("en-GB", "en"), ("English", "en"),
+                                         ("nb", "no"), ("no", "no"),
                                          ("de", None), (None, None), (float("nan"), None)])
 def test_language_values_are_normalised(value, code):
     assert sentiment.normalise_language(value) == code
@@ -124,4 +126,4 @@ def test_term_counts_count_each_text_once():
 
 
 def test_method_is_stated():
-    assert "Danish, Swedish and English" in sentiment.METHOD and "negation" in sentiment.METHOD
+    assert "Danish, Swedish, Norwegian and English" in sentiment.METHOD and "negation" in sentiment.METHOD

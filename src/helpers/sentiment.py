@@ -1,6 +1,6 @@
-"""Lexicon sentiment for Danish, Swedish and English customer comments.
+"""Lexicon sentiment for Danish, Swedish, Norwegian and English customer comments.
 
-The kit ships its own word lists (``helpers/resources/lexicon_{da,sv,en}.txt``):
+The kit ships its own word lists (``helpers/resources/lexicon_{da,sv,no,en}.txt``):
 opinion words scored from -3 to +3, negation words and frequent function words.
 The method is deliberately simple and transparent, so a report can state it in
 one sentence (:data:`METHOD`):
@@ -8,7 +8,7 @@ one sentence (:data:`METHOD`):
 * the text is lower-cased and split into words (letters, digits, apostrophes dropped:
   "don't" becomes "dont"); punctuation ends a clause;
 * the language is the ``language`` value given for the text when it is one of
-  da/sv/en, otherwise the language whose function words occur most often
+  da/sv/no/en, otherwise the language whose function words occur most often
   (ties and texts without any go to the default language);
 * every opinion word adds its score; a negation word up to three words earlier in
   the same clause flips the sign ("not helpful" counts -2, "ingen problemer" +2);
@@ -32,8 +32,8 @@ from importlib import resources
 
 import pandas as pd
 
-LANGUAGES = ("da", "sv", "en")
-LANGUAGE_NAMES = {"da": "Danish", "sv": "Swedish", "en": "English"}
+LANGUAGES = ("da", "sv", "en", "no")
+LANGUAGE_NAMES = {"da": "Danish", "sv": "Swedish", "en": "English", "no": "Norwegian"}
 NEGATION_WINDOW = 3
 ALPHA = 15.0
 THRESHOLD = 0.05
@@ -42,9 +42,10 @@ SUFFIXES = {
     "da": ("erne", "ene", "ere", "este", "ede", "et", "en", "er", "e", "t"),
     "sv": ("arna", "orna", "are", "aste", "ade", "an", "en", "et", "ar", "or", "a", "t"),
     "en": ("ing", "ed", "ly", "es", "s"),
+    "no": ("ene", "ere", "este", "et", "en", "er", "e", "t"),
 }
 METHOD = (
-    "Sentiment is scored with the kit's own word lists for Danish, Swedish and English: each opinion word "
+    "Sentiment is scored with the kit's own word lists for Danish, Swedish, Norwegian and English: each opinion word "
     "counts from -3 to +3, a negation up to three words earlier flips it, and the sum is scaled to -1..1 "
     "(positive above 0.05, negative below -0.05). The language comes from the data where given, otherwise "
     "from the function words of the text."
@@ -100,7 +101,7 @@ def parse_lexicon(language: str, text: str) -> Lexicon:
 
 @lru_cache(maxsize=None)
 def load_lexicon(language: str) -> Lexicon:
-    """The shipped word lists of ``language`` (da, sv or en)."""
+    """The shipped word lists of ``language`` (da, sv, no or en)."""
     if language not in LANGUAGES:
         raise ValueError(f"no word list for language {language!r}; the kit ships {', '.join(LANGUAGES)}")
     text = resources.files("helpers").joinpath("resources", f"lexicon_{language}.txt").read_text(encoding="utf-8")
@@ -121,11 +122,13 @@ def tokenize(text: str) -> list[str]:
 
 
 def normalise_language(value, default: str | None = None) -> str | None:
-    """'da', 'sv' or 'en' from a language value such as 'DA', 'da-DK', 'sv_SE', 'English'; else ``default``."""
+    """'da', 'sv', 'no' or 'en' from a language value such as 'DA', 'da-DK', 'sv_SE', 'nb', 'English';
+    else ``default``."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return default
     text = str(value).strip().lower()
-    names = {"danish": "da", "dansk": "da", "swedish": "sv", "svenska": "sv", "english": "en", "engelsk": "en"}
+    names = {"danish": "da", "dansk": "da", "swedish": "sv", "svenska": "sv", "english": "en", "engelsk": "en",
+             "norwegian": "no", "norsk": "no", "nb": "no", "nn": "no"}
     code = names.get(text, re.split(r"[-_]", text)[0] if text else "")
     return code if code in LANGUAGES else default
 
@@ -197,7 +200,7 @@ def score_texts(texts: pd.Series, languages: pd.Series | None = None, default_la
     """Score a column of texts; returns one row per text (same index) with :data:`SCORED_COLUMNS`.
 
     ``languages`` (optional, same index) holds a language per text; values that are not
-    da/sv/en, and missing values, fall back to detection from the text itself.
+    da/sv/no/en, and missing values, fall back to detection from the text itself.
     Missing or empty texts get score 0, label ``no text``.
     """
     default_language = normalise_language(default_language, "en")
