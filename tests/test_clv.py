@@ -332,3 +332,14 @@ def test_fit_recovers_simulated_parameters():
     assert fit.alpha == pytest.approx(alpha, rel=0.25)
     assert fit.a == pytest.approx(a, rel=0.35)
     assert fit.b == pytest.approx(b, rel=0.4)
+
+
+@pytest.mark.parametrize("a", [1.0, 1.0 + 3e-6, 0.999])
+def test_expectations_near_a_equal_one_match_integration(a):
+    """The closed forms divide by (a - 1); at a = 1 the limit is taken, checked by integration."""
+    fit = clv.BGNBDFit(r=0.6, alpha=3.0, a=a, b=2.5, loglik=0.0, n=0)
+    for x, tx, T in [(0, 0.0, 20.0), (3, 15.0, 20.0)]:
+        _, _, expect = _bgnbd_individual_integrals(fit, x, tx, T, t=10.0)
+        got = float(fit.expected_purchases(10.0, x, tx, T))
+        assert np.isfinite(got) and got == pytest.approx(expect, rel=1e-6)
+    assert np.isfinite(float(fit.expected_purchases_new_customer(10.0)))

@@ -446,3 +446,57 @@ def test_benjamini_hochberg_against_statsmodels_with_nan(rng):
     assert stats.benjamini_hochberg([]).size == 0
     with pytest.raises(KitError):
         stats.benjamini_hochberg([0.5, 1.5])
+
+
+# ---------------------------------------------------------------------------
+# Additions: vectorised means, NPS differences, nullable columns
+# ---------------------------------------------------------------------------
+
+
+def test_whole_n_is_an_int():
+    e = stats.proportion_ci(3.0, 10.0)
+    assert e.n == 10 and isinstance(e.n, int)
+    assert isinstance(stats.mean_ci([1.0, 2.0]).to_dict()["n"], int)
+
+
+def test_mean_ci_frame_matches_scalar_rows():
+    df = pd.DataFrame({"m": [4.2, 3.0, 5.0, np.nan], "sd": [0.8, np.nan, 1.5, np.nan], "n": [25, 1, 2, 0]})
+    out = stats.mean_ci_frame(df, "m", "sd", "n", level=0.9, name="csat")
+    for row in out.itertuples():
+        e = stats.mean_ci_from_stats(row.m, row.sd, row.n, level=0.9)
+        for got, want in [(row.csat_ci_low, e.ci_low), (row.csat_ci_high, e.ci_high)]:
+            assert (math.isnan(got) and math.isnan(want)) or got == pytest.approx(want, abs=1e-12)
+    # by hand for the first row: t(0.95, 24) = 1.710882
+    assert out.loc[0, "csat_ci_low"] == pytest.approx(4.2 - 1.710882 * 0.8 / 5, abs=1e-6)
+    assert math.isnan(out.loc[1, "csat_ci_low"]) and math.isnan(out.loc[3, "csat_ci_high"])
+
+
+def test_diff_nps_counts_closed_form():
+    # sample 1: 50 promoters, 30 passives, 20 detractors; sample 2: 30, 40, 30
+    e = stats.diff_nps_counts(50, 30, 20, 30, 40, 30)
+    v1 = (0.5 + 0.2 - 0.3**2) / 100
+    v2 = (0.3 + 0.3 - 0.0**2) / 100
+    se = 100 * math.sqrt(v1 + v2)
+    assert e.value == pytest.approx(30.0)
+    assert e.se == pytest.approx(se)
+    assert (e.ci_low, e.ci_high) == pytest.approx((30 - Z95 * se, 30 + Z95 * se))
+    # the same as combining the two single-sample NPS standard errors
+    a, b = stats.nps_counts(50, 30, 20), stats.nps_counts(30, 40, 30)
+    assert e.se == pytest.approx(math.hypot(a.se, b.se))
+
+
+def test_diff_nps_counts_degenerate_and_empty():
+    e = stats.diff_nps_counts(5, 0, 0, 4, 0, 0)
+    assert e.value == 0.0 and e.se == 0.0
+    assert e.ci_low < 0 < e.ci_high and "adjusted Wald" in e.note
+    empty = stats.diff_nps_counts(3, 1, 0, 0, 0, 0)
+    assert math.isnan(empty.value) and empty.note
+
+
+def test_nullable_columns_and_missing_values():
+    df = pd.DataFrame({"x": pd.array([1, None, 3], dtype="Int64"), "n": pd.array([4, 5, None], dtype="Int64")})
+    out = stats.proportion_ci_frame(df, "x", "n")
+    assert out.loc[0, "rate"] == 0.25
+    assert math.isnan(out.loc[2, "rate"])
+    assert stats.nps(pd.array([10, None, 0], dtype="Int64")).value == pytest.approx(0.0)
+    assert stats.mean_ci([1.0, pd.NA, 3.0]).value == 2.0

@@ -240,19 +240,41 @@ class BGNBDFit:
         """E[purchases in (T, T + t] | x, t_x, T], the conditional expectation (FHL 2005, eq. 10)."""
         t = np.asarray(t, dtype=float)
         x, tx, T = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
-        r, alpha, a, b = self.r, self.alpha, self.a, self.b
-        z = t / (alpha + T + t)
-        hyp = hyp2f1(r + x, b + x, a + b + x - 1.0, z)
-        head = (a + b + x - 1.0) / (a - 1.0)
-        body = 1.0 - np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t))) * hyp
-        return head * body / (1.0 + self._odds_dead(x, tx, T))
+        r, alpha, b = self.r, self.alpha, self.b
+
+        def f(a):
+            z = t / (alpha + T + t)
+            hyp = hyp2f1(r + x, b + x, a + b + x - 1.0, z)
+            head = (a + b + x - 1.0) / (a - 1.0)
+            body = 1.0 - np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t))) * hyp
+            return head * body
+
+        return _near_one(self.a, f) / (1.0 + self._odds_dead(x, tx, T))
 
     def expected_purchases_new_customer(self, t):
         """E[X(t)] for a randomly chosen new customer over a span t (FHL 2005, eq. 9)."""
         t = np.asarray(t, dtype=float)
-        r, alpha, a, b = self.r, self.alpha, self.a, self.b
-        hyp = hyp2f1(r, b, a + b - 1.0, t / (alpha + t))
-        return (a + b - 1.0) / (a - 1.0) * (1.0 - (alpha / (alpha + t)) ** r * hyp)
+        r, alpha, b = self.r, self.alpha, self.b
+
+        def f(a):
+            hyp = hyp2f1(r, b, a + b - 1.0, t / (alpha + t))
+            return (a + b - 1.0) / (a - 1.0) * (1.0 - (alpha / (alpha + t)) ** r * hyp)
+
+        return _near_one(self.a, f)
+
+
+_A_EPS = 1e-5
+
+
+def _near_one(a: float, f):
+    """f(a) for the BG/NBD expectations, whose formulas have a removable 0/0 at a = 1.
+
+    Within ``_A_EPS`` of 1 the value is the average of f(1 - eps) and f(1 + eps)
+    (the function is smooth in a, so the error is of order eps^2).
+    """
+    if abs(a - 1.0) < _A_EPS:
+        return 0.5 * (f(1.0 - _A_EPS) + f(1.0 + _A_EPS))
+    return f(a)
 
 
 def _aggregate(*cols: np.ndarray):
@@ -262,15 +284,27 @@ def _aggregate(*cols: np.ndarray):
     return [uniq[:, i] for i in range(uniq.shape[1])], counts.astype(float)
 
 
+LOG_BOUND = 20.0  # parameters are kept within exp(-20) .. exp(20)
+
+
 def _maximise(neg_ll, x0: np.ndarray):
-    """Minimise a negative log-likelihood in log-parameters; Nelder-Mead polish if BFGS stalls."""
-    res = optimize.minimize(neg_ll, x0, method="L-BFGS-B")
-    if not res.success or not np.isfinite(res.fun):
-        res2 = optimize.minimize(neg_ll, res.x if np.all(np.isfinite(res.x)) else x0, method="Nelder-Mead",
-                                 options={"maxiter": 20_000, "xatol": 1e-10, "fatol": 1e-10})
-        if np.isfinite(res2.fun) and (not np.isfinite(res.fun) or res2.fun <= res.fun):
-            res = res2
-    return res
+    """Minimise a negative log-likelihood in log-parameters; Nelder-Mead polish if L-BFGS-B stalls.
+
+    Returns the optimiser result and whether it converged to an interior point
+    (a parameter on the +/- ``LOG_BOUND`` edge means the likelihood keeps rising
+    towards a limiting model, which the caller reports as not converged).
+    """
+    bounds = [(-LOG_BOUND, LOG_BOUND)] * len(x0)
+    with np.errstate(all="ignore"):
+        res = optimize.minimize(neg_ll, x0, method="L-BFGS-B", bounds=bounds)
+        if not res.success or not np.isfinite(res.fun):
+            start = np.clip(res.x, -LOG_BOUND, LOG_BOUND) if np.all(np.isfinite(res.x)) else x0
+            res2 = optimize.minimize(neg_ll, start, method="Nelder-Mead", bounds=bounds,
+                                     options={"maxiter": 20_000, "xatol": 1e-10, "fatol": 1e-12})
+            if np.isfinite(res2.fun) and (not np.isfinite(res.fun) or res2.fun <= res.fun):
+                res = res2
+    interior = bool(np.all(np.abs(res.x) < LOG_BOUND - 1e-6))
+    return res, bool(res.success) and interior
 
 
 def fit_bgnbd(
@@ -304,10 +338,10 @@ def fit_bgnbd(
         return val if np.isfinite(val) else 1e300
 
     x0 = np.log(initial) if initial is not None else np.zeros(4)
-    res = _maximise(neg_ll, np.asarray(x0, dtype=float))
+    res, converged = _maximise(neg_ll, np.asarray(x0, dtype=float))
     r, alpha, a, b = (float(v) for v in np.exp(res.x))
     ll = float((w * _bgnbd_loglik_terms(r, alpha, a, b, ux, utx, uT)).sum())
-    return BGNBDFit(r, alpha, a, b, ll, int(x.size), bool(res.success), freq)
+    return BGNBDFit(r, alpha, a, b, ll, int(x.size), converged, freq)
 
 
 # ---------------------------------------------------------------------------
@@ -385,10 +419,10 @@ def fit_gamma_gamma(summary: pd.DataFrame, penalizer: float = 0.0,
         return val if np.isfinite(val) else 1e300
 
     x0 = np.log(initial) if initial is not None else np.zeros(3)
-    res = _maximise(neg_ll, np.asarray(x0, dtype=float))
+    res, converged = _maximise(neg_ll, np.asarray(x0, dtype=float))
     p, q, v = (float(t) for t in np.exp(res.x))
     ll = float((w * _gg_loglik_terms(p, q, v, ux, um)).sum())
-    return GammaGammaFit(p, q, v, ll, int(keep.sum()), bool(res.success))
+    return GammaGammaFit(p, q, v, ll, int(keep.sum()), converged)
 
 
 # ---------------------------------------------------------------------------

@@ -57,6 +57,8 @@ __all__ = [
     "diff_means_ci",
     "nps",
     "nps_counts",
+    "diff_nps_counts",
+    "mean_ci_frame",
     "nps_frame",
     "top2box",
     "power_two_proportions",
@@ -87,10 +89,19 @@ class Estimate:
     se: float
     ci_low: float
     ci_high: float
-    n: float
+    n: int | float
     method: str = ""
     level: float = 0.95
     note: str = ""
+
+    def __post_init__(self) -> None:
+        n = self.n
+        if isinstance(n, (float, np.floating)) and np.isfinite(n) and float(n).is_integer():
+            object.__setattr__(self, "n", int(n))
+        elif isinstance(n, np.integer):
+            object.__setattr__(self, "n", int(n))
+        for name in ("value", "se", "ci_low", "ci_high", "level"):
+            object.__setattr__(self, name, float(getattr(self, name)))
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -226,8 +237,8 @@ def proportion_ci_frame(
     for col in (successes_col, n_col):
         if col not in df.columns:
             raise DataError(f"column '{col}' not in the table", column=col, hint=f"columns are {list(df.columns)}")
-    x = pd.to_numeric(df[successes_col]).to_numpy(dtype=float)
-    n = pd.to_numeric(df[n_col]).to_numpy(dtype=float)
+    x = pd.to_numeric(df[successes_col]).to_numpy(dtype=float, na_value=np.nan)
+    n = pd.to_numeric(df[n_col]).to_numpy(dtype=float, na_value=np.nan)
     p, se, low, high = _proportion_bounds(x, n, method, level)
     out = df.copy()
     out[name] = p
@@ -277,7 +288,9 @@ def diff_proportions_ci(
 
 def _clean(values: Iterable[float], what: str = "values") -> np.ndarray:
     try:
-        arr = np.asarray(pd.to_numeric(pd.Series(values, dtype=object), errors="raise"), dtype=float)
+        series = pd.Series(values, dtype=object)
+        series = series.where(series.notna(), np.nan)
+        arr = pd.to_numeric(series, errors="raise").to_numpy(dtype=float, na_value=np.nan)
     except (ValueError, TypeError) as exc:
         raise DataError(f"{what} must be numbers: {exc}", hint=f"remove text from the {what}") from None
     return arr[~np.isnan(arr)]
@@ -299,6 +312,41 @@ def mean_ci_from_stats(mean: float, sd: float, n: float, level: float = 0.95) ->
     se = float(sd) / math.sqrt(n)
     t = float(st.t.ppf(0.5 + level / 2.0, n - 1))
     return Estimate(float(mean), se, float(mean) - t * se, float(mean) + t * se, n, "t", level, "")
+
+
+def mean_ci_frame(
+    df: pd.DataFrame,
+    mean_col: str,
+    sd_col: str,
+    n_col: str,
+    level: float = 0.95,
+    name: str | None = None,
+) -> pd.DataFrame:
+    """Copy of ``df`` with t intervals from per-row summary statistics (vectorised).
+
+    Adds ``{name}_se``, ``{name}_ci_low`` and ``{name}_ci_high`` (``name``
+    defaults to ``mean_col``). Rows with n < 2 or a missing sd get NaN bounds,
+    as :func:`mean_ci_from_stats` does.
+    """
+    _check_level(level)
+    for col in (mean_col, sd_col, n_col):
+        if col not in df.columns:
+            raise DataError(f"column '{col}' not in the table", column=col, hint=f"columns are {list(df.columns)}")
+    name = name or mean_col
+    sd = pd.to_numeric(df[sd_col]).to_numpy(dtype=float, na_value=np.nan)
+    n = pd.to_numeric(df[n_col]).to_numpy(dtype=float, na_value=np.nan)
+    m = pd.to_numeric(df[mean_col]).to_numpy(dtype=float, na_value=np.nan)
+    if np.any(sd < 0):
+        raise DataError(f"column '{sd_col}' has negative standard deviations", column=sd_col)
+    ok = (n >= 2) & np.isfinite(sd)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = np.where(ok, sd / np.sqrt(n), np.nan)
+        t = np.where(ok, st.t.ppf(0.5 + level / 2.0, np.where(ok, n - 1.0, 1.0)), np.nan)
+    out = df.copy()
+    out[f"{name}_se"] = se
+    out[f"{name}_ci_low"] = m - t * se
+    out[f"{name}_ci_high"] = m + t * se
+    return out
 
 
 def mean_ci(values: Iterable[float], level: float = 0.95) -> Estimate:
@@ -398,6 +446,46 @@ def nps_counts(promoters: int, passives: int, detractors: int, level: float = 0.
     return Estimate(float(value), float(se), float(low), float(high), n, "nps_wald", level, note)
 
 
+def diff_nps_counts(
+    promoters1: int, passives1: int, detractors1: int,
+    promoters2: int, passives2: int, detractors2: int,
+    level: float = 0.95,
+) -> Estimate:
+    """Difference NPS1 - NPS2 (points) of two independent samples from their category counts.
+
+    ``se = sqrt(se1^2 + se2^2)`` with each NPS variance as in :func:`nps`; normal
+    interval clipped to [-200, 200]. When both plain variances are zero the
+    adjusted Wald variances (3/4 promoter and 3/4 detractor added to each sample)
+    are used for the interval, and ``note`` says so.
+    """
+    z = _z(level)
+    counts = np.array([[promoters1, passives1, detractors1], [promoters2, passives2, detractors2]], dtype=float)
+    if np.any(counts < 0):
+        raise DataError("NPS category counts must not be negative")
+    n1, n2 = counts.sum(axis=1)
+    n = n1 + n2
+    if not (n1 > 0 and n2 > 0):
+        return Estimate(NAN, NAN, NAN, NAN, n, "nps_diff", level, "a sample has no responses")
+
+    def parts(c, add: float):
+        m = c.sum() + 4 * add
+        pp, pd_ = (c[0] + add) / m, (c[2] + add) / m
+        return pp - pd_, (pp + pd_ - (pp - pd_) ** 2) / m
+
+    (v1, var1), (v2, var2) = parts(counts[0], 0.0), parts(counts[1], 0.0)
+    d = 100.0 * (v1 - v2)
+    se = 100.0 * math.sqrt(var1 + var2)
+    note = ""
+    if se > 0:
+        low, high = d - z * se, d + z * se
+    else:
+        (a1, av1), (a2, av2) = parts(counts[0], 0.75), parts(counts[1], 0.75)
+        da, sea = 100.0 * (a1 - a2), 100.0 * math.sqrt(av1 + av2)
+        low, high = da - z * sea, da + z * sea
+        note = "no variation in either sample: adjusted Wald interval"
+    return Estimate(d, se, max(-200.0, low), min(200.0, high), n, "nps_diff", level, note)
+
+
 def nps(scores: Iterable[float], level: float = 0.95) -> Estimate:
     """Net Promoter Score of 0-10 answers, in points from -100 to 100.
 
@@ -423,7 +511,7 @@ def nps_frame(
     for col in [*group_cols, score_col]:
         if col not in df.columns:
             raise DataError(f"column '{col}' not in the table", column=col, hint=f"columns are {list(df.columns)}")
-    scores = pd.to_numeric(df[score_col], errors="coerce").to_numpy(dtype=float)
+    scores = pd.to_numeric(df[score_col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     keep = ~np.isnan(scores)
     pro, pas, det = _nps_categories(scores[keep], f"NPS scores in '{score_col}'")
     work = df.loc[keep, group_cols].copy()
