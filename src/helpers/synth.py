@@ -45,6 +45,7 @@ EVENTS_PER_CUSTOMER = 20
 JOURNEYS_PER_CHUNK = 50_000
 MAX_STEPS = 40
 LATENT_SD = 0.85  # sd of the latent touchpoint satisfaction of one response (1-5 scale)
+HALO_SD = 0.15  # sd of a respondent's general mood, shared by all answers of one relationship survey
 
 RAW_FILES = ("events", "feedback", "orders", "reviews", "costs")
 COLUMNS = {
@@ -237,7 +238,7 @@ NORDLYS = ClientSpec(
     driver_weights={"web_checkout": 0.45, "service_centre": 0.36, "website": 0.28, "store": 0.21, "app": 0.15,
                     "chat": 0.09, "packaging": 0.02, "store_checkout": 0.02, "faq": 0.01, "newsletter": 0.0,
                     "invoice_mail": 0.0, "upsell_mail": 0.0, "social_ads": 0.0, "search_ads": 0.0},
-    overall_base=3.85,
+    overall_base=3.95,
     order_value=640.0,
     extra_orders=(0.9, 200.0, 0.9, 3.5),
     seasonal="retail",
@@ -676,7 +677,9 @@ class _Generator:
         self.seg_names = [s[0] for s in spec.segments]
         self.changes = {c["id"]: c for c in spec.changes}
         self.months = pd.period_range(spec.start, spec.end, freq="M")
+        # common monthly shocks shared by every touchpoint (mean zero over the data period)
         self.month_shock = rng.normal(0.0, 0.08, size=len(self.months))
+        self.month_shock -= self.month_shock.mean()
         self._setup_chain()
         self._setup_customers()
 
@@ -728,7 +731,7 @@ class _Generator:
         shares = np.array([s[1] for s in spec.segments])
         self.cust_seg = rng.choice(len(shares), size=n, p=shares / shares.sum()).astype(np.int8)
         self.cust_activity = rng.gamma(2.0, 0.5, size=n)
-        self.cust_p = self.cust_activity / self.cust_activity.sum()
+        self.cust_cum = np.cumsum(self.cust_activity / self.cust_activity.sum())
         spend_mult = np.array([s[4] for s in spec.segments])
         # gamma-gamma: each customer has a mean spend; orders scatter around it
         self.cust_spend = spec.order_value * spend_mult[self.cust_seg] * rng.gamma(4.0, 0.25, size=n)
@@ -747,8 +750,7 @@ class _Generator:
         else:
             w = (1 + 0.25 * t) * np.where(days.month == 7, 0.5, 1.0) * np.where(days.day_of_week >= 5, 0.25, 1.0)
             w = w * np.where((days.month == 12) & (days.day >= 20), 0.4, 1.0)
-        self.day_cum = np.cumsum(w / w.sum())
-        self.day_cum[-1] = 1.0 + 1e-9
+        self.day_p = w / w.sum()
         hours = np.array([1, 0.5, 0.3, 0.3, 0.5, 1, 3, 6, 8, 9, 10, 10, 10, 9, 9, 9, 9, 9, 10, 11, 12, 10, 7, 3.0])
         if spec.seasonal != "retail":
             hours = np.array([0.2] * 7 + [3, 9, 10, 10, 8, 8, 10, 10, 9, 6, 2, 1, 1, 1, 0.5, 0.3, 0.2])
@@ -776,11 +778,12 @@ class _Generator:
         return np.clip(np.rint(latent), lo, hi).astype(np.int64)
 
     # -- journeys
-    def simulate_chunk(self, first_journey: int, n: int) -> dict:
+    def simulate_chunk(self, first_journey: int, day: np.ndarray) -> dict:
+        """Simulate the journeys starting on the given days (one entry per journey)."""
         spec, rng = self.spec, self.rng
-        cust = np.searchsorted(np.cumsum(self.cust_p), rng.random(n) * (1 - 1e-12)).clip(0, self.n_customers - 1)
+        n = day.size
+        cust = np.searchsorted(self.cust_cum, rng.random(n) * (1 - 1e-12)).clip(0, self.n_customers - 1)
         seg = self.cust_seg[cust].astype(np.int64)
-        day = np.searchsorted(self.day_cum, rng.random(n))
         hour = np.searchsorted(self.hour_cum, rng.random(n))
         start = self.day0 + day * 86400 + hour * 3600 + rng.integers(0, 3600, size=n)
         post_conv = np.zeros(n, dtype=np.int64)
@@ -884,7 +887,7 @@ class _Generator:
                     conv=ev_conv, revenue=revenue, start=start)
 
     def events_table(self, c: dict) -> pa.Table:
-        width = max(7, len(str(self.n_journeys_est)))
+        width = self.id_width
         jid = pa.array([f"J{c['first'] + i:0{width}d}" for i in range(c["n"])], type=pa.string())
         j = c["j"]
         vtext = pa.array([None, "A", "B"], type=pa.string())
@@ -899,160 +902,175 @@ class _Generator:
             "variant": vtext.take(pa.array(c["variant"][j].astype(np.int64))),
         })
 
-    def orders_from_chunk(self, c: dict) -> dict:
-        k = np.flatnonzero(c["conv"])
-        return dict(cust=c["cust"][c["j"][k]], ts=c["ts"][k], revenue=c["revenue"][k], tp=c["tp"][k])
-
-    def feedback_from_chunk(self, c: dict) -> dict:
-        rng = self.rng
-        rate = np.array([t.response_rate for t in self.spec.touchpoints])
-        pick = np.flatnonzero(rng.random(c["tp"].size) < rate[c["tp"]])
-        j = c["j"][pick]
-        ts = c["ts"][pick] + (np.exp(np.log(6 * 3600.0) + 1.0 * rng.standard_normal(pick.size))).astype(np.int64)
-        keep = ts <= self.t1
-        pick, j, ts = pick[keep], j[keep], ts[keep]
-        return dict(cust=c["cust"][j], seg=c["seg"][j], tp=c["tp"][pick], ts=ts,
-                    variant=c["variant"][j] * (c["tp"][pick] == (self.tp_index[self.ab["touchpoint"]] if self.ab else -1)))
-
     # -- run
     def run(self) -> dict:
-        spec, rng = self.spec, self.rng
+        """Write the raw files. Journeys are simulated in chunks of consecutive start days, so every file
+        is (nearly) chronological and memory does not grow with the number of events."""
+        rng = self.rng
         self.raw.mkdir(parents=True, exist_ok=True)
         n_journeys = max(int(round(self.events_target / self.events_per_journey)), 100)
-        self.n_journeys_est = n_journeys
-        ev = _Csv(self.raw / "events.csv", COLUMNS["events"], quote=False)
-        orders, fb = [], []
-        done = 0
-        first_chunk = True
-        while done < n_journeys:
-            n = min(JOURNEYS_PER_CHUNK, n_journeys - done)
-            c = self.simulate_chunk(done + 1, n)
-            table = self.events_table(c)
-            if first_chunk:
-                table = _plant_bad(table, "events", rng, None, revenue_rows=np.flatnonzero(c["conv"]))
-                first_chunk = False
-            ev.write(table)
-            orders.append(self.orders_from_chunk(c))
-            fb.append(self.feedback_from_chunk(c))
-            done += n
-        ev.close()
-        counts = {"events": ev.rows}
-        counts["orders"] = self.write_orders(orders)
-        counts["feedback"] = self.write_feedback(fb)
+        self.id_width = max(7, len(str(n_journeys)))
+        per_day = rng.multinomial(n_journeys, self.day_p)
+        cum = np.cumsum(per_day)
+        # side data drawn up front (small or per customer), merged into the chunks by time
+        extra = self._extra_orders()
+        side_fb = self._side_feedback()
+        writers = {
+            "events": _Csv(self.raw / "events.csv", COLUMNS["events"], quote=False),
+            "orders": _Csv(self.raw / "orders.csv", COLUMNS["orders"], quote=False),
+            "feedback": _Csv(self.raw / "feedback.csv", COLUMNS["feedback"], quote=True),
+        }
+        self.next_id = {"orders": 1, "feedback": 1}
+        pending_bad = {"events", "orders", "feedback"}
+        d0, done, n_days = 0, 0, len(per_day)
+        while d0 < n_days:
+            d1 = int(np.searchsorted(cum, done + JOURNEYS_PER_CHUNK, side="right"))
+            d1 = min(max(d1, d0 + 1), n_days)
+            days = np.repeat(np.arange(d0, d1), per_day[d0:d1])
+            lo = self.day0 + d0 * 86400
+            hi = self.day0 + d1 * 86400 if d1 < n_days else np.iinfo(np.int64).max
+            c = self.simulate_chunk(done + 1, days) if days.size else None
+            tables = {
+                "events": self.events_table(c) if c else None,
+                "orders": self._orders_table(c, extra, lo, hi),
+                "feedback": self._feedback_table(c, side_fb, lo, hi),
+            }
+            for name, table in tables.items():
+                if table is None or table.num_rows == 0:
+                    continue
+                if name in pending_bad and table.num_rows > 4 * len(BAD_ROWS[name]):
+                    key = {"orders": "order_id", "feedback": "response_id"}.get(name)
+                    rev = np.flatnonzero(c["conv"]) if name == "events" else None
+                    table = _plant_bad(table, name, rng, key, revenue_rows=rev)
+                    pending_bad.discard(name)
+                writers[name].write(table)
+            done += days.size
+            d0 = d1
+        counts = {}
+        for name, w in writers.items():
+            w.close()
+            counts[name] = w.rows
         counts["reviews"] = self.write_reviews()
         counts["costs"] = self.write_costs()
         self.write_config()
         return counts
 
+    def _ids(self, table: str, n: int, prefix: str) -> pa.Array:
+        first = self.next_id[table]
+        self.next_id[table] += n
+        w = self.id_width
+        return pa.array([f"{prefix}{i:0{w}d}" for i in range(first, first + n)], type=pa.string())
+
     # -- orders
-    def write_orders(self, parts: list[dict]) -> int:
+    def _extra_orders(self) -> dict:
+        """Purchases outside tracked journeys, BG/NBD-like: each customer buys at a Poisson rate
+        (gamma-distributed across customers) and drops out after any purchase with a beta-distributed
+        probability. Returned sorted by time."""
         spec, rng = self.spec, self.rng
-        cust = np.concatenate([p["cust"] for p in parts])
-        ts = np.concatenate([p["ts"] for p in parts])
-        rev = np.concatenate([p["revenue"] for p in parts])
-        tp = np.concatenate([p["tp"] for p in parts])
-        # purchases outside tracked journeys: BG/NBD-like (Poisson purchasing, dropout after each purchase)
         r, alpha, a, b = spec.extra_orders
         n = self.n_customers
         lam = rng.gamma(r, 1.0 / alpha, size=n)  # purchases per day
         p_drop = rng.beta(a, b, size=n)
         birth = self.t0 + (rng.random(n) ** 1.5 * (self.t1 - self.t0)).astype(np.int64)
         birth[rng.random(n) < 0.35] = self.t0
-        alive_for = rng.geometric(p_drop)  # number of purchases before dropping out
-        max_k = 25
-        k = np.minimum(alive_for, max_k)
+        k = np.minimum(rng.geometric(p_drop), 25)  # purchases before dropping out
         rows = np.repeat(np.arange(n), k)
         waits = rng.exponential(1.0, size=rows.size) / lam[rows] * 86400.0
         first_idx = np.r_[0, np.cumsum(k)[:-1]]
         cs = np.cumsum(waits)
         base = np.repeat(cs[first_idx] - waits[first_idx], k)
-        t_extra = birth[rows] + (cs - base).astype(np.int64)
-        ok = t_extra <= self.t1
-        rows, t_extra = rows[ok], t_extra[ok]
-        rev_extra = np.round(rng.gamma(6.0, 1 / 6.0, size=rows.size) * self.cust_spend[rows], 2).clip(49)
-        dec = [self.tp_index[d] for d in spec.retention]
-        tp_extra = np.array(dec)[rng.integers(0, len(dec), size=rows.size)]
-        cust = np.concatenate([cust, rows])
-        ts = np.concatenate([ts, t_extra])
-        rev = np.concatenate([rev, rev_extra])
-        tp = np.concatenate([tp, tp_extra])
+        ts = birth[rows] + (cs - base).astype(np.int64)
+        ok = ts <= self.t1
+        rows, ts = rows[ok], ts[ok]
+        rev = np.round(rng.gamma(6.0, 1 / 6.0, size=rows.size) * self.cust_spend[rows], 2).clip(49)
+        dec = np.array([self.tp_index[d] for d in spec.retention])
+        tp = dec[rng.integers(0, len(dec), size=rows.size)]
+        order = np.lexsort((rows, ts))
+        return dict(cust=rows[order], ts=ts[order], revenue=rev[order], tp=tp[order])
+
+    def _orders_table(self, c: dict | None, extra: dict, lo: int, hi: int) -> pa.Table:
+        """Orders of a chunk: one per converting event plus the extra purchases in [lo, hi)."""
+        a, b = np.searchsorted(extra["ts"], [lo, hi])
+        parts = [{k: v[a:b] for k, v in extra.items()}]
+        if c is not None:
+            k = np.flatnonzero(c["conv"])
+            parts.append(dict(cust=c["cust"][c["j"][k]], ts=c["ts"][k], revenue=c["revenue"][k], tp=c["tp"][k]))
+        cust, ts, rev, tp = (np.concatenate([p[f] for p in parts]) for f in ("cust", "ts", "revenue", "tp"))
         order = np.lexsort((cust, ts))
         cust, ts, rev, tp = cust[order], ts[order], rev[order], tp[order]
-        width = max(7, len(str(cust.size)))
-        pre = "O" if spec.client_id == "nordlys" else "C"
-        table = pa.table({
-            "order_id": pa.array([f"{pre}{i:0{width}d}" for i in range(1, cust.size + 1)], type=pa.string()),
+        return pa.table({
+            "order_id": self._ids("orders", cust.size, "O" if self.spec.client_id == "nordlys" else "C"),
             "customer_id": self.cust_ids.take(pa.array(cust)),
             "ts": _ts_text(ts),
             "revenue": _num_text(rev),
-            "touchpoint_id": self.tp_text.take(pa.array(tp)),
+            "touchpoint_id": self.tp_text.take(pa.array(tp.astype(np.int64))),
             "segment": self.seg_text.take(pa.array(self.cust_seg[cust].astype(np.int64))),
         })
-        table = _plant_bad(table, "orders", rng, "order_id")
-        out = _Csv(self.raw / "orders.csv", COLUMNS["orders"], quote=False)
-        out.write(table)
-        out.close()
-        return out.rows
 
     # -- feedback
-    def write_feedback(self, parts: list[dict]) -> int:
-        spec, rng = self.spec, self.rng
-        tp = np.concatenate([p["tp"] for p in parts]).astype(np.int64)
-        ts = np.concatenate([p["ts"] for p in parts])
-        cust = np.concatenate([p["cust"] for p in parts])
-        seg = np.concatenate([p["seg"] for p in parts])
-        var = np.concatenate([p["variant"] for p in parts]).astype(np.int64)
-        order = np.lexsort((cust, ts))
-        tp, ts, cust, seg, var = tp[order], ts[order], cust[order], seg[order], var[order]
-        n = tp.size
-        latent = self._latent_csat(tp, seg, ts) + LATENT_SD * rng.standard_normal(n)
-        csat = self._discrete(latent)
-        nps_latent = 2.4 * (latent - 1.0) + 0.9 + 1.1 * rng.standard_normal(n)
-        nps = self._discrete(nps_latent, 0, 10)
-        has_nps = rng.random(n) < 0.6
-        ces = self._discrete(8.0 - 1.4 * latent + 0.8 * rng.standard_normal(n), 1, 7)
-        has_ces = rng.random(n) < 0.3
-        comment, has_comment = self._comments(csat, 0.15)
-        trans = dict(
-            survey_id=pa.nulls(n, pa.string()),
-            customer_id=self.cust_ids.take(pa.array(cust)),
-            ts=_ts_text(ts),
-            touchpoint_id=self.tp_text.take(pa.array(tp)),
-            csat=_int_text(csat),
-            nps=_int_text(nps, mask=~has_nps),
-            ces=_int_text(ces, mask=~has_ces),
-            comment=_text(comment, mask=~has_comment),
-            source=pa.array(["survey"] * n, type=pa.string()),
-            segment=self.seg_text.take(pa.array(seg)),
-            variant=pa.array([None, "A", "B"], type=pa.string()).take(pa.array(var)),
-        )
-        tables = [pa.table(trans)]
-        tables.append(self._relationship_survey())
-        tables.append(self._interviews())
-        table = pa.concat_tables([t.select(COLUMNS["feedback"][1:]) for t in
-                                  [pa.Table.from_arrays([c.cast(pa.string()) for c in t.columns], names=t.column_names)
-                                   for t in tables]])
-        # chronological, then ids
-        tsv = np.asarray(table.column("ts").to_numpy(zero_copy_only=False), dtype=object)
-        order = np.argsort(tsv, kind="stable")
-        table = table.take(pa.array(order))
-        width = max(7, len(str(table.num_rows)))
-        ids = pa.array([f"R{i:0{width}d}" for i in range(1, table.num_rows + 1)], type=pa.string())
-        table = table.add_column(0, "response_id", ids)
-        table = _plant_bad(table, "feedback", rng, "response_id")
-        out = _Csv(self.raw / "feedback.csv", COLUMNS["feedback"], quote=True)
-        out.write(table)
-        out.close()
-        return out.rows
+    def _side_feedback(self) -> tuple[np.ndarray, pa.Table]:
+        """Relationship surveys and interviews (all periods), sorted by time, as text columns."""
+        (s1, t1), (s2, t2) = self._relationship_survey(), self._interviews()
+        table = pa.concat_tables([pa.Table.from_arrays([c.cast(pa.string()) for c in t.columns],
+                                                       names=t.column_names).select(COLUMNS["feedback"][1:])
+                                  for t in (t1, t2)])
+        secs = np.concatenate([s1, s2])
+        order = np.argsort(secs, kind="stable")
+        return secs[order], table.take(pa.array(order))
 
-    def _relationship_survey(self) -> pa.Table:
+    def _feedback_table(self, c: dict | None, side: tuple[np.ndarray, pa.Table], lo: int, hi: int) -> pa.Table:
+        """Feedback of a chunk: transactional surveys after its events plus relationship rows in [lo, hi)."""
+        rng = self.rng
+        secs, side_table = side
+        a, b = np.searchsorted(secs, [lo, hi])
+        parts_ts = [secs[a:b]]
+        parts = [side_table.slice(a, b - a)]
+        if c is not None:
+            rate = np.array([t.response_rate for t in self.spec.touchpoints])
+            pick = np.flatnonzero(rng.random(c["tp"].size) < rate[c["tp"]])
+            ts = c["ts"][pick] + np.exp(np.log(6 * 3600.0) + rng.standard_normal(pick.size)).astype(np.int64)
+            keep = ts <= self.t1
+            pick, ts = pick[keep], ts[keep]
+            j = c["j"][pick]
+            cust, seg, tp = c["cust"][j], c["seg"][j], c["tp"][pick].astype(np.int64)
+            ab_tp = self.tp_index[self.ab["touchpoint"]] if self.ab else -1
+            var = (c["variant"][j] * (tp == ab_tp)).astype(np.int64)
+            n = tp.size
+            latent = self._latent_csat(tp, seg, ts) + LATENT_SD * rng.standard_normal(n)
+            csat = self._discrete(latent)
+            nps = self._discrete(2.4 * (latent - 1.0) + 0.9 + 1.1 * rng.standard_normal(n), 0, 10)
+            has_nps = rng.random(n) < 0.6
+            ces = self._discrete(8.0 - 1.4 * latent + 0.8 * rng.standard_normal(n), 1, 7)
+            has_ces = rng.random(n) < 0.3
+            comment, has_comment = self._comments(csat, 0.15)
+            trans = pa.table({
+                "survey_id": pa.nulls(n, pa.string()),
+                "customer_id": self.cust_ids.take(pa.array(cust)),
+                "ts": _ts_text(ts),
+                "touchpoint_id": self.tp_text.take(pa.array(tp)),
+                "csat": _int_text(csat),
+                "nps": _int_text(nps, mask=~has_nps),
+                "ces": _int_text(ces, mask=~has_ces),
+                "comment": _text(comment, mask=~has_comment),
+                "source": pa.array(["survey"] * n, type=pa.string()),
+                "segment": self.seg_text.take(pa.array(seg)),
+                "variant": pa.array([None, "A", "B"], type=pa.string()).take(pa.array(var)),
+            })
+            parts.append(trans)
+            parts_ts.append(ts)
+        table = pa.concat_tables(parts)
+        order = np.argsort(np.concatenate(parts_ts), kind="stable")
+        table = table.take(pa.array(order))
+        return table.add_column(0, "response_id", self._ids("feedback", table.num_rows, "R"))
+
+    def _relationship_survey(self) -> tuple[np.ndarray, pa.Table]:
         spec, rng = self.spec, self.rng
         rated_pool = [t for t in spec.touchpoints if t.catalogued and t.id not in self.truth.blind_spots]
         pool_idx = np.array([self.tp_index[t.id] for t in rated_pool])
         w = np.array([t.survey_weight for t in rated_pool])
         dw = np.array([spec.driver_weights.get(t.id, 0.0) for t in rated_pool])
         per_q = int(np.clip(self.n_customers * spec.survey_share, 60, 4000))
-        out = []
+        out, out_ts = [], []
         wave = 0
         for q in pd.period_range(spec.start, spec.end, freq="Q"):
             wave += 1
@@ -1069,7 +1087,7 @@ class _Generator:
             keys = -np.log(rng.random((m, len(rated_pool)))) / w[None, :]  # weighted sampling without replacement
             rank = np.argsort(np.argsort(keys, axis=1), axis=1)
             rated = rank < k[:, None]
-            halo = 0.25 * rng.standard_normal(m)
+            halo = HALO_SD * rng.standard_normal(m)
             lat = np.empty((m, len(rated_pool)))
             for col, tpi in enumerate(pool_idx):
                 lat[:, col] = self._latent_csat(np.full(m, tpi), seg, ts) + halo + \
@@ -1091,6 +1109,7 @@ class _Generator:
             overall_row = tp < 0
             comment, has_comment = self._comments(np.where(overall_row, csat, 3), 0.2)
             has_comment &= overall_row
+            out_ts.append(ts[survey])
             out.append(pa.table({
                 "survey_id": pa.array(sid, type=pa.string()).take(pa.array(survey)),
                 "customer_id": self.cust_ids.take(pa.array(resp[survey])),
@@ -1104,9 +1123,9 @@ class _Generator:
                 "segment": self.seg_text.take(pa.array(seg[survey])),
                 "variant": pa.nulls(n_rows, pa.string()),
             }))
-        return pa.concat_tables(out)
+        return np.concatenate(out_ts), pa.concat_tables(out)
 
-    def _interviews(self) -> pa.Table:
+    def _interviews(self) -> tuple[np.ndarray, pa.Table]:
         spec, rng = self.spec, self.rng
         observed = [t for t in spec.touchpoints if t.catalogued and t.id not in self.truth.blind_spots]
         focus = sorted(observed, key=lambda t: -spec.driver_weights.get(t.id, 0))[:4]
@@ -1116,7 +1135,7 @@ class _Generator:
         seg = rng.integers(0, len(spec.segments), size=n)
         csat = self._discrete(self._latent_csat(tp, seg, ts) + LATENT_SD * rng.standard_normal(n))
         comment, _ = self._comments(csat, 1.0, long=True)
-        return pa.table({
+        return ts, pa.table({
             "survey_id": pa.nulls(n, pa.string()),
             "customer_id": pa.nulls(n, pa.string()),
             "ts": _ts_text(ts),
