@@ -343,3 +343,30 @@ def test_expectations_near_a_equal_one_match_integration(a):
         got = float(fit.expected_purchases(10.0, x, tx, T))
         assert np.isfinite(got) and got == pytest.approx(expect, rel=1e-6)
     assert np.isfinite(float(fit.expected_purchases_new_customer(10.0)))
+
+
+def test_analytic_gradients_match_finite_differences(cdnow, cdnow_money):
+    from scipy.optimize import approx_fprime
+
+    x, tx, T = (cdnow[c].to_numpy(float)[:300] for c in ("frequency", "recency", "T"))
+    theta = np.array([0.3, 4.0, 0.7, 2.5])
+    total = lambda th: clv._bgnbd_loglik_terms(*th, x, tx, T).sum()  # noqa: E731
+    ll, grad = clv._bgnbd_loglik_grad(*theta, x, tx, T)
+    assert ll == pytest.approx(clv._bgnbd_loglik_terms(*theta, x, tx, T))
+    assert grad.sum(axis=1) == pytest.approx(approx_fprime(theta, total, 1e-7), rel=1e-5, abs=1e-4)
+
+    d = cdnow_money[cdnow_money.frequency > 0]
+    xm, m = d["frequency"].to_numpy(float), d["monetary_value"].to_numpy(float)
+    fit = clv.fit_gamma_gamma(d)
+    # at the maximum the finite-difference gradient of the log-likelihood vanishes
+    g = approx_fprime(np.array([fit.p, fit.q, fit.v]), lambda th: clv._gg_loglik_terms(*th, xm, m).sum(), 1e-6)
+    assert np.abs(g * np.array([fit.p, fit.q, fit.v])).max() < 0.05
+
+
+def test_expected_purchases_for_many_customers_equals_row_by_row(cdnow, bg):
+    big = pd.concat([cdnow] * 2)  # more than the 2048 rows where distinct rows are evaluated once
+    x, tx, T = (big[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    fast = bg.expected_purchases(10.0, x, tx, T)
+    slow = bg._expected(np.asarray(10.0), x, tx, T)
+    assert fast.shape == x.shape
+    np.testing.assert_allclose(fast, slow, rtol=1e-13)

@@ -34,7 +34,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 from scipy import optimize
-from scipy.special import betaln, gammaln, hyp2f1
+from scipy.special import betaln, digamma, gammaln, hyp2f1
 
 from helpers.errors import DataError
 
@@ -199,6 +199,25 @@ def _bgnbd_loglik_terms(r, alpha, a, b, x, tx, T):
     return a1 + np.logaddexp(a2, a3)
 
 
+def _bgnbd_loglik_grad(r, alpha, a, b, x, tx, T):
+    """Per-customer log-likelihood and its gradient in (r, alpha, a, b), shape (4, n)."""
+    has = x > 0
+    xs = np.where(has, x, 1.0)
+    a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+    a2 = betaln(a, b + x) - betaln(a, b) - (r + x) * np.log(alpha + T)
+    a3 = np.where(has, betaln(a + 1.0, b + xs - 1.0) - betaln(a, b) - (r + x) * np.log(alpha + tx), -np.inf)
+    lse = np.logaddexp(a2, a3)
+    w2, w3 = np.exp(a2 - lse), np.exp(a3 - lse)  # shares of the two likelihood parts
+    psi_ab, psi_abx = digamma(a + b), digamma(a + b + x)
+    d_r = digamma(r + x) - digamma(r) + np.log(alpha) - w2 * np.log(alpha + T) - w3 * np.log(alpha + tx)
+    d_alpha = r / alpha - w2 * (r + x) / (alpha + T) - w3 * (r + x) / (alpha + tx)
+    d_a = w2 * (psi_ab - psi_abx) + w3 * (digamma(a + 1.0) - digamma(a) + psi_ab - psi_abx)
+    d_b = w2 * (digamma(b + x) - digamma(b) + psi_ab - psi_abx) + w3 * np.where(
+        has, digamma(b + xs - 1.0) - digamma(b) + psi_ab - psi_abx, 0.0
+    )
+    return a1 + lse, np.vstack([d_r, d_alpha, d_a, d_b])
+
+
 @dataclass(frozen=True)
 class BGNBDFit:
     """Fitted BG/NBD model. Time is in the unit of the summary it was fitted on."""
@@ -237,9 +256,20 @@ class BGNBDFit:
         return 1.0 / (1.0 + self._odds_dead(x, tx, T))
 
     def expected_purchases(self, t, frequency, recency, T):
-        """E[purchases in (T, T + t] | x, t_x, T], the conditional expectation (FHL 2005, eq. 10)."""
+        """E[purchases in (T, T + t] | x, t_x, T], the conditional expectation (FHL 2005, eq. 10).
+
+        For many customers the formula is evaluated once per distinct (x, t_x, T).
+        """
         t = np.asarray(t, dtype=float)
-        x, tx, T = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
+        x, tx, T = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (frequency, recency, T)))
+        if t.ndim == 0 and x.size > 2048:
+            uniq, inverse = np.unique(np.column_stack([x.ravel(), tx.ravel(), T.ravel()]), axis=0,
+                                      return_inverse=True)
+            values = self._expected(t, uniq[:, 0], uniq[:, 1], uniq[:, 2])
+            return values[inverse.ravel()].reshape(x.shape)
+        return self._expected(t, x, tx, T)
+
+    def _expected(self, t, x, tx, T):
         r, alpha, b = self.r, self.alpha, self.b
 
         def f(a):
@@ -290,16 +320,18 @@ LOG_BOUND = 20.0  # parameters are kept within exp(-20) .. exp(20)
 def _maximise(neg_ll, x0: np.ndarray):
     """Minimise a negative log-likelihood in log-parameters; Nelder-Mead polish if L-BFGS-B stalls.
 
+    ``neg_ll(theta)`` returns the value and its gradient in theta.
+
     Returns the optimiser result and whether it converged to an interior point
     (a parameter on the +/- ``LOG_BOUND`` edge means the likelihood keeps rising
     towards a limiting model, which the caller reports as not converged).
     """
     bounds = [(-LOG_BOUND, LOG_BOUND)] * len(x0)
     with np.errstate(all="ignore"):
-        res = optimize.minimize(neg_ll, x0, method="L-BFGS-B", bounds=bounds)
+        res = optimize.minimize(neg_ll, x0, method="L-BFGS-B", jac=True, bounds=bounds)
         if not res.success or not np.isfinite(res.fun):
             start = np.clip(res.x, -LOG_BOUND, LOG_BOUND) if np.all(np.isfinite(res.x)) else x0
-            res2 = optimize.minimize(neg_ll, start, method="Nelder-Mead", bounds=bounds,
+            res2 = optimize.minimize(lambda th: neg_ll(th)[0], start, method="Nelder-Mead", bounds=bounds,
                                      options={"maxiter": 20_000, "xatol": 1e-10, "fatol": 1e-12})
             if np.isfinite(res2.fun) and (not np.isfinite(res.fun) or res2.fun <= res.fun):
                 res = res2
@@ -331,11 +363,16 @@ def fit_bgnbd(
                         hint="use a longer order history")
     (ux, utx, uT), w = _aggregate(x, tx, T)
 
+    total = w.sum()
+
     def neg_ll(theta):
-        r, alpha, a, b = np.exp(theta)
-        ll = _bgnbd_loglik_terms(r, alpha, a, b, ux, utx, uT)
-        val = -(w * ll).sum() / w.sum() + penalizer * float(np.sum(np.exp(theta) ** 2))
-        return val if np.isfinite(val) else 1e300
+        params = np.exp(theta)
+        ll, grad = _bgnbd_loglik_grad(*params, ux, utx, uT)
+        val = -(w * ll).sum() / total + penalizer * float(np.sum(params**2))
+        jac = -(grad * w).sum(axis=1) / total * params + 2.0 * penalizer * params**2
+        if not (np.isfinite(val) and np.all(np.isfinite(jac))):
+            return 1e300, np.zeros_like(theta)
+        return val, jac
 
     x0 = np.log(initial) if initial is not None else np.zeros(4)
     res, converged = _maximise(neg_ll, np.asarray(x0, dtype=float))
@@ -413,10 +450,26 @@ def fit_gamma_gamma(summary: pd.DataFrame, penalizer: float = 0.0,
         )
     (ux, um), w = _aggregate(x[keep], m[keep])
 
+    total = w.sum()
+    log_m, log_x = np.log(um), np.log(ux)
+
     def neg_ll(theta):
-        p, q, v = np.exp(theta)
-        val = -(w * _gg_loglik_terms(p, q, v, ux, um)).sum() / w.sum() + penalizer * float(np.sum(np.exp(theta) ** 2))
-        return val if np.isfinite(val) else 1e300
+        params = np.exp(theta)
+        p, q, v = params
+        px = p * ux
+        log_vxm = np.log(v + ux * um)
+        ll = _gg_loglik_terms(p, q, v, ux, um)
+        psi = digamma(px + q)
+        grad = np.vstack([
+            ux * (psi - digamma(px) + log_m + log_x - log_vxm),
+            psi - digamma(q) + np.log(v) - log_vxm,
+            q / v - (px + q) / (v + ux * um),
+        ])
+        val = -(w * ll).sum() / total + penalizer * float(np.sum(params**2))
+        jac = -(grad * w).sum(axis=1) / total * params + 2.0 * penalizer * params**2
+        if not (np.isfinite(val) and np.all(np.isfinite(jac))):
+            return 1e300, np.zeros_like(theta)
+        return val, jac
 
     x0 = np.log(initial) if initial is not None else np.zeros(3)
     res, converged = _maximise(neg_ll, np.asarray(x0, dtype=float))
