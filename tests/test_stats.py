@@ -413,11 +413,40 @@ def test_mde_mean_against_statsmodels_and_normal_approximation():
 
 def test_power_input_errors():
     with pytest.raises(KitError):
-        stats.power_two_proportions(0, 0.5, 10)
+        stats.power_two_proportions(-0.1, 0.5, 10)
+    with pytest.raises(KitError):
+        stats.power_two_proportions(0.2, 1.5, 10)
     with pytest.raises(KitError):
         stats.sample_size_two_proportions(0.2, 0.2)
     with pytest.raises(KitError):
         stats.power_two_proportions(0.2, 0.3, 10, alternative="greater-ish")
+    with pytest.raises(KitError):
+        stats.mde_mean(-1.0, 10, 10)
+
+
+def test_power_and_mde_on_empty_or_boundary_data_do_not_raise():
+    # no data: NaN, never an exception (KPI tables call these on every row)
+    assert math.isnan(stats.power_two_proportions(float("nan"), 0.5, 10))
+    assert math.isnan(stats.power_two_proportions(0.2, 0.3, 0))
+    assert math.isnan(stats.mde_two_proportions(float("nan"), 100))
+    assert math.isnan(stats.sample_size_two_proportions(float("nan"), 0.3))
+    assert math.isnan(stats.mde_mean(float("nan"), 10, 10))
+    # zero conversions so far: the formula still holds at p1 = 0
+    d = stats.mde_two_proportions(0.0, 500)
+    zq = st.norm.isf(0.025)
+    power_by_hand = st.norm.cdf((math.sqrt(500) * d - zq * math.sqrt(d * (2 - d) / 2)) / math.sqrt(d * (1 - d)))
+    assert power_by_hand == pytest.approx(0.8)
+    assert 0 < d < 0.05
+    assert math.isnan(stats.mde_two_proportions(1.0, 500))  # nothing above 100%
+    assert stats.power_two_proportions(0.0, 1.0, 3) == 1.0
+    assert math.isnan(stats.power_two_proportions(0.0, 0.0, 3))
+
+
+def test_estimate_text():
+    e = stats.proportion_ci(81, 263)
+    assert e.text(scale=100, unit="%") == "30.8% (95% CI 25.5% to 36.6%; n = 263)"
+    one = stats.mean_ci([4.0])
+    assert one.text() == "4.0 (no interval; n = 1): one observation: no interval"
 
 
 # ---------------------------------------------------------------------------

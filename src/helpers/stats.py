@@ -101,10 +101,29 @@ class Estimate:
         elif isinstance(n, np.integer):
             object.__setattr__(self, "n", int(n))
         for name in ("value", "se", "ci_low", "ci_high", "level"):
-            object.__setattr__(self, name, float(getattr(self, name)))
+            v = getattr(self, name)
+            object.__setattr__(self, name, NAN if v is None else float(v))
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def text(self, digits: int = 1, scale: float = 1.0, unit: str = "") -> str:
+        """Short reading such as ``"30.8% (95% CI 25.5% to 36.6%; n = 263)"``.
+
+        ``scale=100, unit="%"`` shows a proportion in per cent; an undefined
+        interval is shown as "no interval" and the note, if any, follows.
+        """
+        def fmt(v: float) -> str:
+            return "n/a" if not np.isfinite(v) else f"{v * scale:.{digits}f}{unit}"
+
+        n = self.n if isinstance(self.n, int) else f"{self.n:g}"
+        ci = (
+            f"{round(self.level * 100):g}% CI {fmt(self.ci_low)} to {fmt(self.ci_high)}"
+            if self.defined
+            else "no interval"
+        )
+        out = f"{fmt(self.value)} ({ci}; n = {n})"
+        return f"{out}: {self.note}" if self.note and not self.defined else out
 
     @property
     def defined(self) -> bool:
@@ -559,10 +578,16 @@ def _tside(alternative: str) -> int:
         raise DataError(f"unknown alternative {alternative!r}", hint="use 'two-sided' or 'one-sided'") from None
 
 
-def _check_p(*ps: float) -> None:
+def _check_p(*ps: float) -> bool:
+    """True when every proportion is a number; raises for numbers outside [0, 1]."""
+    ok = True
     for p in ps:
-        if not (0.0 < float(p) < 1.0):
-            raise DataError(f"proportions must be strictly between 0 and 1, got {p!r}")
+        p = float(p)
+        if math.isnan(p):
+            ok = False
+        elif not (0.0 <= p <= 1.0):
+            raise DataError(f"proportions must be between 0 and 1, got {p!r}", hint="give rates as shares, e.g. 0.12")
+    return ok
 
 
 def _power_prop(p1: float, p2: float, n: float, alpha: float, tside: int, strict: bool) -> float:
@@ -571,6 +596,8 @@ def _power_prop(p1: float, p2: float, n: float, alpha: float, tside: int, strict
     q1, q2 = 1.0 - p1, 1.0 - p2
     pooled = math.sqrt((p1 + p2) * (q1 + q2) / 2.0)
     sd1 = math.sqrt(p1 * q1 + p2 * q2)
+    if sd1 == 0.0:  # both rates at 0 or 1: certain rejection if they differ, undefined if not
+        return 1.0 if d > 0 else NAN
     power = st.norm.cdf((math.sqrt(n) * d - qu * pooled) / sd1)
     if strict and tside == 2:
         power += st.norm.sf((math.sqrt(n) * d + qu * pooled) / sd1)
@@ -590,12 +617,11 @@ def power_two_proportions(
     The formula of R's ``power.prop.test``:
     ``Phi((sqrt(n)|p1-p2| - z(1-alpha/k) sqrt((p1+p2)(q1+q2)/2)) / sqrt(p1 q1 + p2 q2))``
     with k = 2 for a two-sided test; ``strict=True`` adds the opposite-tail term
-    (R's ``strict = TRUE``).
+    (R's ``strict = TRUE``). NaN when a rate is NaN or ``n_per_group`` is not positive.
     """
-    _check_p(p1, p2)
     _check_alpha(alpha)
-    if not float(n_per_group) > 0:
-        raise DataError(f"n_per_group must be positive, got {n_per_group!r}")
+    if not _check_p(p1, p2) or not float(n_per_group) > 0:
+        return NAN
     return _power_prop(float(p1), float(p2), float(n_per_group), float(alpha), _tside(alternative), strict)
 
 
@@ -610,10 +636,12 @@ def sample_size_two_proportions(
     """Respondents per group needed to reach ``power`` (R's ``power.prop.test``, solved for n).
 
     Returns the unrounded n as R does; round up with ``math.ceil`` for planning.
+    NaN when a rate is NaN; equal rates raise :class:`DataError`.
     """
-    _check_p(p1, p2)
     _check_alpha(alpha)
     _check_power(power)
+    if not _check_p(p1, p2):
+        return NAN
     if p1 == p2:
         raise DataError("p1 and p2 are equal: no sample size detects a zero difference", hint="give two different rates")
     tside = _tside(alternative)
@@ -623,6 +651,8 @@ def sample_size_two_proportions(
     d = abs(p1 - p2)
     pooled = math.sqrt((p1 + p2) * (2.0 - p1 - p2) / 2.0)
     sd1 = math.sqrt(p1 * (1 - p1) + p2 * (1 - p2))
+    if sd1 == 0.0:  # 0 against 1: any sample detects it
+        return 1.0
     n0 = ((qu * pooled + zb * sd1) / d) ** 2
     if not strict or tside == 1:
         return float(n0)
@@ -647,19 +677,22 @@ def mde_two_proportions(
     ``p_base + d`` (``direction="increase"``) or ``p_base - d`` (``"decrease"``)
     with ``n_per_group`` per group has the requested power (R's
     ``power.prop.test`` formula). NaN when even the largest possible change is
-    not detectable at that volume.
+    not detectable at that volume, when ``p_base`` is NaN (no data) or when
+    ``n_per_group`` is not positive. A base rate of 0 (no conversions yet) works.
     """
-    _check_p(p_base)
     _check_alpha(alpha)
     _check_power(power)
     if direction not in ("increase", "decrease"):
         raise DataError(f"direction must be 'increase' or 'decrease', got {direction!r}")
-    if not float(n_per_group) > 0:
+    if not _check_p(p_base) or not float(n_per_group) > 0:
         return NAN
+    p_base = float(p_base)
     tside = _tside(alternative)
     sign = 1.0 if direction == "increase" else -1.0
     d_max = (1.0 - p_base) if sign > 0 else p_base
     eps = 1e-12
+    if d_max <= 2 * eps:
+        return NAN
     f = lambda d: _power_prop(p_base, p_base + sign * d, float(n_per_group), alpha, tside, False) - power  # noqa: E731
     if f(d_max - eps) < 0:
         return NAN
@@ -674,13 +707,15 @@ def mde_mean(
     Solves the exact power of the pooled two-sample t test (noncentral t with
     ``n1 + n2 - 2`` degrees of freedom) for the difference, in the unit of ``sd``
     times the effect size; the same as statsmodels' ``TTestIndPower`` times ``sd``.
-    NaN when a group has fewer than 2 observations.
+    NaN when a group has fewer than 2 observations or ``sd`` is NaN.
     """
     _check_alpha(alpha)
     _check_power(power)
-    if not (sd >= 0):
+    sd, n1, n2 = float(sd), float(n1), float(n2)
+    if math.isnan(sd) or math.isnan(n1) or math.isnan(n2):
+        return NAN
+    if sd < 0:
         raise DataError(f"sd must not be negative, got {sd!r}")
-    n1, n2 = float(n1), float(n2)
     if n1 < 2 or n2 < 2 or n1 + n2 < 3:
         return NAN
     tside = _tside(alternative)
