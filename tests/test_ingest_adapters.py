@@ -396,3 +396,35 @@ def test_unknown_adapter_and_option_are_config_errors(tmp_path):
     make_client(tmp_path, sources=[{"table": "events", "file": "raw/a.csv", "colums": {}}])
     with pytest.raises(ConfigError, match="unknown option"):
         ingest_client("acme", root=tmp_path)
+
+
+def test_demo_client_ga4_path_gives_the_same_events(demo_root):
+    from helpers.ingest.ga4 import write_ga4_demo
+
+    name = write_ga4_demo(demo_root, "nordlys")
+    assert name == "nordlys-ga4"
+    assert list((demo_root / "data" / name / "raw" / "ga4").glob("events_*.parquet"))
+    result = ingest_client(name, root=demo_root)
+    assert {f.adapter for f in result.files if f.table == "events"} == {"ga4"}
+    from helpers.config import load_client
+
+    canon = pd.read_parquet(demo_root / "data/nordlys/processed/events.parquet")
+    ga = pd.read_parquet(demo_root / f"data/{name}/processed/events.parquet")
+    catalogue = set(load_client("nordlys", demo_root).touchpoint_ids)
+    cols = ["customer_id", "ts", "touchpoint_id", "converted", "revenue", "segment"]
+    inside = canon[canon["touchpoint_id"].isin(catalogue)][cols]
+
+    def key(df):  # each event hashed, counted: a multiset of events
+        df = df.assign(revenue=df["revenue"].fillna(0.0))  # revenue off conversions: null or 0
+        return pd.util.hash_pandas_object(df.astype(object), index=False).value_counts()
+
+    a, b = key(inside), key(ga[ga["touchpoint_id"].isin(catalogue)][cols])
+    missing = a.sub(b, fill_value=0)
+    assert (missing <= 0).all(), f"{int((missing > 0).sum())} canonical events missing from the GA4 ingest"
+    # the GA4 copy only adds rows the canonical file rejected (planted bad rows GA4 cannot express)
+    assert 0 <= int(b.sum()) - len(inside) <= 9
+    # events at touchpoints outside the catalogue keep their GA4 event name
+    outside = ga[~ga["touchpoint_id"].isin(catalogue)]
+    assert set(outside["touchpoint_id"]) <= {"page_view", "purchase"}
+    # journeys: the same partition of events into journeys
+    assert ga["journey_id"].nunique() == canon["journey_id"].nunique()

@@ -286,11 +286,12 @@ def to_ga4(events: pd.DataFrame, timezone: str, site: str = "https://www.example
     medium = np.where(tps.str.contains("ads"), "cpc", np.where(tps.str.contains("mail|newsletter"), "email",
                                                                 "organic"))
     source = np.where(medium == "cpc", "google", np.where(medium == "email", "newsletter", "(direct)"))
+    dates = ts.dt.strftime("%Y%m%d").tolist()
     rows = []
-    for i, (u, t, ev_conv, s, p, r, sg, so, me) in enumerate(zip(
-            events["customer_id"].astype(object), micros, conv, session, page, rev, seg, source, medium)):
+    for i, (u, t, d, ev_conv, s, p, r, sg, so, me) in enumerate(zip(
+            events["customer_id"].astype(object), micros, dates, conv, session, page, rev, seg, source, medium)):
         rows.append({
-            "event_date": pd.Timestamp(int(t), unit="us").strftime("%Y%m%d"),
+            "event_date": d,
             "event_timestamp": int(t),
             "event_name": "purchase" if ev_conv else "page_view",
             "event_params": [
@@ -356,3 +357,46 @@ def write_ga4_sample(events_csv: str | Path, out_dir: str | Path, timezone: str,
     except ValueError:
         pattern = f"{out_dir.as_posix()}/events_*.{suffix}"
     return ga4_source(pattern, touchpoints)
+
+
+def write_ga4_demo(root: str | Path | None = None, client: str = "nordlys", fmt: str = "parquet",
+                   name: str | None = None) -> str:
+    """The demo client's GA4 path: ``data/<client>-ga4/``, the same client whose events arrive as a GA4 export.
+
+    Copies the client's client.yml and raw files, replaces ``raw/events.csv`` by a GA4-shaped export in
+    ``raw/ga4/events_*.<fmt>`` (made by :func:`write_ga4_sample`) and points the events source at the
+    ``ga4`` adapter with one page rule per catalogued touchpoint. ``tpkit ingest <client>-ga4`` then gives
+    the same canonical events (events at touchpoints outside the catalogue keep their GA4 event name).
+    Returns the new client's name.
+    """
+    import shutil
+
+    import yaml
+
+    from helpers import paths
+    from helpers.config import load_client
+
+    cfg = load_client(client, root)
+    name = name or f"{client}-ga4"
+    src_dir = paths.client_dir(client, root)
+    dst_dir = paths.client_dir(name, root)
+    if dst_dir.exists():
+        shutil.rmtree(dst_dir)
+    (dst_dir / "raw").mkdir(parents=True)
+    data = yaml.safe_load((src_dir / "client.yml").read_text(encoding="utf-8"))
+    data["client_id"] = name
+    data["name"] = f"{data.get('name', client)} (GA4 export)"
+    sources = []
+    for source in data.get("sources", []):
+        if source["table"] == "events":
+            entry = write_ga4_sample(src_dir / source["file"], dst_dir / "raw" / "ga4", cfg.timezone,
+                                     cfg.touchpoint_ids, fmt=fmt)
+            sources.append(entry)
+        else:
+            target = dst_dir / source["file"]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src_dir / source["file"], target)
+            sources.append(source)
+    data["sources"] = sources
+    (dst_dir / "client.yml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return name
