@@ -298,14 +298,26 @@ def test_rfm_summary_errors_and_empty():
         clv.rfm_summary(pd.DataFrame({"customer_id": [], "ts": [], "revenue": []}), freq="Q")
 
 
-def test_fits_refuse_unusable_data():
-    none_repeat = pd.DataFrame({"frequency": [0, 0, 0], "recency": [0, 0, 0], "T": [5, 6, 7], "monetary_value": 0.0})
-    with pytest.raises(KitError, match="repeat purchase"):
+def test_fits_refuse_unusable_data(cdnow_money):
+    none_repeat = pd.DataFrame({"frequency": 0, "recency": 0.0, "T": np.arange(30.0), "monetary_value": 0.0})
+    with pytest.raises(KitError, match="bought again"):
         clv.fit_bgnbd(none_repeat)
     with pytest.raises(KitError, match="Gamma-Gamma"):
         clv.fit_gamma_gamma(none_repeat)
     with pytest.raises(KitError, match="lacks column"):
         clv.fit_bgnbd(none_repeat.drop(columns="T"))
+    with pytest.raises(KitError, match="at least 20 customers"):
+        clv.fit_bgnbd(cdnow_money.head(5))
+    bad = cdnow_money.head(30).assign(recency=100.0)
+    with pytest.raises(KitError, match="recency is larger than T"):
+        clv.fit_bgnbd(bad)
+
+
+def test_spend_without_a_finite_mean_is_nan():
+    fit = clv.GammaGammaFit(p=2.0, q=0.5, v=10.0, loglik=0.0, n=0)
+    out = fit.conditional_expected_average_profit([0, 3], [0.0, 20.0])
+    assert math.isnan(out[0]) and math.isinf(fit.population_mean_spend)
+    assert out[1] == pytest.approx(2.0 * (10 + 60) / (6 + 0.5 - 1))
 
 
 def test_fit_recovers_simulated_parameters():

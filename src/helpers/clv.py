@@ -55,6 +55,10 @@ PERIODS_PER_MONTH = {"D": 30.0, "W": 4.345, "M": 1.0}
 
 SUMMARY_COLUMNS = ("frequency", "recency", "T")
 
+#: Smallest data the fits accept: below this the likelihood is too flat to identify the parameters.
+MIN_CUSTOMERS = 20
+MIN_REPEAT_CUSTOMERS = 5
+
 
 # ---------------------------------------------------------------------------
 # Interfaces
@@ -353,8 +357,12 @@ def fit_bgnbd(
     always the unpenalised value.
     """
     x, tx, T = _summary_arrays(summary)
-    if x.size < 2:
-        raise DataError("BG/NBD needs at least two customers", hint="widen the period or the customer selection")
+    if x.size < MIN_CUSTOMERS or (x > 0).sum() < MIN_REPEAT_CUSTOMERS:
+        raise DataError(
+            f"BG/NBD needs at least {MIN_CUSTOMERS} customers of whom {MIN_REPEAT_CUSTOMERS} bought again; "
+            f"got {x.size} customers, {int((x > 0).sum())} repeat buyers",
+            hint="use a longer order history or a wider customer selection",
+        )
     if np.any(tx > T + 1e-9):
         raise DataError("recency is larger than T for some customers", column="recency",
                         hint="build the summary with rfm_summary and one observation end")
@@ -426,12 +434,15 @@ class GammaGammaFit:
     def conditional_expected_average_profit(self, frequency, monetary_value):
         """E[M | x, m_x] = (q - 1)/(p x + q - 1) * p v/(q - 1) + p x/(p x + q - 1) * m_x.
 
-        Customers without repeat purchases (x = 0) get the population mean.
+        Customers without repeat purchases (x = 0) get the population mean; where
+        that mean does not exist (``p x + q <= 1``) the result is NaN.
         """
         x = np.asarray(frequency, dtype=float)
         m = np.asarray(monetary_value, dtype=float)
         m = np.where(x > 0, m, 0.0)
-        return (self.p * (self.v + x * m)) / (self.p * x + self.q - 1.0)
+        denom = self.p * x + self.q - 1.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(denom > 0, self.p * (self.v + x * m) / denom, np.nan)
 
 
 def fit_gamma_gamma(summary: pd.DataFrame, penalizer: float = 0.0,
@@ -443,9 +454,10 @@ def fit_gamma_gamma(summary: pd.DataFrame, penalizer: float = 0.0,
     """
     x, m = _summary_arrays(summary, ("frequency", "monetary_value"))
     keep = (x > 0) & (m > 0)
-    if keep.sum() < 2:
+    if keep.sum() < MIN_REPEAT_CUSTOMERS:
         raise DataError(
-            "Gamma-Gamma needs at least two customers with repeat purchases and positive spend",
+            f"Gamma-Gamma needs at least {MIN_REPEAT_CUSTOMERS} customers with repeat purchases and positive "
+            f"spend; got {int(keep.sum())}",
             hint="use a longer order history",
         )
     (ux, um), w = _aggregate(x[keep], m[keep])
