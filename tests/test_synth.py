@@ -160,10 +160,30 @@ def _transitions(ev: pd.DataFrame) -> pd.DataFrame:
     return pd.crosstab(frm.to_numpy(), dst.to_numpy())
 
 
-def test_empirical_transitions_match_planted_matrix(tmp_path):
-    root = tmp_path
+@pytest.fixture(scope="module")
+def medium(tmp_path_factory) -> Path:
+    """nordlys at 300,000 events: enough volume to check planted effects (about 2 seconds)."""
+    root = tmp_path_factory.mktemp("synth_medium")
     synth.write_demo(root, events=300_000, clients=("nordlys",))
-    ev = _clean_events(root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def medium_events(medium) -> pd.DataFrame:
+    return _clean_events(medium)
+
+
+@pytest.fixture(scope="module")
+def medium_feedback(medium) -> pd.DataFrame:
+    fb = _read(medium, "nordlys", "feedback").drop_duplicates("response_id")
+    fb["ts"] = pd.to_datetime(fb["ts"], format="%Y-%m-%d %H:%M:%S", errors="coerce")
+    fb["csat"] = pd.to_numeric(fb["csat"], errors="coerce")
+    fb["nps"] = pd.to_numeric(fb["nps"], errors="coerce")
+    return fb[fb["ts"].notna() & fb["csat"].between(1, 5) & ~(fb["nps"] > 10)]
+
+
+def test_empirical_transitions_match_planted_matrix(medium_events):
+    ev = medium_events
     ev = ev[ev.groupby("journey_id")["ts"].transform("min") < "2026-07-01"]  # before the conversion changes
     gt = synth.GROUND_TRUTH["nordlys"]
     for segment, planted in gt.segment_transitions.items():
@@ -174,6 +194,113 @@ def test_empirical_transitions_match_planted_matrix(tmp_path):
         # 4 binomial standard errors plus 0.01
         tol = 4 * np.sqrt(planted * (1 - planted)).div(np.sqrt(n), axis=0) + 0.01
         assert ((freq - planted).abs() <= tol).all().all(), (segment, (freq - planted).abs().max().max())
+        # zero in the plan = never observed
+        assert (counts[planted == 0] .fillna(0) == 0).all().all()
+
+
+def test_touchpoint_csat_means_as_planted(medium_feedback):
+    gt = synth.GROUND_TRUTH["nordlys"]
+    fb = medium_feedback
+    tr = fb[(fb["survey_id"] == "") & (fb["source"] == "survey") & (fb["segment"] == "guest")]
+    tr = tr[tr["ts"] < "2026-05-01"]  # before any CSAT change
+    means = tr.groupby("touchpoint_id")["csat"].agg(["mean", "size", "std"])
+    for tp, planted in gt.touchpoint_csat.items():
+        m = means.loc[tp]
+        assert abs(m["mean"] - planted) < 4 * m["std"] / np.sqrt(m["size"]) + 0.03, (tp, m["mean"], planted)
+    club = fb[(fb["survey_id"] == "") & (fb["segment"] == "club")].groupby("touchpoint_id")["csat"].mean()
+    guest = fb[(fb["survey_id"] == "") & (fb["segment"] == "guest")].groupby("touchpoint_id")["csat"].mean()
+    assert (club - guest).dropna().median() > 0.15
+
+
+def test_key_driver_order_recovered(medium_feedback):
+    """Overall NPS regressed on touchpoint CSATs (mean-imputed) ranks the planted drivers first, in order."""
+    rel = medium_feedback[medium_feedback["survey_id"] != ""]
+    overall = rel[rel["touchpoint_id"] == ""].drop_duplicates("survey_id").set_index("survey_id")["nps"]
+    wide = rel[rel["touchpoint_id"] != ""].pivot_table(index="survey_id", columns="touchpoint_id", values="csat")
+    wide = wide.reindex(overall.index)
+    x = wide.sub(wide.mean()).fillna(0.0)
+    x["const"] = 1.0
+    beta = pd.Series(np.linalg.lstsq(x.to_numpy(), overall.to_numpy(), rcond=None)[0], index=x.columns)
+    ranked = beta.drop("const").sort_values(ascending=False).index.tolist()
+    gt = synth.GROUND_TRUTH["nordlys"]
+    assert ranked[:4] == gt.driver_order[:4]
+    assert set(ranked[:6]) == set(gt.driver_order[:6])
+    assert rel["survey_id"].str.match(r"S\d{4}Q\d-\d{5}$").all()
+    assert overall.notna().all()
+
+
+def _journeys(ev: pd.DataFrame) -> pd.DataFrame:
+    return ev.groupby("journey_id").agg(segment=("segment", "first"), conv=("converted", "any"),
+                                        start=("ts", "min"), variant=("variant", "first"))
+
+
+def test_changes_have_their_planted_effects(medium_events, medium_feedback):
+    gt = synth.GROUND_TRUTH["nordlys"].changes
+    ev = medium_events
+    j = _journeys(ev)
+    # CH-checkout: conversion of journeys reaching web_checkout, +5 points from 2026-08-01
+    reach = j[j.index.isin(set(ev.loc[ev["touchpoint_id"] == "web_checkout", "journey_id"]))]
+    pre = reach[(reach["start"] >= "2026-05-01") & (reach["start"] < "2026-08-01")]["conv"].mean()
+    post = reach[reach["start"] >= "2026-08-01"]["conv"].mean()
+    assert post - pre == pytest.approx(gt["CH-checkout"].effects["conversion"], abs=0.03)
+    # CH-app-onboarding: randomised, B converts +3 points
+    ab = j[j["variant"].isin(["A", "B"])]
+    assert ab["start"].min() >= pd.Timestamp("2026-07-01")
+    share_b = (ab["variant"] == "B").mean()
+    assert 0.45 < share_b < 0.55
+    rates = ab.groupby("variant")["conv"].mean()
+    assert rates["B"] - rates["A"] == pytest.approx(gt["CH-app-onboarding"].effects["conversion"], abs=0.03)
+    assert (j.loc[j["start"] < "2026-07-01", "variant"] == "").all()
+    # CSAT changes: before/after means (4 months before) and the difference-in-differences for CH-service
+    fb = medium_feedback
+    tr = fb[(fb["survey_id"] == "") & (fb["source"] == "survey")]
+
+    def jump(tp, start):
+        s = tr[tr["touchpoint_id"] == tp]
+        before = s[(s["ts"] < start) & (s["ts"] >= pd.Timestamp(start) - pd.Timedelta(days=120))]["csat"]
+        return s[s["ts"] >= start]["csat"].mean() - before.mean()
+
+    assert jump("web_checkout", "2026-08-01") == pytest.approx(gt["CH-checkout"].effects["csat"], abs=0.15)
+    assert abs(jump("newsletter", "2026-07-15")) < 0.3 and gt["CH-newsletter"].null
+    did = jump("service_centre", "2026-05-01") - jump("chat", "2026-05-01")
+    assert did == pytest.approx(gt["CH-service"].effects["csat"], abs=0.2)
+
+
+def test_orders_match_converting_events_and_repeat(medium, medium_events):
+    od = _read(medium, "nordlys", "orders")
+    od = od[od["customer_id"].ne("") & ~od["order_id"].duplicated()]
+    conv = medium_events[medium_events["converted"]]
+    assert len(od) > len(conv)  # purchases outside tracked journeys too
+    per_customer = od.groupby("customer_id").size()
+    assert (per_customer >= 2).mean() > 0.5 and per_customer.max() > 10
+    rev = pd.to_numeric(od["revenue"], errors="coerce")
+    by_seg = rev.groupby(od["segment"]).mean()
+    assert by_seg["club"] > 1.2 * by_seg["guest"]
+    assert set(od["touchpoint_id"]) == {"web_checkout", "store_checkout"}
+
+
+def test_reviews_text_matches_rating(small):
+    rv = _read(small, "nordlys", "reviews")
+    rv = rv[rv["rating"].isin(list("12345"))]
+    assert set(rv["language"]) == {"da", "en"}
+    assert set(rv["source"]) == {"trustpilot", "google"}
+    pos = rv["text"].str.contains("Hurtig levering|Fast delivery|Super god|Great service|Very happy|Meget tilfreds")
+    neg = rv["text"].str.contains("ventetid|Dårlig|Rude staff|Waited too long|Poor service|damaged|i stykker")
+    rating = rv["rating"].astype(int)
+    assert (rating[pos] >= 4).all() and (rating[neg] <= 2).all()
+    assert pos.sum() > 10 and neg.sum() > 5
+
+
+def test_fjordtech_shape(small):
+    gt = synth.GROUND_TRUTH["fjordtech"]
+    ev = _read(small, "fjordtech", "events")
+    assert set(ev["touchpoint_id"]) - {""} <= set(gt.catalogue)
+    assert set(ev["segment"]) == {"enterprise", "smb"}
+    assert ev.loc[ev["ts"].str.match(r"\d{4}-"), "ts"].min() >= "2025-07-01"
+    assert synth.client_events(synth.FJORDTECH, None) == 65_000
+    assert synth.client_events(synth.FJORDTECH, 60_000) == 5_000
+    assert synth.client_events(synth.FJORDTECH, 10_000_000) == 70_000
+    assert gt.changes["CH-portal-search"].design == "its" and gt.changes["CH-trial-30"].null
 
 
 def test_segment_conversion_difference(small):

@@ -303,7 +303,7 @@ FJORDTECH = ClientSpec(
         "webinar": {"free_trial": 0.25, "sales_call": 0.25, "website": 0.15, "null": 0.35},
         "website": {"free_trial": 0.35, "sales_call": 0.12, "webinar": 0.08, "null": 0.45},
         "free_trial": {"sales_call": 0.30, "contract_signing": 0.30, "website": 0.05, "null": 0.35},
-        "sales_call": {"contract_signing": 0.45, "free_trial": 0.15, "sales_call": 0.10, "null": 0.30},
+        "sales_call": {"contract_signing": 0.50, "free_trial": 0.15, "null": 0.35},
         "contract_signing": {"conversion": 0.75, "null": 0.25},
     },
     retention={
@@ -829,9 +829,11 @@ class _Generator:
                 if n else np.zeros(0)
             rescued = (variant == 2) & ~converted & (rng.random(n) < rescue_p)
             if rescued.any():
-                rj = np.flatnonzero(rescued)
-                steps_per = np.bincount(jj, minlength=n)
+                # a rescued journey buys at the rescue touchpoint: its last event when it ended there
+                # (an abandoned checkout now completes), else one more event there
                 rtp = self.states.index(self.ab["rescue_touchpoint"])
+                rj = np.flatnonzero(rescued & (last_state != rtp))
+                steps_per = np.bincount(jj, minlength=n)
                 jj = np.concatenate([jj, rj])
                 ss = np.concatenate([ss, np.full(rj.size, rtp)])
                 kk = np.concatenate([kk, steps_per[rj]])
