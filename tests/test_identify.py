@@ -17,6 +17,8 @@ import yaml
 from matplotlib.figure import Figure
 
 from helpers import artifacts, data, identify
+
+ROOT = Path(__file__).resolve().parents[1]
 from helpers.errors import ClientNotFoundError, DataError, PeriodError
 
 Q3 = "2026Q3"
@@ -453,6 +455,7 @@ def test_broken_manifest_is_a_data_error(tmp_path):
         identify.read_manifest("solo", root)
 
 
+@pytest.mark.spark
 def test_same_answer_on_spark(project):
     pytest.importorskip("pyspark")
     duck = identify.compute("shop", Q3, root=project)
@@ -464,7 +467,7 @@ def test_same_answer_on_spark(project):
 
 
 def test_journey_map_draws_names_literally():
-    cat = pd.DataFrame([{"touchpoint_id": "price", "name": "Price $match$ 50% {x}", "kind": "physical",
+    cat = pd.DataFrame([{"touchpoint_id": "price", "name": "Fix $5$ 50% {x}", "kind": "physical",
                          "stage": "decision", "phase": "during purchase", "owner": "x", "sources": "events"}])
     act = identify.combine_activity([pd.DataFrame({
         "touchpoint_id": ["price"], "source": ["events"], "records": [1], "customers": [1],
@@ -472,7 +475,7 @@ def test_journey_map_draws_names_literally():
     fig = identify.journey_map(identify.build_inventory(cat, act), title="Map of $A$ & B")
     fig.canvas.draw()  # mathtext would fail or change the text here
     texts = [t.get_text() for t in fig.axes[0].texts]
-    assert any("Price $match$ 50% {x}" in t for t in texts)
+    assert any("Fix $5$ 50% {x}" in t for t in texts)
     assert "1 customer\n" in next(t for t in texts if "customer" in t)
 
 
@@ -495,3 +498,28 @@ def test_figures_show_as_png_in_ipython():
         InteractiveShell.clear_instance()
     assert data["image/png"]  # base64 PNG, not only "<Figure size ...>"
     assert identify.journey_cards(fig) == []
+
+
+# ---------------------------------------------------------------------------
+# the notebook on the demo data
+# ---------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_notebook_shows_planted_blind_spot_and_unknown(demo_root, tmp_path):
+    import papermill as pm
+
+    out, arts = tmp_path / "01-identify.ipynb", tmp_path / "artifacts"
+    pm.execute_notebook(str(ROOT / "notebooks" / "01-identify.ipynb"), str(out), kernel_name="tpkit",
+                        parameters={"client": "nordlys", "period": Q3, "root": str(demo_root),
+                                    "artifacts_dir": str(arts)},
+                        cwd=str(ROOT), progress_bar=False, execution_timeout=300)
+    nb = json.loads(out.read_text(encoding="utf-8"))
+    outputs = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c["outputs"]]
+    html = " ".join("".join(o.get("data", {}).get("text/html", "")) for o in outputs)
+    assert "trade_fair" in html and "tiktok_ads" in html
+    assert "Blind spots in 2026Q3" in html
+    assert sum("image/png" in o.get("data", {}) for o in outputs) == 1  # the journey map, shown once
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    saved = artifacts.load(arts, "identify")
+    assert saved["metrics"]["blind_spots"] >= 1 and saved["metrics"]["unknown_touchpoints"] >= 1
+    assert "trade_fair" in set(saved["tables"]["blind_spots"]["touchpoint_id"])

@@ -83,7 +83,7 @@ def touch_expressions(events, start: dt.datetime, end: dt.datetime) -> dict:
       ``end``) falls in the period and happens at that touchpoint.
     * ``last``: per touchpoint, purchases in the period (first converting event of a
       journey) whose latest earlier event in the journey happened there.
-    * ``totals``: journeys started in the period and purchases in the period.
+    * ``journeys`` and ``purchases``: scalar counts of journeys started and purchases made in the period.
     Ties in time are broken by touchpoint id so every engine gives the same answer.
     """
     ev = events.filter(events.ts < end).select("journey_id", "ts", "touchpoint_id", "converted")
@@ -368,6 +368,19 @@ def small_table_stats(table: str, df: pd.DataFrame, start: dt.datetime, end: dt.
             "touchpoints_in_period": int(tps)}
 
 
+def cost_table_stats(costs: pd.DataFrame, period: Period, period_col: str = "period",
+                     touchpoint_col: str = "touchpoint_id") -> dict:
+    """Rows of the costs table, and rows and touchpoints costed for ``period`` (for a month,
+    the costs of its quarter count). Costs carry periods, not timestamps."""
+    labels = {period.label}
+    if period.kind == "month":
+        labels.add(Period.containing(period.start).label)
+    inside = costs[period_col].astype(str).isin(labels) if period_col in costs.columns else pd.Series(False)
+    return {"table": "costs", "rows": len(costs), "first": pd.NaT, "last": pd.NaT,
+            "rows_in_period": int(inside.sum()),
+            "touchpoints_in_period": int(costs.loc[inside, touchpoint_col].nunique()) if inside.any() else 0}
+
+
 # ---------------------------------------------------------------------------
 # Manifest
 # ---------------------------------------------------------------------------
@@ -448,6 +461,9 @@ def compute(client: str, period: str | Period, root: str | Path | None = None, c
             frames.append(source_activity(df, "orders", start, end))
         else:
             frames.append(source_activity(df, "reviews", start, end, customer_col=None))
+    costs = _small(client, "costs", root)
+    if costs is not None:
+        stats.append(cost_table_stats(costs, per))
     activity = combine_activity(frames)
     csat = current_csat(feedback, start, end) if feedback is not None else None
 
@@ -539,7 +555,9 @@ def first_last_touches(client: str, period: str | Period, root: str | Path | Non
 # ---------------------------------------------------------------------------
 
 def card_heights(reach: pd.Series, low: float = 1.0, high: float = 1.8) -> pd.Series:
-    """Card height per touchpoint: area grows with reach (square-root scale), ``low`` for none."""
+    """Card size per touchpoint from ``low`` (no reach) to ``high`` (the largest reach), on a
+    square-root scale so that card area, not side length, follows reach. Used for heights
+    and (with other bounds) widths."""
     reach = pd.to_numeric(reach).fillna(0).clip(lower=0).astype("float64")
     top = reach.max()
     if not top or top <= 0:
@@ -557,7 +575,7 @@ def _count(n: int, noun: str) -> str:
 
 def card_lines(row) -> list[str]:
     """Text of one journey-map card: name, reach and the current CSAT."""
-    name = textwrap.fill(str(row["name"]), 22)
+    name = textwrap.fill(str(row["name"]), 20)
     if row.get("status") == STATUS_NO_DATA:
         return [name, "no data in period"]
     reach = int(row.get("customers") or 0)
@@ -577,8 +595,9 @@ def journey_map(inventory: pd.DataFrame, *, unknowns: pd.DataFrame | None = None
     columns = list(STAGES)
     per_stage = {s: inventory[inventory["stage"] == s] for s in columns}
     reach = inventory["customers"].where(inventory["customers"] > 0, inventory["volume"])
-    heights = card_heights(reach)
     gap, col_w, col_gap, head = 0.35, 3.0, 0.35, 1.3
+    heights = card_heights(reach)
+    widths = card_heights(reach, low=0.78 * (col_w - 0.24), high=col_w - 0.24)
     stack = [heights[per_stage[s].index].sum() + gap * max(len(per_stage[s]) - 1, 0) for s in columns]
     body_h = max(max(stack, default=0), 1.2)
     n_unknown = 0 if unknowns is None else len(unknowns)
@@ -611,10 +630,10 @@ def journey_map(inventory: pd.DataFrame, *, unknowns: pd.DataFrame | None = None
             phases_done.add(phase)
         y = -0.1
         for idx, row in per_stage[stage].iterrows():
-            h = float(heights[idx])
+            h, w = float(heights[idx]), float(widths[idx])
             no_data = row["status"] == STATUS_NO_DATA
             card = FancyBboxPatch(
-                (x0 + 0.12, y - h), col_w - 0.24, h, boxstyle="round,pad=0,rounding_size=0.1",
+                (x0 + (col_w - w) / 2, y - h), w, h, boxstyle="round,pad=0,rounding_size=0.1",
                 facecolor="white" if no_data else KIND_COLOURS.get(row["kind"], "#dddddd"),
                 edgecolor=KIND_EDGES.get(row["kind"], "#555555"), linewidth=1.6 if not no_data else 1.4,
                 linestyle="--" if no_data else "-", zorder=2, gid=f"card:{row['touchpoint_id']}",
@@ -694,11 +713,13 @@ PERCENT = ("first_share", "last_share", "share_rejected")
 
 
 def pretty(df: pd.DataFrame, drop: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Column names for readers (dates as YYYY-MM-DD); data unchanged otherwise."""
+    """Column names for readers, dates as YYYY-MM-DD and counts with thousands separators."""
     out = df.drop(columns=[c for c in drop if c in df.columns]).copy()
     for c in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[c]):
             out[c] = out[c].dt.strftime("%Y-%m-%d").astype(object).where(out[c].notna(), "")
+        elif pd.api.types.is_integer_dtype(out[c]):
+            out[c] = [("" if pd.isna(v) else f"{int(v):,}") for v in out[c]]
     return out.rename(columns=PRETTY)
 
 
@@ -802,13 +823,14 @@ def say_touches(result: IdentifyResult) -> display.HTML:
     first = t.iloc[0]
     last_rows = t[t["last_touches"] > 0].sort_values("last_touches", ascending=False)
     if last_rows.empty:
-        return display.say("Most journeys in {period} start at {tp} ({share:.0%} of {n:,}); no purchase followed "
-                           "an earlier touch.", period=result.period, tp=first["name"], share=first["first_share"],
-                           n=result.totals["journeys_started"])
+        return display.say("The most common first touch in {period} is {tp}: {share:.0%} of {n:,} journeys start "
+                           "there. No purchase followed an earlier touch.", period=result.period, tp=first["name"],
+                           share=first["first_share"], n=result.totals["journeys_started"])
     last = last_rows.iloc[0]
     return display.say(
-        "Customers most often find {client} through {tp} ({share:.0%} of {n:,} journeys started in {period}). "
-        "The touch just before a purchase is most often {lt} ({lshare:.0%} of {p:,} purchases).",
+        "Customers most often find {client} through {tp}: {share:.0%} of the {n:,} journeys that started in "
+        "{period} began there. The touch just before a purchase is most often {lt}: {lshare:.0%} of {p:,} "
+        "purchases.",
         client=result.client_name, tp=first["name"], share=first["first_share"], n=result.totals["journeys_started"],
         period=result.period, lt=last["name"], lshare=last["last_share"], p=result.totals["purchases"])
 
