@@ -1,0 +1,107 @@
+"""Open a report in headless Chromium: screenshot, rendered DOM and every network request it made.
+
+Used by the browser checks in the test suite and handy for a quick look at a report
+from a terminal (``python -m helpers.report.browser report.html shot.png``).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
+         "--disable-default-apps", "--disable-extensions", "--hide-scrollbars", "--mute-audio",
+         "--no-default-browser-check", "--disable-domain-reliability", "--disable-client-side-phishing-detection")
+LOCAL_SCHEMES = ("file:", "data:", "about:", "chrome:", "chrome-search:", "devtools:")
+
+
+def find_chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome", "chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+# Network cut off: every http(s) request goes to a proxy where nothing listens.
+OFFLINE = ("--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>")
+
+
+@dataclass
+class PageVisit:
+    dom: str
+    requests: list[str]  # URLs the page (not the browser's own services) requested
+    screenshot: Path | None
+
+    @property
+    def remote_requests(self) -> list[str]:
+        return [u for u in self.requests if not u.startswith(LOCAL_SCHEMES)]
+
+
+def _run(chromium: str, args: list[str], profile: Path, timeout: float) -> subprocess.CompletedProcess:
+    cmd = [chromium, *FLAGS, f"--user-data-dir={profile}", *args]
+    return subprocess.run(cmd, capture_output=True, timeout=timeout)
+
+
+def net_log_urls(path: Path) -> list[str]:
+    """URLs a page requested, from a Chromium ``--log-net-log`` file.
+
+    Requests the browser makes for itself (component updates, account checks) have no
+    initiating document ("not an origin") and are left out; everything a page loads has one.
+    """
+    if not path.is_file():
+        return []
+    text = path.read_text(encoding="utf-8", errors="replace").strip()
+    if not text.endswith("}"):  # Chromium may stop before closing the JSON document
+        text = text.rstrip(",\n ") + "]}"
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return []
+    types = {v: k for k, v in data.get("constants", {}).get("logEventTypes", {}).items()}
+    urls = []
+    for event in data.get("events", []):
+        params = event.get("params") or {}
+        url = params.get("url")
+        if types.get(event.get("type")) != "URL_REQUEST_START_JOB" or not isinstance(url, str):
+            continue
+        if params.get("initiator") == "not an origin" and "file://" not in str(params.get("network_isolation_key")):
+            continue
+        if url not in urls:
+            urls.append(url)
+    return urls
+
+
+def visit(html: Path, screenshot: Path | None = None, *, width: int = 1280, height: int = 900,
+          chromium: str | None = None, timeout: float = 60) -> PageVisit:
+    """Open ``html`` twice in fresh profiles: once dumping the DOM with a network log, once for a screenshot."""
+    chromium = chromium or find_chromium()
+    if chromium is None:
+        raise FileNotFoundError("chromium is not installed (Debian: apt-get install chromium)")
+    url = Path(html).resolve().as_uri()
+    with tempfile.TemporaryDirectory(prefix="tpkit-chromium-") as tmp:
+        tmp = Path(tmp)
+        log = tmp / "netlog.json"
+        done = _run(chromium, [*OFFLINE, f"--log-net-log={log}", "--net-log-capture-mode=Everything",
+                               "--virtual-time-budget=3000", "--dump-dom", url], tmp / "p1", timeout)
+        dom = done.stdout.decode("utf-8", errors="replace")
+        requests = net_log_urls(log)
+        shot = None
+        if screenshot is not None:
+            screenshot = Path(screenshot).resolve()
+            screenshot.parent.mkdir(parents=True, exist_ok=True)
+            _run(chromium, [*OFFLINE, f"--screenshot={screenshot}", f"--window-size={width},{height}",
+                            "--virtual-time-budget=3000", url], tmp / "p2", timeout)
+            shot = screenshot if screenshot.is_file() else None
+    return PageVisit(dom, requests, shot)
+
+
+if __name__ == "__main__":  # pragma: no cover - manual use
+    page = visit(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else None)
+    print(f"{len(page.requests)} requests, {len(page.remote_requests)} remote; screenshot: {page.screenshot}")

@@ -1,0 +1,91 @@
+"""What a report was built from: input fingerprints, code version, package versions.
+
+The fingerprint decides whether a client's report must be rebuilt: it covers the
+client's configuration and processed data (whose manifest carries the raw files'
+hashes), the notebooks, the kit's code and report template, and the versions of
+the packages that compute and render the numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+from helpers import __version__, paths
+
+KIT_DIR = Path(__file__).resolve().parents[1]  # src/helpers
+REPO_DIR = KIT_DIR.parents[1]  # the kit's source checkout (templates/, notebooks/)
+TEMPLATE_DIR = REPO_DIR / "templates"
+PACKAGES = ("tpkit", "pandas", "numpy", "scipy", "statsmodels", "matplotlib", "seaborn", "ibis-framework",
+            "duckdb", "pyarrow", "pandera", "papermill", "nbconvert", "nbformat", "ipykernel")
+
+
+def _hash_files(h: "hashlib._Hash", files: list[Path], base: Path) -> None:
+    for f in sorted(files):
+        h.update(f.relative_to(base).as_posix().encode() + b"\0")
+        with f.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        h.update(b"\0")
+
+
+def _files(folder: Path, pattern: str = "**/*") -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return [p for p in folder.glob(pattern)
+            if p.is_file() and "__pycache__" not in p.parts and not p.name.startswith(".")]
+
+
+def code_hash(template_dir: Path | None = None) -> str:
+    """sha256 of the kit's Python code, its resources and the report template."""
+    h = hashlib.sha256()
+    _hash_files(h, [p for p in _files(KIT_DIR) if p.suffix in (".py", ".txt", ".json", ".yml", ".yaml")], KIT_DIR)
+    if template_dir is not None:
+        _hash_files(h, _files(template_dir), template_dir)
+    return h.hexdigest()
+
+
+def data_hash(client: str, root: Path) -> str:
+    """sha256 of client.yml and everything in processed/ (the manifest holds the raw files' hashes)."""
+    h = hashlib.sha256()
+    cdir = paths.client_dir(client, root)
+    files = [cdir / "client.yml", *_files(paths.processed_dir(client, root))]
+    logo_files = [p for p in _files(cdir) if p.parent == cdir and p.suffix.lower() in (".png", ".svg", ".jpg", ".jpeg")]
+    _hash_files(h, [f for f in files + logo_files if f.is_file()], cdir)
+    return h.hexdigest()
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def code_version() -> str:
+    """``git describe`` of the kit's checkout when it is one, else the package version."""
+    try:
+        done = subprocess.run(["git", "-C", str(REPO_DIR), "describe", "--tags", "--always", "--dirty"],
+                              capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        done = None
+    if done is not None and done.returncode == 0 and done.stdout.strip():
+        return f"tpkit {__version__}, git {done.stdout.strip()}"
+    return f"tpkit {__version__}"
+
+
+def fingerprint(client: str, period: str, root: Path, notebooks: list[Path], code: str, versions: dict) -> str:
+    """One hash of everything that can change a client's report for a period."""
+    h = hashlib.sha256()
+    h.update(f"{client}\0{period}\0{root}\0{code}\0".encode())
+    h.update(repr(sorted(versions.items())).encode())
+    h.update(data_hash(client, root).encode())
+    for nb in notebooks:
+        h.update(nb.name.encode() + b"\0" + nb.read_bytes() + b"\0")
+    return h.hexdigest()
