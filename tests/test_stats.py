@@ -212,6 +212,8 @@ def test_wald_difference_closed_form():
 def test_difference_with_an_empty_group_is_nan():
     e = stats.diff_proportions_ci(3, 10, 0, 0)
     assert math.isnan(e.value) and math.isnan(e.ci_low) and e.note
+    missing = stats.diff_proportions_ci(float("nan"), 10, 2, 10)
+    assert math.isnan(missing.value) and missing.note
 
 
 # ---------------------------------------------------------------------------
@@ -237,6 +239,11 @@ def test_mean_ignores_nan_and_handles_tiny_samples():
     assert one.value == 4.0 and math.isnan(one.ci_low) and "one observation" in one.note
     none = stats.mean_ci([])
     assert math.isnan(none.value) and none.n == 0 and none.note
+
+
+def test_mean_without_variation_is_marked():
+    e = stats.mean_ci([5, 5, 5])
+    assert (e.value, e.ci_low, e.ci_high) == (5.0, 5.0, 5.0) and "no variation" in e.note
 
 
 def test_mean_from_stats_equals_mean_of_values(rng):

@@ -289,6 +289,8 @@ def diff_proportions_ci(
     n = float(n1) + float(n2)
     if not (float(n1) > 0 and float(n2) > 0):
         return Estimate(NAN, NAN, NAN, NAN, n, method, level, "a group has no observations")
+    if math.isnan(p1) or math.isnan(p2):
+        return Estimate(NAN, NAN, NAN, NAN, n, method, level, "a success count is missing")
     d = p1 - p2
     se = math.sqrt(p1 * (1 - p1) / float(n1) + p2 * (1 - p2) / float(n2))
     if method == "newcombe":
@@ -330,7 +332,8 @@ def mean_ci_from_stats(mean: float, sd: float, n: float, level: float = 0.95) ->
         raise DataError(f"standard deviation must not be negative, got {sd}")
     se = float(sd) / math.sqrt(n)
     t = float(st.t.ppf(0.5 + level / 2.0, n - 1))
-    return Estimate(float(mean), se, float(mean) - t * se, float(mean) + t * se, n, "t", level, "")
+    note = "no variation: every value is the same, so the interval has zero width" if se == 0 else ""
+    return Estimate(float(mean), se, float(mean) - t * se, float(mean) + t * se, n, "t", level, note)
 
 
 def mean_ci_frame(
