@@ -321,6 +321,13 @@ def _join_notes(*notes: str) -> str:
     return "; ".join(n for n in notes if n)
 
 
+def _keys_as_object(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    out = df.copy()
+    for k in keys:
+        out[k] = out[k].astype(object) if k in out.columns else pd.Series(dtype=object)
+    return out
+
+
 def build_kpi_table(volume: pd.DataFrame, journeys: pd.DataFrame, feedback: pd.DataFrame, keys: list[str],
                     catalogue: pd.DataFrame | None = None, level: float = 0.95) -> pd.DataFrame:
     """Join event volume, journey conversion and survey KPIs on ``keys`` into one KPI table.
@@ -330,7 +337,14 @@ def build_kpi_table(volume: pd.DataFrame, journeys: pd.DataFrame, feedback: pd.D
     catalogue (``(not catalogued)`` otherwise) and sorts along the journey.
     """
     if keys:
-        out = volume.merge(journeys, on=keys, how="outer").merge(feedback, on=keys, how="outer")
+        frames = [_keys_as_object(f, keys) for f in (volume, journeys, feedback)]
+        if keys == ["touchpoint_id"] and catalogue is not None:
+            # every catalogued touchpoint gets a row, with or without data
+            frames.insert(0, pd.DataFrame({"touchpoint_id": pd.Series(list(catalogue["touchpoint_id"]),
+                                                                      dtype=object)}))
+        out = frames[0]
+        for f in frames[1:]:
+            out = out.merge(f, on=keys, how="outer")
     else:
         out = pd.concat([volume.reset_index(drop=True), journeys.reset_index(drop=True),
                          feedback.reset_index(drop=True)], axis=1)
@@ -816,12 +830,15 @@ def _small(client: str, name: str, root) -> pd.DataFrame:
     return data.read_small(client, name, root=root) if data.has_table(client, name, root) else pd.DataFrame()
 
 
+def _no_feedback(keys: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(columns=list(dict.fromkeys(["touchpoint_id", "ts", "csat", "nps", *keys])))
+
+
 def event_kpis(ev, feedback: pd.DataFrame, keys: list[str], catalogue: pd.DataFrame, level: float = 0.95):
     """KPI table of prepared events ``ev`` (Ibis) and the period's feedback (pandas) per ``keys``."""
     volume = volume_expr(ev, keys).execute()
     journeys = journey_touch_expr(ev, keys).execute()
-    fb = feedback_kpis(feedback, keys, level) if len(feedback) else feedback_kpis(
-        pd.DataFrame(columns=["touchpoint_id", "csat", "nps", *keys]), keys, level)
+    fb = feedback_kpis(feedback if len(feedback) else _no_feedback(keys), keys, level)
     return build_kpi_table(volume, journeys, fb, keys, catalogue, level)
 
 
@@ -839,9 +856,19 @@ def compute(client: str, period: str | Period, root: str | Path | None = None, c
         catalogue = pd.DataFrame(columns=["touchpoint_id", "name", "kind", "stage", "phase", "owner", "sources"])
     con = con if con is not None else data.connect(client, root=root)
     events = data.table(con, "events", client, root=root)
-    has_segment = "segment" in events.columns
-    ev = prepare_expr(events, catalogue, start, end)
+    # the period's events are materialised once in the engine (DuckDB memory, Spark cache); every
+    # aggregate below reads them from there
+    ev = prepare_expr(events, catalogue, start, end).cache()
+    try:
+        return _compute(cfg, per, catalogue, con, events, ev, root, history)
+    finally:
+        ev.release()
 
+
+def _compute(cfg, per: Period, catalogue: pd.DataFrame, con, events, ev, root, history: int) -> AnalyseResult:
+    client = cfg.client_id
+    start, end = bounds(per)
+    has_segment = "segment" in events.columns
     feedback_all = _small(client, "feedback", root)
     feedback_all = add_dimensions(feedback_all, catalogue) if len(feedback_all) else feedback_all
     fb = in_window(feedback_all, start, end)
@@ -857,8 +884,7 @@ def compute(client: str, period: str | Period, root: str | Path | None = None, c
     for label, other in others.items():
         o_start, o_end = bounds(other)
         fb_o = in_window(feedback_all, o_start, o_end)
-        fbk = feedback_kpis(fb_o, ["touchpoint_id"]) if len(fb_o) else feedback_kpis(
-            pd.DataFrame(columns=["touchpoint_id", "csat", "nps"]), ["touchpoint_id"])
+        fbk = feedback_kpis(fb_o if len(fb_o) else _no_feedback(["touchpoint_id"]), ["touchpoint_id"])
         before = build_kpi_table(vol_o[vol_o["period"] == label].drop(columns="period"),
                                  jour_o[jour_o["period"] == label].drop(columns="period"), fbk, ["touchpoint_id"],
                                  catalogue)
