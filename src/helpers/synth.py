@@ -35,6 +35,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import yaml
 
@@ -45,6 +46,7 @@ EVENTS_PER_CUSTOMER = 20
 JOURNEYS_PER_CHUNK = 50_000
 MAX_STEPS = 40
 LATENT_SD = 0.85  # sd of the latent touchpoint satisfaction of one response (1-5 scale)
+MONTH_SHOCK_SD = 0.06  # common monthly shock on every touchpoint's latent CSAT (parallel trends hold)
 HALO_SD = 0.15  # sd of a respondent's general mood, shared by all answers of one relationship survey
 
 RAW_FILES = ("events", "feedback", "orders", "reviews", "costs")
@@ -187,7 +189,7 @@ NORDLYS = ClientSpec(
         _tp("app", "Nordlys app", "digital", "consideration", "E-commerce", ("events", "feedback"), 4.0, 0.03,
             effort=4, cost=150_000, survey_weight=2.0),
         _tp("newsletter", "Nyhedsbrev (newsletter)", "digital", "consideration", "CRM", ("events", "feedback"), 3.7,
-            0.03, effort=1, cost=60_000),
+            0.06, effort=1, cost=60_000),
         _tp("store", "Flagship store", "physical", "consideration", "Retail", ("events", "feedback"), 4.3, 0.05,
             effort=5, cost=950_000, survey_weight=2.5),
         _tp("chat", "Chat on website", "digital", "consideration", "Customer service", ("events", "feedback"), 3.6,
@@ -613,9 +615,13 @@ def _text(values, mask=None) -> pa.Array:
     return pa.array(values, type=pa.string(), mask=mask)
 
 
-def _ts_text(seconds: np.ndarray) -> pa.Array:
-    """Seconds since the epoch (local wall clock) -> 'YYYY-MM-DD HH:MM:SS'."""
-    return pa.array(np.asarray(seconds, dtype="int64"), type=pa.timestamp("s")).cast(pa.string())
+def _ts_text(seconds: np.ndarray, timezone: str) -> pa.Array:
+    """UTC seconds since the epoch -> local wall-clock time of ``timezone`` as 'YYYY-MM-DD HH:MM:SS'.
+
+    (In the autumn the hour after the change back from summer time occurs twice, as in any local-time export.)
+    """
+    aware = pa.array(np.asarray(seconds, dtype="int64"), type=pa.timestamp("s", tz=timezone))
+    return pc.local_timestamp(aware).cast(pa.string())
 
 
 def _num_text(values: np.ndarray, decimals: int = 2, mask=None) -> pa.Array:
@@ -671,14 +677,15 @@ class _Generator:
         self.tp_ids = [t.id for t in spec.touchpoints]
         self.tp_index = {t: i for i, t in enumerate(self.tp_ids)}
         self.tps = {t.id: t for t in spec.touchpoints}
-        self.t0 = int(pd.Timestamp(spec.start).value // 10**9)
-        self.t1 = int((pd.Timestamp(spec.end) + pd.Timedelta(days=1)).value // 10**9) - 1
+        # all times are generated as UTC seconds and written as local time
+        self.t0 = self._utc(spec.start)
+        self.t1 = self._utc(pd.Timestamp(spec.end) + pd.Timedelta(days=1)) - 1
         self.days = pd.date_range(spec.start, spec.end, freq="D")
         self.seg_names = [s[0] for s in spec.segments]
         self.changes = {c["id"]: c for c in spec.changes}
         self.months = pd.period_range(spec.start, spec.end, freq="M")
         # common monthly shocks shared by every touchpoint (mean zero over the data period)
-        self.month_shock = rng.normal(0.0, 0.08, size=len(self.months))
+        self.month_shock = rng.normal(0.0, MONTH_SHOCK_SD, size=len(self.months))
         self.month_shock -= self.month_shock.mean()
         self._setup_chain()
         self._setup_customers()
@@ -756,9 +763,14 @@ class _Generator:
             hours = np.array([0.2] * 7 + [3, 9, 10, 10, 8, 8, 10, 10, 9, 6, 2, 1, 1, 1, 0.5, 0.3, 0.2])
         self.hour_cum = np.cumsum(hours / hours.sum())
         self.hour_cum[-1] = 1.0 + 1e-9
-        self.day0 = np.array([int(d.value // 10**9) for d in days[:1]])[0]
+        self.day0 = self.t0
 
     # -- helpers
+    def _utc(self, local) -> int:
+        """A local wall-clock time (date or timestamp) of the client as UTC seconds."""
+        stamp = pd.Timestamp(local).tz_localize(self.spec.timezone, ambiguous=True, nonexistent="shift_forward")
+        return int(stamp.tz_convert("UTC").value // 10**9)
+
     def _month_index(self, secs: np.ndarray) -> np.ndarray:
         m = np.asarray(secs, dtype="int64").astype("datetime64[s]").astype("datetime64[M]").astype(int)
         first = np.datetime64(self.spec.start, "M").astype(int)
@@ -770,7 +782,7 @@ class _Generator:
         x = mu + shift + self.month_shock[self._month_index(secs)]
         for ch in self.spec.changes:
             if "csat_delta" in ch:
-                since = int(pd.Timestamp(ch["start"]).value // 10**9)
+                since = self._utc(ch["start"])
                 x = x + ch["csat_delta"] * ((tp_idx == self.tp_index[ch["touchpoint"]]) & (secs >= since))
         return x
 
@@ -788,7 +800,7 @@ class _Generator:
         start = self.day0 + day * 86400 + hour * 3600 + rng.integers(0, 3600, size=n)
         post_conv = np.zeros(n, dtype=np.int64)
         if self.conv_change:
-            post_conv = (start >= int(pd.Timestamp(self.conv_change["start"]).value // 10**9)).astype(np.int64)
+            post_conv = (start >= self._utc(self.conv_change["start"])).astype(np.int64)
         mat = post_conv * len(self.seg_names) + seg
         # walk the chain
         state = np.searchsorted(self.start_cum, rng.random(n))
@@ -822,7 +834,7 @@ class _Generator:
             ab_tp = self.states.index(self.ab["touchpoint"])
             touched = np.zeros(n, dtype=bool)
             touched[jj[ss == ab_tp]] = True
-            in_test = touched & (start >= int(pd.Timestamp(self.ab["start"]).value // 10**9))
+            in_test = touched & (start >= self._utc(self.ab["start"]))
             is_b = rng.random(n) < 0.5
             variant[in_test] = np.where(is_b[in_test], 2, 1)
             rescue_p = np.array([self.ab_rescue[(self.seg_names[s], bool(p))] for s, p in zip(seg, post_conv)]) \
@@ -877,6 +889,7 @@ class _Generator:
         jmax = np.full(n, np.iinfo(np.int64).min)
         np.maximum.at(jmax, ev_j, ev_ts)
         over = np.maximum(jmax - self.t1, 0)
+        over = np.where(over > 0, over + rng.integers(0, 3 * 86400, size=n), 0)  # no pile-up at the end
         ev_ts = ev_ts - over[ev_j]
         order = np.lexsort((ev_ts, ev_j))
         ev_j, ev_tp, ev_ts, ev_conv = ev_j[order], ev_tp[order], ev_ts[order], ev_conv[order]
@@ -895,7 +908,7 @@ class _Generator:
         vtext = pa.array([None, "A", "B"], type=pa.string())
         return pa.table({
             "customer_id": self.cust_ids.take(pa.array(c["cust"][j])),
-            "ts": _ts_text(c["ts"]),
+            "ts": _ts_text(c["ts"], self.spec.timezone),
             "touchpoint_id": self.tp_text.take(pa.array(c["tp"])),
             "journey_id": jid.take(pa.array(j)),
             "converted": pa.array(c["conv"]).cast(pa.string()),
@@ -1003,7 +1016,7 @@ class _Generator:
         return pa.table({
             "order_id": self._ids("orders", cust.size, "O" if self.spec.client_id == "nordlys" else "C"),
             "customer_id": self.cust_ids.take(pa.array(cust)),
-            "ts": _ts_text(ts),
+            "ts": _ts_text(ts, self.spec.timezone),
             "revenue": _num_text(rev),
             "touchpoint_id": self.tp_text.take(pa.array(tp.astype(np.int64))),
             "segment": self.seg_text.take(pa.array(self.cust_seg[cust].astype(np.int64))),
@@ -1044,11 +1057,11 @@ class _Generator:
             has_nps = rng.random(n) < 0.6
             ces = self._discrete(8.0 - 1.4 * latent + 0.8 * rng.standard_normal(n), 1, 7)
             has_ces = rng.random(n) < 0.3
-            comment, has_comment = self._comments(csat, 0.15)
+            comment, has_comment = self._comments(csat, 0.15, tp=tp)
             trans = pa.table({
                 "survey_id": pa.nulls(n, pa.string()),
                 "customer_id": self.cust_ids.take(pa.array(cust)),
-                "ts": _ts_text(ts),
+                "ts": _ts_text(ts, self.spec.timezone),
                 "touchpoint_id": self.tp_text.take(pa.array(tp)),
                 "csat": _int_text(csat),
                 "nps": _int_text(nps, mask=~has_nps),
@@ -1076,8 +1089,8 @@ class _Generator:
         wave = 0
         for q in pd.period_range(spec.start, spec.end, freq="Q"):
             wave += 1
-            qs = int(pd.Timestamp(q.start_time).value // 10**9)
-            qe = min(int(pd.Timestamp(q.end_time.floor("s")).value // 10**9), self.t1)
+            qs = self._utc(q.start_time)
+            qe = min(self._utc(q.end_time.floor("s")), self.t1)
             # fieldwork in the last month of the quarter
             fs = max(qs, qe - 30 * 86400)
             resp = rng.choice(self.n_customers, size=min(per_q, self.n_customers), replace=False)
@@ -1115,7 +1128,7 @@ class _Generator:
             out.append(pa.table({
                 "survey_id": pa.array(sid, type=pa.string()).take(pa.array(survey)),
                 "customer_id": self.cust_ids.take(pa.array(resp[survey])),
-                "ts": _ts_text(ts[survey]),
+                "ts": _ts_text(ts[survey], self.spec.timezone),
                 "touchpoint_id": self.tp_text.take(pa.array(np.maximum(tp, 0), mask=overall_row)),
                 "csat": _int_text(csat),
                 "nps": _int_text(nps, mask=~overall_row),
@@ -1136,11 +1149,11 @@ class _Generator:
         ts = self.t1 - 60 * 86400 + np.sort(rng.integers(0, 55 * 86400, size=n))
         seg = rng.integers(0, len(spec.segments), size=n)
         csat = self._discrete(self._latent_csat(tp, seg, ts) + LATENT_SD * rng.standard_normal(n))
-        comment, _ = self._comments(csat, 1.0, long=True)
+        comment, _ = self._comments(csat, 1.0, long=True, tp=tp)
         return ts, pa.table({
             "survey_id": pa.nulls(n, pa.string()),
             "customer_id": pa.nulls(n, pa.string()),
-            "ts": _ts_text(ts),
+            "ts": _ts_text(ts, self.spec.timezone),
             "touchpoint_id": self.tp_text.take(pa.array(tp)),
             "csat": _int_text(csat),
             "nps": pa.nulls(n, pa.string()),
@@ -1152,7 +1165,8 @@ class _Generator:
         })
 
     # -- texts
-    def _comments(self, score: np.ndarray, share: float, long: bool = False, scale: int = 5):
+    def _comments(self, score: np.ndarray, share: float, long: bool = False, tp: np.ndarray | None = None):
+        """Free-text comments whose tone follows the score (and whose topic follows the touchpoint)."""
         rng = self.rng
         lang_local = TEXTS[self.spec.texts]
         n = score.size
@@ -1166,11 +1180,13 @@ class _Generator:
         pick = rng.integers(0, 1 << 30, size=(idx.size, 3))
         pii = rng.random(idx.size) < 0.04
         for k, i in enumerate(idx):
+            lang = self.spec.texts if local[k] else "en"
             bank = lang_local if local[k] else TEXTS["en"]
-            phrases = bank[tone[k]]
+            phrases = _phrases(lang, self.tp_ids[tp[i]] if tp is not None and tp[i] >= 0 else None, tone[k])
             text = phrases[pick[k, 0] % len(phrases)]
             if long:
-                text = text + " " + phrases[pick[k, 1] % len(phrases)]
+                more = bank[tone[k]]
+                text = text + " " + more[pick[k, 1] % len(more)]
             if pii[k]:
                 contact = bank["pii"]
                 text = text + " " + contact[pick[k, 2] % len(contact)]
@@ -1201,10 +1217,11 @@ class _Generator:
         for i in range(n):
             bank = bank_l if local[i] else bank_e
             tone = "pos" if rating[i] >= 4 else ("neg" if rating[i] <= 2 else "mid")
-            ph = bank[tone]
+            ph = _phrases(spec.texts if local[i] else "en", tps[tpi[i]].id if has_tp[i] else None, tone)
             t = ph[pick[i, 0] % len(ph)]
             if pick[i, 1] % 2:
-                t = t + " " + ph[pick[i, 1] % len(ph)]
+                gen = bank[tone]
+                t = t + " " + gen[pick[i, 1] % len(gen)]
             if pii[i]:
                 t = t + " " + bank["pii"][pick[i, 2] % len(bank["pii"])]
             texts.append(t)
@@ -1220,7 +1237,7 @@ class _Generator:
         table = pa.table({
             "review_id": _text(ids),
             "source": _text(list(sources)),
-            "ts": _ts_text(ts),
+            "ts": _ts_text(ts, self.spec.timezone),
             "rating": _int_text(rating),
             "title": _text(titles),
             "text": _text(texts),
@@ -1307,14 +1324,11 @@ def client_yaml(spec: ClientSpec) -> str:
 
 TEXTS: dict[str, dict[str, list[str]]] = {
     "da": {
-        "pos": ["Hurtig levering og venligt personale.", "Super god service, tak!", "Nem at finde rundt på siden.",
-                "Varerne kom pænt pakket ind.", "Meget tilfreds med købet.", "Venlig og hjælpsom ekspedient.",
-                "Hurtigt svar fra kundeservice."],
+        "pos": ["Hurtig levering og venligt personale.", "Super god service, tak!", "Meget tilfreds med købet.",
+                "Alt gik som det skulle."],
         "mid": ["Det var okay, intet særligt.", "Levering tog lidt lang tid, men varen var fin.",
                 "Helt fint, men lidt dyrt.", "Gennemsnitlig oplevelse."],
-        "neg": ["Lang ventetid i telefonen.", "Dårlig service og ingen svar på min mail.", "Varen kom i stykker.",
-                "Besværlig betaling på hjemmesiden.", "Uvenligt personale i butikken.", "Alt for lang ventetid.",
-                "Dårlig oplevelse, kommer ikke igen."],
+        "neg": ["Dårlig service.", "Alt for lang ventetid.", "Dårlig oplevelse, kommer ikke igen."],
         "pii": ["Ring til mig på +45 12 34 56 78.", "Skriv til mig på anna.jensen@example.dk",
                 "Mit nummer er 23 45 67 89.", "Kontakt mig på lars.nielsen@example.dk"],
         "title_pos": ["Fantastisk", "Rigtig god oplevelse", "Anbefales"],
@@ -1337,12 +1351,11 @@ TEXTS: dict[str, dict[str, list[str]]] = {
         "reply": ["Takk for tilbakemeldingen! Hilsen {name}", "Beklager - kontakt oss så løser vi det. {name}"],
     },
     "en": {
-        "pos": ["Fast delivery and friendly staff.", "Great service, thank you!", "Easy to find what I needed.",
-                "Lovely packaging.", "Very happy with my purchase.", "Helpful and friendly support."],
+        "pos": ["Fast delivery and friendly staff.", "Great service, thank you!", "Very happy with my purchase.",
+                "Helpful and friendly people."],
         "mid": ["It was okay, nothing special.", "Delivery took a while but the product is fine.",
                 "Fine, a bit expensive."],
-        "neg": ["Waited too long on the phone.", "Rude staff in the store.", "Poor service, nobody answered my email.",
-                "The checkout kept failing.", "Item arrived damaged.", "Waited too long for an answer."],
+        "neg": ["Poor service.", "Waited too long for an answer.", "Bad experience, will not come back."],
         "pii": ["Call me back on +45 23 45 67 89.", "mail me at anna.jensen@example.dk",
                 "You can reach me at peter.smith@example.com"],
         "title_pos": ["Excellent", "Great experience", "Recommended"],
@@ -1351,6 +1364,53 @@ TEXTS: dict[str, dict[str, list[str]]] = {
         "reply": ["Thank you for your review! {name}", "We are sorry to hear this - please contact us. {name}"],
     },
 }
+
+
+#: phrases about one touchpoint (language -> touchpoint -> tone); other touchpoints use TEXTS
+TP_TEXTS: dict[str, dict[str, dict[str, list[str]]]] = {
+    "da": {
+        "packaging": {"pos": ["Varerne kom pænt pakket ind.", "Hurtig levering, flot emballage."],
+                      "neg": ["Varen kom i stykker.", "Pakken var våd og beskadiget."]},
+        "service_centre": {"pos": ["Hurtigt svar fra kundeservice.", "Kundeservice løste det med det samme."],
+                           "neg": ["Lang ventetid i telefonen.", "Dårlig service og ingen svar på min mail."]},
+        "web_checkout": {"pos": ["Nem og hurtig betaling.", "Betalingen gik glat."],
+                         "neg": ["Besværlig betaling på hjemmesiden.", "Betalingen fejlede flere gange."]},
+        "store": {"pos": ["Venlig og hjælpsom ekspedient.", "Flot butik og venligt personale."],
+                  "neg": ["Uvenligt personale i butikken.", "Ingen hjælp at få i butikken."]},
+        "store_checkout": {"pos": ["Hurtigt gennem kassen."], "neg": ["Lang kø ved kassen."]},
+        "website": {"pos": ["Nem at finde rundt på siden."], "neg": ["Svært at finde noget på hjemmesiden."]},
+        "app": {"pos": ["Appen er nem at bruge."], "neg": ["Appen crasher hele tiden."]},
+        "chat": {"pos": ["Chatten svarede hurtigt."], "neg": ["Chatten gav ingen brugbare svar."]},
+        "faq": {"pos": ["Fandt svaret i FAQ'en."], "neg": ["FAQ'en svarede ikke på mit spørgsmål."]},
+    },
+    "no": {
+        "support_portal": {"pos": ["Rask respons fra support.", "Fant svaret i portalen."],
+                           "neg": ["Lang ventetid på support.", "Vanskelig å finne fram i portalen."]},
+        "onboarding": {"pos": ["God opplæring og hyggelige folk."], "neg": ["Rotete oppstart, mangelfull opplæring."]},
+        "sales_call": {"pos": ["Kunnskapsrik selger."], "neg": ["Pågående selger."]},
+        "free_trial": {"pos": ["Enkel å komme i gang."], "neg": ["Prøveperioden var for kort."]},
+    },
+    "en": {
+        "packaging": {"pos": ["Lovely packaging.", "Fast delivery, well packed."],
+                      "neg": ["Item arrived damaged.", "The parcel was wet and damaged."]},
+        "service_centre": {"pos": ["Customer service sorted it out at once.", "Quick answer from customer service."],
+                           "neg": ["Waited too long on the phone.", "Poor service, nobody answered my email."]},
+        "web_checkout": {"pos": ["Quick and easy payment."], "neg": ["The checkout kept failing."]},
+        "store": {"pos": ["Friendly staff in the store."], "neg": ["Rude staff in the store."]},
+        "store_checkout": {"pos": ["Quick at the till."], "neg": ["Long queue at the till."]},
+        "website": {"pos": ["Easy to find what I needed."], "neg": ["Hard to find anything on the website."]},
+        "app": {"pos": ["The app is easy to use."], "neg": ["The app keeps crashing."]},
+        "chat": {"pos": ["The chat answered quickly."], "neg": ["The chat gave no useful answers."]},
+        "faq": {"pos": ["Found the answer in the FAQ."], "neg": ["The FAQ did not answer my question."]},
+        "support_portal": {"pos": ["Quick response from support."], "neg": ["Waited too long for support."]},
+        "onboarding": {"pos": ["Great onboarding."], "neg": ["Messy onboarding."]},
+    },
+}
+
+
+def _phrases(lang: str, tp: str | None, tone: str) -> list[str]:
+    specific = TP_TEXTS.get(lang, {}).get(tp or "", {}).get(tone)
+    return specific or TEXTS[lang][tone]
 
 
 # ------------------------------------------------------------------ entry point
