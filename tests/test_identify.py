@@ -392,7 +392,7 @@ def test_journey_map_cards_and_titles(shop):
     assert texts.count("BEFORE PURCHASE") == 1  # one phase label spans awareness and consideration
     assert any("CSAT 3.00 (n=2)" in t for t in texts)
     assert any("no data in period" in t for t in texts)
-    assert any("tiktok_ads (2)" in t for t in texts)
+    assert any("tiktok_ads (2 records)" in t for t in texts)
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend == ["physical", "digital", "no data in period"]
     cards = {p.get_gid(): p for p in ax.patches if (p.get_gid() or "").startswith("card:")}

@@ -46,6 +46,7 @@ CATALOGUE_SOURCE = {
     "reviews": ("reviews",),
 }
 SMALL_TABLES = ("feedback", "orders", "reviews")
+MAP_WIDTH_INCHES = 10.5
 KIND_COLOURS = {"physical": "#f3c37b", "digital": "#9ec5e8"}
 KIND_EDGES = {"physical": "#9a5b00", "digital": "#1f4e79"}
 STATUS_NO_DATA = "no data"
@@ -575,7 +576,7 @@ def _count(n: int, noun: str) -> str:
 
 def card_lines(row) -> list[str]:
     """Text of one journey-map card: name, reach and the current CSAT."""
-    name = textwrap.fill(str(row["name"]), 20)
+    name = textwrap.fill(str(row["name"]), 18, max_lines=3, placeholder=" ...")
     if row.get("status") == STATUS_NO_DATA:
         return [name, "no data in period"]
     reach = int(row.get("customers") or 0)
@@ -596,7 +597,10 @@ def journey_map(inventory: pd.DataFrame, *, unknowns: pd.DataFrame | None = None
     per_stage = {s: inventory[inventory["stage"] == s] for s in columns}
     reach = inventory["customers"].where(inventory["customers"] > 0, inventory["volume"])
     gap, col_w, col_gap, head = 0.35, 3.0, 0.35, 1.3
-    heights = card_heights(reach)
+    text_lines = pd.Series([sum(part.count("\n") + 1 for part in card_lines(r)) for _, r in inventory.iterrows()],
+                           index=inventory.index, dtype="float64")
+    # area follows reach, but a card is never lower than its text
+    heights = card_heights(reach, low=1.25, high=2.1).combine(0.24 * text_lines + 0.45, max)
     widths = card_heights(reach, low=0.78 * (col_w - 0.24), high=col_w - 0.24)
     stack = [heights[per_stage[s].index].sum() + gap * max(len(per_stage[s]) - 1, 0) for s in columns]
     body_h = max(max(stack, default=0), 1.2)
@@ -604,8 +608,8 @@ def journey_map(inventory: pd.DataFrame, *, unknowns: pd.DataFrame | None = None
     foot = 0.9 if n_unknown else 0.3
     total_h = head + body_h + 0.4 + foot
     total_w = len(columns) * col_w + (len(columns) - 1) * col_gap
-    fig = Figure(figsize=(min(total_w * 1.05, 13.5), min(max(total_h * 0.95, 4.0), 16.0)), dpi=110,
-                 layout="constrained")
+    inch = MAP_WIDTH_INCHES / total_w  # inches per layout unit: fonts stay legible when printed
+    fig = Figure(figsize=(MAP_WIDTH_INCHES, min(max(total_h * inch, 4.0), 18.0)), dpi=120, layout="constrained")
     ax = fig.add_subplot()
     ax.set_xlim(-0.1, total_w + 0.1)
     ax.set_ylim(-(body_h + 0.4 + foot), head + 0.1)
@@ -640,10 +644,14 @@ def journey_map(inventory: pd.DataFrame, *, unknowns: pd.DataFrame | None = None
             )
             ax.add_patch(card)
             lines = card_lines(row)
-            ax.text(x0 + col_w / 2, y - h / 2, lines[0] + "\n", ha="center", va="center", fontsize=10,
+            # name above, details below, the block centred in the card (line heights in layout units)
+            name_h = (lines[0].count("\n") + 1) * 10.5 * 1.2 / 72 / inch
+            detail_h = (len(lines) - 1) * 9 * 1.25 / 72 / inch
+            mid = y - h / 2 + (name_h + detail_h + 0.12) / 2
+            ax.text(x0 + col_w / 2, mid, lines[0], ha="center", va="top", fontsize=10.5, linespacing=1.2,
                     fontweight="bold", color="#111111", zorder=3, parse_math=False)
-            ax.text(x0 + col_w / 2, y - h / 2 - 0.08, "\n" + "\n".join(lines[1:]), ha="center", va="top",
-                    fontsize=8.5, color="#333333" if not no_data else "#8a1c1c", zorder=3,
+            ax.text(x0 + col_w / 2, mid - name_h - 0.12, "\n".join(lines[1:]), ha="center", va="top",
+                    fontsize=9, color="#333333" if not no_data else "#8a1c1c", zorder=3,
                     linespacing=1.25, parse_math=False)
             y -= h + gap
     handles = [Patch(facecolor=KIND_COLOURS["physical"], edgecolor=KIND_EDGES["physical"], label="physical"),
@@ -653,11 +661,10 @@ def journey_map(inventory: pd.DataFrame, *, unknowns: pd.DataFrame | None = None
               bbox_to_anchor=(1.0, -0.02 if not n_unknown else 0.0), title="Card size = customers reached",
               title_fontsize=9)
     if n_unknown:
-        listed = ", ".join(f"{t} ({_fmt_int(v)})" for t, v in zip(unknowns["touchpoint_id"].head(6),
+        listed = ", ".join(f"{t} ({_count(v, 'record')})" for t, v in zip(unknowns["touchpoint_id"].head(6),
                                                                  unknowns["volume"].head(6)))
         more = f" and {n_unknown - 6} more" if n_unknown > 6 else ""
-        ax.text(0, -(body_h + 0.55), textwrap.fill(f"In the data but not in the catalogue (records): {listed}{more}",
-                                                   110),
+        ax.text(0, -(body_h + 0.55), textwrap.fill(f"In the data but not in the catalogue: {listed}{more}", 90),
                 ha="left", va="top", fontsize=9.5, color="#8a1c1c", fontweight="bold", parse_math=False)
     return fig
 
