@@ -198,6 +198,23 @@ def test_empirical_transitions_match_planted_matrix(medium_events):
         assert (counts[planted == 0] .fillna(0) == 0).all().all()
 
 
+def test_pooled_chain_and_removal_effects(medium_events):
+    """A first-order chain fitted to all pre-change journeys converges to the pooled matrix of the truth."""
+    ev = medium_events
+    ev = ev[ev.groupby("journey_id")["ts"].transform("min") < "2026-07-01"]
+    gt = synth.GROUND_TRUTH["nordlys"]
+    planted = gt.pooled_transitions
+    counts = _transitions(ev).reindex(index=planted.index, columns=planted.columns, fill_value=0)
+    freq = counts.div(counts.sum(axis=1), axis=0)
+    tol = 4 * np.sqrt(planted * (1 - planted)).div(np.sqrt(counts.sum(axis=1)), axis=0) + 0.01
+    assert ((freq - planted).abs() <= tol).all().all()
+    empirical = synth.removal_effects(freq)
+    for tp, effect in gt.removal_effects.items():
+        assert empirical[tp] == pytest.approx(effect, abs=0.03), tp
+    ranked = sorted(gt.removal_effects, key=gt.removal_effects.get, reverse=True)
+    assert ranked[:2] == ["web_checkout", "website"]
+
+
 def test_touchpoint_csat_means_as_planted(medium_feedback):
     gt = synth.GROUND_TRUTH["nordlys"]
     fb = medium_feedback

@@ -26,8 +26,7 @@ memory stays flat at any size (``tpkit demo --events 10000000``).
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
@@ -126,7 +125,20 @@ class TP:
 
 
 @dataclass(frozen=True)
+class Segment:
+    """A customer segment: its share of customers and how it differs from the reference segment."""
+
+    name: str
+    share: float
+    exit_mult: float = 1.0  # multiplies every exit-to-null weight of the chain before rows are normalised
+    csat_shift: float = 0.0  # added to the latent CSAT of every touchpoint (and overall satisfaction)
+    spend_mult: float = 1.0  # multiplies the mean order value
+
+
+@dataclass(frozen=True)
 class ClientSpec:
+    """Everything that defines one demo client; the generator is the same for all clients."""
+
     client_id: str
     name: str
     timezone: str
@@ -138,7 +150,7 @@ class ClientSpec:
     end: str
     first_period: str
     touchpoints: tuple[TP, ...]
-    segments: tuple[tuple[str, float, float, float, float], ...]  # (name, share, null_mult, csat_shift, spend_mult)
+    segments: tuple["Segment", ...]  # the last one is the reference segment
     start_probs: dict
     transitions: dict  # from -> {to: weight}; "conversion" only from decision touchpoints
     retention: dict  # decision tp -> tuple of (tp, probability, median hours, sigma)
@@ -160,10 +172,6 @@ class ClientSpec:
     max_events: int | None = None
 
 
-def _tp(*a, **k) -> TP:
-    return TP(*a, **k)
-
-
 NORDLYS = ClientSpec(
     client_id="nordlys",
     name="Nordlys Living A/S",
@@ -176,43 +184,43 @@ NORDLYS = ClientSpec(
     end="2026-09-30",
     first_period="2025Q2",
     touchpoints=(
-        _tp("social_ads", "Social ads (Meta)", "digital", "awareness", "Marketing", ("events", "feedback"), 3.7,
+        TP("social_ads", "Social ads (Meta)", "digital", "awareness", "Marketing", ("events", "feedback"), 3.7,
             0.004, effort=2, cost=420_000),
-        _tp("search_ads", "Search ads (Google)", "digital", "awareness", "Marketing", ("events", "feedback"), 3.8,
+        TP("search_ads", "Search ads (Google)", "digital", "awareness", "Marketing", ("events", "feedback"), 3.8,
             0.004, effort=2, cost=510_000),
-        _tp("trade_fair", "Messe / trade fair stand", "physical", "awareness", "Marketing", ("events", "feedback"),
+        TP("trade_fair", "Messe / trade fair stand", "physical", "awareness", "Marketing", ("events", "feedback"),
             4.0, 0.0, effort=4, cost=180_000),
-        _tp("review_site", "Review sites (Trustpilot, Google)", "digital", "awareness", "Customer service",
+        TP("review_site", "Review sites (Trustpilot, Google)", "digital", "awareness", "Customer service",
             ("events", "reviews"), 3.9, 0.01),
-        _tp("website", "Website nordlys.dk", "digital", "consideration", "E-commerce", ("events", "feedback"), 3.9,
+        TP("website", "Website nordlys.dk", "digital", "consideration", "E-commerce", ("events", "feedback"), 3.9,
             0.02, effort=3, survey_weight=3.0),
-        _tp("app", "Nordlys app", "digital", "consideration", "E-commerce", ("events", "feedback"), 4.0, 0.03,
+        TP("app", "Nordlys app", "digital", "consideration", "E-commerce", ("events", "feedback"), 4.0, 0.03,
             effort=4, cost=150_000, survey_weight=2.0),
-        _tp("newsletter", "Nyhedsbrev (newsletter)", "digital", "consideration", "CRM", ("events", "feedback"), 3.7,
+        TP("newsletter", "Nyhedsbrev (newsletter)", "digital", "consideration", "CRM", ("events", "feedback"), 3.7,
             0.06, effort=1, cost=60_000),
-        _tp("store", "Flagship store", "physical", "consideration", "Retail", ("events", "feedback"), 4.3, 0.05,
+        TP("store", "Flagship store", "physical", "consideration", "Retail", ("events", "feedback"), 4.3, 0.05,
             effort=5, cost=950_000, survey_weight=2.5),
-        _tp("chat", "Chat on website", "digital", "consideration", "Customer service", ("events", "feedback"), 3.6,
+        TP("chat", "Chat on website", "digital", "consideration", "Customer service", ("events", "feedback"), 3.6,
             0.25, effort=2, cost=140_000, survey_weight=1.5),
-        _tp("faq", "FAQ / help pages", "digital", "consideration", "E-commerce", ("events", "feedback"), 3.3, 0.03,
+        TP("faq", "FAQ / help pages", "digital", "consideration", "E-commerce", ("events", "feedback"), 3.3, 0.03,
             effort=1),
-        _tp("web_checkout", "Web checkout", "digital", "decision", "E-commerce",
+        TP("web_checkout", "Web checkout", "digital", "decision", "E-commerce",
             ("events", "feedback", "orders"), 3.6, 0.15, effort=3, survey_weight=3.0),
-        _tp("store_checkout", "Kasse i butik (store checkout)", "physical", "decision", "Retail",
+        TP("store_checkout", "Kasse i butik (store checkout)", "physical", "decision", "Retail",
             ("events", "feedback", "orders"), 4.1, 0.08, effort=3, survey_weight=2.0),
-        _tp("packaging", "Packaging and delivery", "physical", "retention", "Logistics",
+        TP("packaging", "Packaging and delivery", "physical", "retention", "Logistics",
             ("events", "feedback", "reviews"), 4.4, 0.06, effort=2, survey_weight=1.5),
-        _tp("invoice_mail", "Invoice e-mail", "digital", "retention", "Finance", ("events", "feedback"), 3.9, 0.02,
+        TP("invoice_mail", "Invoice e-mail", "digital", "retention", "Finance", ("events", "feedback"), 3.9, 0.02,
             effort=1),
-        _tp("feedback_survey", "Feedback survey", "digital", "retention", "CX", ("events", "feedback"), 3.8, 0.05),
-        _tp("service_centre", "Kundeservice (service centre)", "physical", "retention", "Customer service",
+        TP("feedback_survey", "Feedback survey", "digital", "retention", "CX", ("events", "feedback"), 3.8, 0.05),
+        TP("service_centre", "Kundeservice (service centre)", "physical", "retention", "Customer service",
             ("events", "feedback", "reviews"), 3.2, 0.30, effort=3, cost=600_000, survey_weight=2.0),
-        _tp("upsell_mail", "Upsell e-mail", "digital", "retention", "CRM", ("events", "feedback"), 3.5, 0.02,
+        TP("upsell_mail", "Upsell e-mail", "digital", "retention", "CRM", ("events", "feedback"), 3.5, 0.02,
             effort=1, cost=25_000),
-        _tp("tiktok_ads", "TikTok ads", "digital", "awareness", "Marketing", ("events",), 3.7, 0.0,
+        TP("tiktok_ads", "TikTok ads", "digital", "awareness", "Marketing", ("events",), 3.7, 0.0,
             catalogued=False),
     ),
-    segments=(("club", 0.30, 0.42, 0.30, 1.35), ("guest", 0.70, 1.0, 0.0, 1.0)),
+    segments=(Segment("club", 0.30, exit_mult=0.42, csat_shift=0.30, spend_mult=1.35), Segment("guest", 0.70)),
     start_probs={"social_ads": 0.19, "search_ads": 0.22, "review_site": 0.05, "tiktok_ads": 0.04, "website": 0.17,
                  "app": 0.10, "newsletter": 0.09, "store": 0.14},
     transitions={
@@ -277,28 +285,28 @@ FJORDTECH = ClientSpec(
     end="2026-09-30",
     first_period="2025Q3",
     touchpoints=(
-        _tp("linkedin_ads", "LinkedIn ads", "digital", "awareness", "Marketing", ("events", "feedback"), 3.6, 0.01,
+        TP("linkedin_ads", "LinkedIn ads", "digital", "awareness", "Marketing", ("events", "feedback"), 3.6, 0.01,
             effort=2, cost=210_000),
-        _tp("webinar", "Webinars", "digital", "awareness", "Marketing", ("events", "feedback"), 4.0, 0.15,
+        TP("webinar", "Webinars", "digital", "awareness", "Marketing", ("events", "feedback"), 4.0, 0.15,
             effort=2, cost=60_000, survey_weight=1.5),
-        _tp("website", "Website fjordtech.no", "digital", "consideration", "Marketing", ("events", "feedback"), 3.8,
+        TP("website", "Website fjordtech.no", "digital", "consideration", "Marketing", ("events", "feedback"), 3.8,
             0.02, effort=3, survey_weight=2.0),
-        _tp("free_trial", "Free trial", "digital", "consideration", "Product", ("events", "feedback"), 3.9, 0.12,
+        TP("free_trial", "Free trial", "digital", "consideration", "Product", ("events", "feedback"), 3.9, 0.12,
             effort=3, survey_weight=2.0),
-        _tp("sales_call", "Sales call (phone/video)", "digital", "consideration", "Sales", ("events", "feedback"),
+        TP("sales_call", "Sales call (phone/video)", "digital", "consideration", "Sales", ("events", "feedback"),
             4.1, 0.20, effort=2, cost=450_000, survey_weight=2.0),
-        _tp("contract_signing", "Contract signing (e-sign)", "digital", "decision", "Sales",
+        TP("contract_signing", "Contract signing (e-sign)", "digital", "decision", "Sales",
             ("events", "feedback", "orders"), 3.7, 0.20, effort=2, survey_weight=2.0),
-        _tp("onboarding", "Onboarding programme", "digital", "retention", "Customer success",
+        TP("onboarding", "Onboarding programme", "digital", "retention", "Customer success",
             ("events", "feedback"), 3.9, 0.25, effort=3, cost=320_000, survey_weight=3.0),
-        _tp("support_portal", "Support portal", "digital", "retention", "Support", ("events", "feedback", "reviews"),
+        TP("support_portal", "Support portal", "digital", "retention", "Support", ("events", "feedback", "reviews"),
             3.4, 0.25, effort=3, cost=280_000, survey_weight=3.0),
-        _tp("account_review", "Quarterly account review", "digital", "retention", "Customer success",
+        TP("account_review", "Quarterly account review", "digital", "retention", "Customer success",
             ("events", "feedback"), 4.0, 0.25, effort=2, survey_weight=1.5),
-        _tp("onsite_workshop", "On-site workshop", "physical", "retention", "Customer success",
+        TP("onsite_workshop", "On-site workshop", "physical", "retention", "Customer success",
             ("events", "feedback"), 4.4, 0.4, effort=4, cost=90_000, survey_weight=0.7),
     ),
-    segments=(("enterprise", 0.25, 0.6, -0.15, 3.0), ("smb", 0.75, 1.0, 0.0, 1.0)),
+    segments=(Segment("enterprise", 0.25, exit_mult=0.6, csat_shift=-0.15, spend_mult=3.0), Segment("smb", 0.75)),
     start_probs={"linkedin_ads": 0.40, "webinar": 0.15, "website": 0.45},
     transitions={
         "linkedin_ads": {"website": 0.45, "webinar": 0.15, "null": 0.40},
@@ -382,6 +390,27 @@ def _absorption(start: pd.Series, m: pd.DataFrame, absorbing_extra: tuple[str, .
     return out
 
 
+def removal_effects(matrix: pd.DataFrame) -> dict[str, float]:
+    """Exact removal effects of an absorbing chain (rows "start" + states; columns states, "conversion", "null").
+
+    The removal effect of state k is ``1 - P(conversion | k removed) / P(conversion)``, where removing k sends
+    every transition into k (and a start at k) to "null".
+    """
+    start = matrix.loc["start"]
+    m = matrix.drop(index="start")
+    base = _absorption(start, m)["conversion"]
+    out = {}
+    for k in m.index:
+        m2 = m.copy()
+        m2["null"] += m2[k]
+        m2[k] = 0.0
+        s2 = start.copy()
+        s2["null"] = s2.get("null", 0.0) + s2[k]
+        s2[k] = 0.0
+        out[k] = 1.0 - _absorption(s2, m2)["conversion"] / base if base > 0 else 0.0
+    return out
+
+
 def _expected_csat(mu, sd: float = LATENT_SD):
     """Mean of round(N(mu, sd)) clipped to 1..5 (the observed CSAT scale)."""
     from scipy.stats import norm
@@ -414,6 +443,8 @@ class ChangeTruth:
     effects: Mapping[str, float]
     null: bool
     note: str = ""
+    control_touchpoints: tuple[str, ...] = ()
+    ab_column: str | None = None
 
 
 @dataclass(frozen=True)
@@ -440,6 +471,12 @@ class GroundTruth:
     bad_rows: raw file ("events", ...) -> number of planted malformed rows (rejects ingest must report).
     bad_row_kinds: raw file -> descriptions of the planted malformed rows.
     periods: quarter labels covered by the data.
+    conversion_rate: share of journeys that convert, all segments, before changes (exact).
+    pooled_transitions: the chain a first-order Markov model fitted to all journeys before 2026-07-01
+        converges to: segment matrices mixed by expected visits of each segment (rows incl. "start").
+    removal_effects: touchpoint -> exact removal effect in ``pooled_transitions`` (share of conversions lost
+        when the touchpoint is removed and journeys reaching it end without purchase); what Markov
+        attribution on pre-change journeys should recover.
     """
 
     client: str
@@ -463,7 +500,8 @@ class GroundTruth:
     bad_rows: Mapping[str, int]
     bad_row_kinds: Mapping[str, tuple[str, ...]]
     conversion_rate: float = 0.0
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    pooled_transitions: pd.DataFrame | None = None
+    removal_effects: Mapping[str, float] | None = None
 
     @property
     def driver_order(self) -> list[str]:
@@ -472,7 +510,7 @@ class GroundTruth:
 
 
 def _segment_matrices(spec: ClientSpec, shift: dict | None = None) -> dict[str, pd.DataFrame]:
-    return {name: _matrix(spec, mult, shift) for name, _share, mult, *_ in spec.segments}
+    return {seg.name: _matrix(spec, seg.exit_mult, shift) for seg in spec.segments}
 
 
 def _app_touch_conversion(spec: ClientSpec, m: pd.DataFrame, tp: str) -> float:
@@ -492,7 +530,7 @@ def _periods(spec: ClientSpec) -> tuple[str, ...]:
 
 
 def _build_truth(spec: ClientSpec) -> GroundTruth:
-    seg_names = [s[0] for s in spec.segments]
+    seg_names = [s.name for s in spec.segments]
     ref = seg_names[-1]
     mats = _segment_matrices(spec)
     start = pd.Series(spec.start_probs, dtype=float).reindex(_chain_states(spec)).fillna(0.0)
@@ -502,8 +540,8 @@ def _build_truth(spec: ClientSpec) -> GroundTruth:
         return pd.concat([row, m])
 
     conv = {s: _absorption(start, mats[s])["conversion"] for s in seg_names}
-    shares = {s[0]: s[1] for s in spec.segments}
-    shifts = {s[0]: s[3] for s in spec.segments}
+    shares = {s.name: s.share for s in spec.segments}
+    shifts = {s.name: s.csat_shift for s in spec.segments}
     pre = [t.id for t in spec.touchpoints if t.id in spec.transitions and t.stage in ("awareness", "consideration")
            and t.catalogued]
     m_ref = mats[ref]
@@ -540,8 +578,14 @@ def _build_truth(spec: ClientSpec) -> GroundTruth:
         changes[ch["id"]] = ChangeTruth(
             change_id=ch["id"], touchpoint=ch["touchpoint"], start=ch["start"], kpis=tuple(ch["kpis"]),
             design=ch["design"], effects=MappingProxyType(effects), null=not effects, note=note,
+            control_touchpoints=tuple(ch.get("control", {}).get("touchpoints", ())), ab_column=ch.get("ab_column"),
         )
     overall = sum(shares[s] * conv[s] for s in seg_names)
+    # the mixture a pooled first-order chain estimates: rows weighted by each segment's expected visits
+    num = sum(shares[s] * mats[s].mul(pd.Series(_absorption(start, mats[s])["visits_by_state"]), axis=0)
+              for s in seg_names)
+    pooled = num.div(num.sum(axis=1), axis=0)
+    pooled_full = with_start(pooled)
     return GroundTruth(
         client=spec.client_id,
         timezone=spec.timezone,
@@ -564,6 +608,8 @@ def _build_truth(spec: ClientSpec) -> GroundTruth:
         bad_rows=MappingProxyType({f: len(BAD_ROWS[f]) for f in RAW_FILES}),
         bad_row_kinds=MappingProxyType({f: tuple(b[2] for b in BAD_ROWS[f]) for f in RAW_FILES}),
         conversion_rate=round(overall, 4),
+        pooled_transitions=pooled_full,
+        removal_effects=MappingProxyType({k: round(v, 4) for k, v in removal_effects(pooled_full).items()}),
     )
 
 
@@ -681,7 +727,7 @@ class _Generator:
         self.t0 = self._utc(spec.start)
         self.t1 = self._utc(pd.Timestamp(spec.end) + pd.Timedelta(days=1)) - 1
         self.days = pd.date_range(spec.start, spec.end, freq="D")
-        self.seg_names = [s[0] for s in spec.segments]
+        self.seg_names = [s.name for s in spec.segments]
         self.changes = {c["id"]: c for c in spec.changes}
         self.months = pd.period_range(spec.start, spec.end, freq="M")
         # common monthly shocks shared by every touchpoint (mean zero over the data period)
@@ -728,18 +774,16 @@ class _Generator:
         self.events_per_journey = visits + conv * ret
         gh = spec.gap_hours
         self.gap_median = np.array([gh.get(s, gh["*"]) for s in self.states]) * 3600.0
-        # decision states: those with a conversion column > 0
-        self.decision = np.array([spec.transitions.get(s, {}).get("conversion", 0) > 0 for s in self.states])
 
     def _setup_customers(self) -> None:
         spec, rng = self.spec, self.rng
         n = max(self.events_target // spec.events_per_customer, 50)
         self.n_customers = n
-        shares = np.array([s[1] for s in spec.segments])
+        shares = np.array([s.share for s in spec.segments])
         self.cust_seg = rng.choice(len(shares), size=n, p=shares / shares.sum()).astype(np.int8)
         self.cust_activity = rng.gamma(2.0, 0.5, size=n)
         self.cust_cum = np.cumsum(self.cust_activity / self.cust_activity.sum())
-        spend_mult = np.array([s[4] for s in spec.segments])
+        spend_mult = np.array([s.spend_mult for s in spec.segments])
         # gamma-gamma: each customer has a mean spend; orders scatter around it
         self.cust_spend = spec.order_value * spend_mult[self.cust_seg] * rng.gamma(4.0, 0.25, size=n)
         width = max(7, len(str(n)))
@@ -778,7 +822,7 @@ class _Generator:
 
     def _latent_csat(self, tp_idx: np.ndarray, seg: np.ndarray, secs: np.ndarray) -> np.ndarray:
         mu = np.array([t.csat for t in self.spec.touchpoints])[tp_idx]
-        shift = np.array([s[3] for s in self.spec.segments])[seg]
+        shift = np.array([s.csat_shift for s in self.spec.segments])[seg]
         x = mu + shift + self.month_shock[self._month_index(secs)]
         for ch in self.spec.changes:
             if "csat_delta" in ch:
@@ -829,7 +873,6 @@ class _Generator:
         converted = outcome == self.CONV
         # A/B test: journeys from the start date touching the tested touchpoint get a variant
         variant = np.zeros(n, dtype=np.int8)  # 0 none, 1 A, 2 B
-        ev_variant_ok = None
         if self.ab:
             ab_tp = self.states.index(self.ab["touchpoint"])
             touched = np.zeros(n, dtype=bool)
@@ -1108,7 +1151,7 @@ class _Generator:
                 lat[:, col] = self._latent_csat(np.full(m, tpi), seg, ts) + halo + \
                     LATENT_SD * rng.standard_normal(m)
             mu = np.array([t.csat for t in rated_pool])[None, :]
-            overall = spec.overall_base + np.array([s[3] for s in spec.segments])[seg] + halo + \
+            overall = spec.overall_base + np.array([s.csat_shift for s in spec.segments])[seg] + halo + \
                 ((lat - mu) * dw[None, :] * rated).sum(axis=1) + 0.35 * rng.standard_normal(m)
             o_csat = self._discrete(overall)
             o_nps = self._discrete(2.5 * (overall - 1.0) + 0.6 * rng.standard_normal(m), 0, 10)
@@ -1306,7 +1349,7 @@ def client_config(spec: ClientSpec) -> dict:
         "first_period": spec.first_period,
         "branding": {"colour": spec.colour, "logo": None},
         "survey_overall": "nps",
-        "segments": [s[0] for s in spec.segments],
+        "segments": [s.name for s in spec.segments],
         "touchpoints": tps,
         "sources": [{"table": f, "file": f"raw/{f}.csv", "adapter": "canonical"} for f in RAW_FILES],
         "changes": changes,
