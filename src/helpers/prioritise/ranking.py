@@ -1,0 +1,228 @@
+"""Importance-performance matrix and the ranked, explained priority list.
+
+The priority score of a touchpoint is a weighted sum of four components, each on
+a 0-1 scale relative to the best touchpoint (so the score is easy to retrace):
+
+* experience impact = importance (share of R^2 for the overall outcome) x
+  performance gap ``(5 - CSAT) / 4``, divided by the largest such product;
+* sales impact = mean of the attribution share (divided by the largest) and the
+  drop-off excess above average (divided by the largest excess; none below 0);
+* reach = share of journeys that reach the touchpoint, divided by the largest;
+* effort (optional, from client.yml ``effort`` 1-5) = ``(effort - 1) / 4``, subtracted.
+
+``score = 100 * (w_exp * experience + w_sales * sales + w_reach * reach - w_effort * effort)
+/ (w_exp + w_sales + w_reach)`` with the weights of client.yml ``priority_weights``.
+Rank stability is the share of bootstrap resamples in which a touchpoint is in the top three.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from helpers.errors import ConfigError, DataError
+
+QUADRANTS = {
+    (True, False): "fix first",        # important, performing below average
+    (True, True): "keep up",           # important, performing above average
+    (False, True): "possible overkill",
+    (False, False): "low priority",
+}
+QUADRANT_ORDER = ("fix first", "keep up", "possible overkill", "low priority")
+COMPONENTS = ("importance", "csat", "attribution", "excess", "reach", "effort")
+
+
+def importance_performance(importance: pd.DataFrame, performance: pd.DataFrame, *,
+                           importance_col: str = "relative_weight", performance_col: str = "csat") -> pd.DataFrame:
+    """Importance-performance matrix: one row per touchpoint with both measures and its quadrant.
+
+    ``importance``: touchpoint_id (or driver) and ``importance_col``; ``performance``:
+    touchpoint_id and ``performance_col``. Quadrants split at the mean importance and
+    mean performance of the touchpoints shown (both must be known).
+    """
+    imp = importance.rename(columns={"driver": "touchpoint_id"})
+    for name, df, col in (("importance", imp, importance_col), ("performance", performance, performance_col)):
+        if "touchpoint_id" not in df.columns or col not in df.columns:
+            raise DataError(f"the {name} table needs columns touchpoint_id and {col}")
+    out = imp[["touchpoint_id", importance_col]].merge(
+        performance[["touchpoint_id", performance_col]], on="touchpoint_id", how="inner")
+    out = out.rename(columns={importance_col: "importance", performance_col: "performance"}).dropna()
+    if out.empty:
+        return out.assign(quadrant=pd.Series(dtype=object))
+    imp_cut, perf_cut = out["importance"].mean(), out["performance"].mean()
+    out["quadrant"] = [QUADRANTS[(i >= imp_cut, p >= perf_cut)] for i, p in zip(out["importance"], out["performance"])]
+    out.attrs.update(importance_cut=float(imp_cut), performance_cut=float(perf_cut))
+    order = {q: k for k, q in enumerate(QUADRANT_ORDER)}
+    out = out.sort_values(["quadrant", "importance"], key=lambda s: s.map(order) if s.name == "quadrant" else -s)
+    return out.reset_index(drop=True)
+
+
+def _weights(weights) -> dict:
+    if weights is None:
+        weights = {"experience": 0.4, "sales": 0.4, "reach": 0.2, "effort": 0.0}
+    elif not isinstance(weights, Mapping):
+        weights = weights.model_dump() if hasattr(weights, "model_dump") else dict(weights)
+    w = {k: float(weights.get(k, 0.0)) for k in ("experience", "sales", "reach", "effort")}
+    if any(v < 0 for v in w.values()) or w["experience"] + w["sales"] + w["reach"] <= 0:
+        raise ConfigError("priority_weights must be non-negative and experience + sales + reach must be above 0",
+                          hint="for example priority_weights: {experience: 0.4, sales: 0.4, reach: 0.2, effort: 0.0}")
+    return w
+
+
+def _relative(x: np.ndarray) -> np.ndarray:
+    """Divide by the largest value along the last axis (0 where everything is 0 or missing)."""
+    x = np.nan_to_num(np.asarray(x, dtype=float), nan=0.0)
+    top = x.max(axis=-1, keepdims=True)
+    return np.divide(x, top, out=np.zeros_like(x), where=top > 0)
+
+
+def score_components(importance, csat, attribution, excess, reach, effort, weights: dict,
+                     scale_max: float = 5.0) -> dict:
+    """The components and score (arrays; the last axis runs over touchpoints, leading axes
+    over resamples). Missing values (NaN) count as 0 for that component."""
+    gap = np.clip((scale_max - np.asarray(csat, dtype=float)) / (scale_max - 1), 0, 1)
+    experience = _relative(np.asarray(importance, dtype=float) * gap)
+    attr = _relative(attribution)
+    fr = _relative(np.clip(np.nan_to_num(np.asarray(excess, dtype=float)), 0, None))
+    has_friction = np.isfinite(np.asarray(excess, dtype=float)).any()
+    sales = (attr + fr) / 2 if has_friction else attr
+    rch = _relative(reach)
+    eff = np.nan_to_num(np.clip((np.asarray(effort, dtype=float) - 1) / 4, 0, 1), nan=0.0)
+    w = weights
+    total = w["experience"] + w["sales"] + w["reach"]
+    score = 100 * (w["experience"] * experience + w["sales"] * sales + w["reach"] * rch - w["effort"] * eff) / total
+    return {"experience": experience, "sales": sales, "reach": rch, "effort": eff, "score": score}
+
+
+def _component(frame: pd.DataFrame | None, ids: list[str], col: str) -> np.ndarray:
+    if frame is None or col not in frame.columns:
+        return np.full(len(ids), np.nan)
+    key = "touchpoint_id" if "touchpoint_id" in frame.columns else "channel"
+    return frame.drop_duplicates(key).set_index(key)[col].reindex(ids).to_numpy(dtype=float)
+
+
+def _draw_matrix(draws: Mapping | None, name: str, ids: list[str], point: np.ndarray, n_boot: int) -> np.ndarray:
+    d = (draws or {}).get(name)
+    if d is None:
+        return np.broadcast_to(point, (n_boot, len(ids)))
+    return d.reindex(columns=ids).to_numpy(dtype=float)[:n_boot]
+
+
+def rank_touchpoints(catalogue: pd.DataFrame, *, importance: pd.DataFrame | None = None,
+                     performance: pd.DataFrame | None = None, attribution: pd.DataFrame | None = None,
+                     friction: pd.DataFrame | None = None, reach: pd.DataFrame | None = None,
+                     weights=None, draws: Mapping[str, pd.DataFrame] | None = None,
+                     outcome: str = "NPS", top: int = 3) -> pd.DataFrame:
+    """Ranked priority list with a transparent score and one plain-language reason per touchpoint.
+
+    Inputs (all optional except the catalogue; each keyed by ``touchpoint_id``):
+    ``catalogue`` (touchpoint_id, name, stage, [effort]); ``importance``
+    (``relative_weight``: share of R^2); ``performance`` (``csat``); ``attribution``
+    (``share`` of conversions); ``friction`` (``excess`` drop-off over the average,
+    ``flag``); ``reach`` (``reach``: share of journeys). ``weights``: client.yml
+    ``priority_weights`` (or a dict). ``draws``: bootstrap resamples per component
+    (DataFrames, rows resamples, columns touchpoint ids; keys as in :data:`COMPONENTS`)
+    for ``top3_share``, how often the touchpoint ranks in the top ``top``.
+    """
+    if "touchpoint_id" not in catalogue.columns:
+        raise DataError("the catalogue needs a touchpoint_id column")
+    w = _weights(weights)
+    cat = catalogue.drop_duplicates("touchpoint_id").reset_index(drop=True)
+    ids = list(cat["touchpoint_id"])
+    names = cat["name"].astype(str).tolist() if "name" in cat.columns else ids
+    point = {
+        "importance": _component(importance.rename(columns={"driver": "touchpoint_id"})
+                                 if importance is not None else None, ids, "relative_weight"),
+        "csat": _component(performance, ids, "csat"),
+        "attribution": _component(attribution, ids, "share"),
+        "excess": _component(friction, ids, "excess"),
+        "reach": _component(reach, ids, "reach"),
+        "effort": cat["effort"].to_numpy(dtype=float) if "effort" in cat.columns else np.full(len(ids), np.nan),
+    }
+    comp = score_components(**point, weights=w)
+    out = pd.DataFrame({"touchpoint_id": ids, "name": names,
+                        "stage": cat["stage"].tolist() if "stage" in cat.columns else "",
+                        "score": comp["score"], "experience": comp["experience"], "sales": comp["sales"],
+                        "reach": comp["reach"], "effort": comp["effort"],
+                        "importance": point["importance"], "csat": point["csat"],
+                        "attribution_share": point["attribution"], "dropoff_excess": point["excess"],
+                        "reach_share": point["reach"]})
+    out["rank"] = out["score"].rank(ascending=False, method="first").astype(int)
+    if draws:
+        n_boot = min(len(d) for d in draws.values() if d is not None)
+        mats = {k: _draw_matrix(draws, k, ids, point[k], n_boot) for k in COMPONENTS}
+        scores = score_components(**mats, weights=w)["score"]
+        order = (-scores).argsort(axis=1, kind="stable").argsort(axis=1)
+        out["top3_share"] = (order < top).mean(axis=0)
+    else:
+        out["top3_share"] = np.nan
+    flags = None
+    if friction is not None and "flag" in friction.columns:
+        flags = friction.drop_duplicates(_key(friction)).set_index(_key(friction))["flag"].reindex(ids).tolist()
+    out["reason"] = reasons(out, outcome=outcome, weights=w, friction_flags=flags)
+    cols = ["touchpoint_id", "name", "stage", "rank", "score", "top3_share", "reason", "experience", "sales",
+            "reach", "effort", "importance", "csat", "attribution_share", "dropoff_excess", "reach_share"]
+    return out[cols].sort_values("rank").reset_index(drop=True)
+
+
+def _key(frame: pd.DataFrame) -> str:
+    return "touchpoint_id" if "touchpoint_id" in frame.columns else "channel"
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def reasons(table: pd.DataFrame, *, outcome: str = "NPS", weights: dict | None = None,
+            friction_flags: list | None = None) -> list[str]:
+    """One sentence per row explaining the score from its two largest weighted components."""
+    w = _weights(weights)
+    imp = table["importance"]
+    n_drivers = int(imp.notna().sum())
+    imp_rank = imp.rank(ascending=False, method="min")
+    avg_csat = table["csat"].mean()
+    out = []
+    for i, row in table.reset_index(drop=True).iterrows():
+        phrases = []
+        if pd.notna(row["importance"]):
+            k = int(imp_rank.iloc[i])
+            level = "high" if k <= max(1, round(n_drivers / 3)) else ("moderate" if k <= round(2 * n_drivers / 3)
+                                                                       else "low")
+            text = f"{level} impact on {outcome} ({_ordinal(k)} of {n_drivers} drivers)"
+            if pd.notna(row["csat"]):
+                text += f", CSAT {row['csat']:.1f}" + _csat_context(table, i, avg_csat)
+            phrases.append((w["experience"] * row["experience"] + 1e-9, text))
+        elif pd.notna(row["csat"]):
+            phrases.append((w["experience"] * 0.0, f"CSAT {row['csat']:.1f}{_csat_context(table, i, avg_csat)} "
+                                                   f"(too few survey ratings to measure its impact)"))
+        sales_bits = []
+        if pd.notna(row["attribution_share"]) and row["attribution_share"] > 0:
+            sales_bits.append(f"{row['attribution_share']:.0%} of conversions attributed")
+        if (friction_flags is not None and friction_flags[i] == "above average" and pd.notna(row["dropoff_excess"])
+                and row["dropoff_excess"] >= 0.02):
+            sales_bits.append(f"{row['dropoff_excess'] * 100:.0f} percentage points more drop-off than average")
+        if sales_bits:
+            phrases.append((w["sales"] * row["sales"] + 1e-9, " and ".join(sales_bits)))
+        if pd.notna(row["reach_share"]) and row["reach_share"] > 0:
+            phrases.append((w["reach"] * row["reach"], f"reaches {row['reach_share']:.0%} of journeys"))
+        if not phrases:
+            out.append("No survey ratings or journey data in the period: measure it before prioritising")
+            continue
+        phrases.sort(key=lambda p: -p[0])
+        text = "; ".join(p[1] for p in phrases[:2])
+        if pd.notna(row["effort"]) and row["effort"] >= 0.75 and w["effort"] > 0:
+            text += "; hard to change (effort 4-5 of 5)"
+        out.append(text[0].upper() + text[1:])
+    return out
+
+
+def _csat_context(table: pd.DataFrame, i: int, avg: float) -> str:
+    row = table.iloc[i]
+    same = table[(table["stage"] == row["stage"]) & table["csat"].notna()]
+    if len(same) > 1 and row["csat"] <= same["csat"].min():
+        return f", the lowest of the {row['stage']} stage"
+    if len(same) > 1 and row["csat"] >= same["csat"].max():
+        return f", the highest of the {row['stage']} stage"
+    return " (below average)" if row["csat"] < avg else " (above average)"
