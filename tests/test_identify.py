@@ -523,3 +523,26 @@ def test_notebook_shows_planted_blind_spot_and_unknown(demo_root, tmp_path):
     saved = artifacts.load(arts, "identify")
     assert saved["metrics"]["blind_spots"] >= 1 and saved["metrics"]["unknown_touchpoints"] >= 1
     assert "trade_fair" in set(saved["tables"]["blind_spots"]["touchpoint_id"])
+
+
+def test_cost_table_stats_counts_the_period_or_its_quarter():
+    from helpers.periods import Period
+
+    costs = pd.DataFrame({"touchpoint_id": ["a", "b", "a"], "period": ["2026Q3", "2026Q3", "2026Q2"],
+                          "cost": [1.0, 2.0, 3.0]})
+    q3 = identify.cost_table_stats(costs, Period.parse("2026Q3"))
+    assert (q3["rows"], q3["rows_in_period"], q3["touchpoints_in_period"]) == (3, 2, 2)
+    aug = identify.cost_table_stats(costs, Period.parse("2026-08"))
+    assert aug["rows_in_period"] == 2
+    assert identify.cost_table_stats(costs, Period.parse("2025Q1"))["touchpoints_in_period"] == 0
+
+
+def test_client_with_empty_catalogue_lists_everything_as_unknown(tmp_path):
+    root = build_project(tmp_path)
+    _write_client(root, "bare", [], {"events": _events([("a", "u1", "2026-07-03 10:00", "website", False, 0.0)])})
+    res = identify.run("bare", Q3, root=root)
+    assert res.inventory.empty and res.blind_spots.empty
+    assert list(res.unknowns["touchpoint_id"]) == ["website"]
+    assert "1 event from 1 customer" in identify.say_overview(res)._repr_html_()
+    assert "website (1 record)" in " ".join(identify.findings(res)["findings"])
+    assert identify.journey_cards(identify.journey_map(res.inventory, unknowns=res.unknowns)) == []

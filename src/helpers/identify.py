@@ -513,6 +513,7 @@ def _cached(client: str, period: str, root: str | None, stamp: tuple) -> Identif
 
 def run(client: str, period: str | Period, root: str | Path | None = None) -> IdentifyResult:
     """The step 1 result for ``client`` and ``period``, cached until client.yml or the processed data change."""
+    client = str(client)  # papermill's -p turns a client called 007 into the number 7
     root = str(Path(root).resolve()) if root else None
     label = Period.parse(period).label
     load_client(client, root)  # clear error for an unknown client before anything else
@@ -765,13 +766,14 @@ def say_overview(result: IdentifyResult) -> display.HTML:
     t = result.totals
     if t["events"] == 0:
         return display.say(
-            "{client} catalogues {n} touchpoints, but the event data holds no events in {period}: check the period "
-            "or run the ingest again.", client=result.client_name, n=len(inv), period=result.period)
+            "{client} catalogues {n}, but the event data holds no events in {period}: check the period "
+            "or run the ingest again.", client=result.client_name, n=_count(len(inv), "touchpoint"),
+            period=result.period)
     return display.say(
-        "{client} catalogues {n} touchpoints; {with_data} of them show data in {period}. The event data holds "
-        "{events:,} events from {customers:,} customers in the period.",
-        client=result.client_name, n=len(inv), with_data=with_data, period=result.period, events=t["events"],
-        customers=t["customers"])
+        "{client} catalogues {n}; {with_data} of them {verb} data in {period}. The event data holds "
+        "{events} from {customers} in the period.",
+        client=result.client_name, n=_count(len(inv), "touchpoint"), with_data=with_data, period=result.period,
+        verb=_plural(with_data, "shows", "show"), events=_count(t["events"], "event"), customers=_count(t["customers"], "customer"))
 
 
 def _plural(n: int, one: str, many: str) -> str:
@@ -804,10 +806,10 @@ def say_unknowns(result: IdentifyResult) -> display.HTML:
         return display.say("Every touchpoint id in the data of {period} is in the catalogue.", period=result.period)
     top = unk.iloc[0]
     return display.say(
-        "The data of {period} holds {k} {ids} that the catalogue lacks, the largest being {tp} with {v:,} records. "
+        "The data of {period} holds {k} {ids} that the catalogue lacks, the largest being {tp} with {v}. "
         "Add {them} to client.yml (with kind, stage and owner) so later steps can use {them}.",
         k=len(unk), ids=_plural(len(unk), "touchpoint id", "touchpoint ids"), tp=top["touchpoint_id"],
-        v=int(top["volume"]), period=result.period, them=_plural(len(unk), "it", "them"))
+        v=_count(top["volume"], "record"), period=result.period, them=_plural(len(unk), "it", "them"))
 
 
 def say_sources(result: IdentifyResult) -> display.HTML:
@@ -818,8 +820,9 @@ def say_sources(result: IdentifyResult) -> display.HTML:
                            k=len(src))
     worst = known.sort_values("share_rejected", ascending=False).iloc[0]
     return display.say(
-        "{k} data tables feed this analysis. At ingest, {rej:,} rows were rejected in total; the highest share "
-        "is {share:.1%} in {table}.", k=len(src), rej=int(known["rejected"].sum()), share=worst["share_rejected"],
+        "{k} data tables feed this analysis. At ingest, {rej} rejected in total; the highest share "
+        "is {share:.1%} in {table}.", k=len(src), rej=_plural(int(known["rejected"].sum()), "1 row was",
+                                                               f"{int(known['rejected'].sum()):,} rows were"), share=worst["share_rejected"],
         table=worst["table"])
 
 
@@ -847,18 +850,19 @@ def findings(result: IdentifyResult) -> dict:
     inv, spots, unk, t = result.inventory, result.blind_spots, result.unknowns, result.touches
     dark = spots[spots["status"] == STATUS_NO_DATA]
     one = spots[spots["status"] == STATUS_ONE_SOURCE]
-    out = [f"{len(inv)} catalogued touchpoints; {int((inv['status'] != STATUS_NO_DATA).sum())} with data in "
-           f"{result.period}."]
+    out = [f"{_count(len(inv), 'catalogued touchpoint')}; {int((inv['status'] != STATUS_NO_DATA).sum())} with data "
+           f"in {result.period}."]
     if not dark.empty:
         out.append(f"Blind spot: no data in {result.period} for {_names(dark)}.")
     if not one.empty:
         out.append(f"{len(one)} touchpoint(s) rely on a single data source: {_names(one)}.")
     if not unk.empty:
-        listed = ", ".join(f"{a} ({int(b):,} records)" for a, b in zip(unk["touchpoint_id"].head(5),
+        listed = ", ".join(f"{a} ({_count(b, 'record')})" for a, b in zip(unk["touchpoint_id"].head(5),
                                                                        unk["volume"].head(5)))
         out.append(f"Not in the catalogue: {listed}; add to client.yml.")
     if not t.empty and result.totals["journeys_started"]:
-        out.append(f"Most journeys start at {t.iloc[0]['name']} ({t.iloc[0]['first_share']:.0%}).")
+        out.append(f"Most common first touch: {t.iloc[0]['name']} ({t.iloc[0]['first_share']:.0%} of journeys "
+                   f"started in {result.period}).")
     metrics = {
         "touchpoints": int(len(inv)),
         "touchpoints_with_data": int((inv["status"] != STATUS_NO_DATA).sum()),
