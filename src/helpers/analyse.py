@@ -501,7 +501,8 @@ def transition_matrix(transitions: pd.DataFrame, value: str = "probability", ord
     """Square from x to table of ``value`` (0 where no move), ``(start)`` first and ``(end)`` last."""
     if transitions.empty:
         return pd.DataFrame()
-    states = order or sorted(set(transitions["from"]) | set(transitions["to"]) - {START, END})
+    seen = sorted((set(transitions["from"]) | set(transitions["to"])) - {START, END})
+    states = [s for s in (order or []) if s in seen] + [s for s in seen if s not in (order or [])]
     rows = [START, *[s for s in states if s in set(transitions["from"])]]
     cols = [*[s for s in states if s in set(transitions["to"])], END]
     m = transitions.pivot_table(index="from", columns="to", values=value, aggfunc="sum", fill_value=0)
@@ -822,6 +823,11 @@ class AnalyseResult:
     totals: dict = field(default_factory=dict)
 
     @property
+    def order(self) -> list[str]:
+        """Catalogued touchpoint ids in catalogue order."""
+        return list(self.catalogue["touchpoint_id"])
+
+    @property
     def names(self) -> dict:
         return dict(zip(self.catalogue["touchpoint_id"], self.catalogue["name"]))
 
@@ -1086,8 +1092,9 @@ def transition_heatmap(transitions: pd.DataFrame, names: dict | None = None, ord
         return fig
     names = names or {}
     m = m.rename(index=lambda s: names.get(s, s), columns=lambda s: names.get(s, s))
-    sns.heatmap(m, annot=True, fmt=".0%", cmap="Blues", vmin=0, vmax=1, cbar=False, linewidths=0.5,
-                annot_kws={"fontsize": 7}, ax=ax)
+    labels = m.map(lambda v: f"{v:.0%}" if v >= 0.005 else "")
+    sns.heatmap(m, annot=labels.to_numpy(), fmt="", cmap="Blues", vmin=0, vmax=1, cbar=False, linewidths=0.5,
+                linecolor="#eeeeee", annot_kws={"fontsize": 7}, ax=ax)
     ax.set_xlabel("to")
     ax.set_ylabel("from")
     ax.set_title(title, loc="left", fontsize=12)
@@ -1234,14 +1241,15 @@ def say_segments(result: AnalyseResult) -> display.HTML:
 
 
 def significant_changes(result: AnalyseResult) -> pd.DataFrame:
-    """Changes whose interval excludes zero, largest first (by absolute change within each KPI)."""
+    """Changes whose interval excludes zero, the clearest first (change / half-width of its interval)."""
     ch = result.changes
     if ch.empty:
         return ch
     sig = ch[ch["significant"]].copy()
     sig["name"] = sig["touchpoint_id"].map(result.names).fillna(sig["touchpoint_id"])
-    unit = {"conversion": 0.01, "top2box": 0.01, "csat": 0.1, "nps": 1.0}
-    sig["_abs"] = [abs(float(c)) / unit.get(k, 1.0) for c, k in zip(sig["change"], sig["kpi"])]
+    # strongest evidence first: distance of the change from zero in units of its interval half-width
+    sig["_abs"] = [abs(float(c)) / max((float(h) - float(lo)) / 2, 1e-12)
+                   for c, lo, h in zip(sig["change"], sig["ci_low"], sig["ci_high"])]
     return sig.sort_values("_abs", ascending=False).drop(columns="_abs").reset_index(drop=True)
 
 
@@ -1255,15 +1263,29 @@ def _fmt_change(kpi: str, v: float) -> str:
     return f"{v:+.2f}"
 
 
+KPI_SHORT = {"conversion": "conversion", "top2box": "top-2-box", "csat": "CSAT", "nps": "NPS"}
+
+
+def _fmt_interval(kpi: str, low: float, high: float) -> str:
+    if pd.isna(low) or pd.isna(high):
+        return "no interval"
+    if kpi in ("conversion", "top2box"):
+        return f"{100 * low:+.1f} to {100 * high:+.1f}"
+    if kpi == "nps":
+        return f"{low:+.1f} to {high:+.1f}"
+    return f"{low:+.2f} to {high:+.2f}"
+
+
 def say_changes(result: AnalyseResult) -> display.HTML:
     sig = significant_changes(result)
     if sig.empty:
         return display.say("No KPI of a touchpoint changed by more than its uncertainty against the previous "
                            "period or the same period last year.")
-    items = [f"{r['name']}: {KPI_LABELS.get(r['kpi'], r['kpi'])} {_fmt_change(r['kpi'], r['change'])} "
-             f"({_fmt_change(r['kpi'], r['ci_low'])} to {_fmt_change(r['kpi'], r['ci_high'])}) "
-             f"against the {r['comparison']}" for _, r in sig.head(8).iterrows()]
-    head = display.say("{n} changes lie outside their 95% interval (only those are flagged):", n=len(sig))
+    items = [f"{r['name']}: {KPI_SHORT.get(r['kpi'], r['kpi'])} {_fmt_change(r['kpi'], r['change'])} "
+             f"({_fmt_interval(r['kpi'], r['ci_low'], r['ci_high'])}) against the {r['comparison']}"
+             for _, r in sig.head(8).iterrows()]
+    head = display.say("{n} changes have a 95% interval that excludes zero (only those are flagged); the clearest "
+                       "are:", n=len(sig))
     return display.HTML(head.markup + display.bullets(items).markup)
 
 
@@ -1315,9 +1337,20 @@ def say_time_to_convert(result: AnalyseResult) -> display.HTML:
     if t.empty or not t["converting_journeys"].iloc[0]:
         return display.say("No journey converted in {period}.", period=result.period)
     r = t.iloc[0]
-    return display.say("Half of the purchasing journeys buy within {m:.1f} days of their first touch; the middle "
-                       "half take {q1:.1f} to {q3:.1f} days (n={n:,}).", m=r["median_days"], q1=r["q1_days"],
-                       q3=r["q3_days"], n=int(r["converting_journeys"]))
+    return display.say("Half of the purchasing journeys buy within {m} of their first touch; the middle "
+                       "half take {q1} to {q3} (n={n:,}).", m=duration(r["median_days"]), q1=duration(r["q1_days"]),
+                       q3=duration(r["q3_days"]), n=int(r["converting_journeys"]))
+
+
+def duration(days: float) -> str:
+    """A span in days as words: minutes below an hour, hours below two days, else days."""
+    if days is None or pd.isna(days):
+        return "n/a"
+    if days < 1 / 24:
+        return f"{days * 1440:.0f} minutes"
+    if days < 2:
+        return f"{days * 24:.1f} hours"
+    return f"{days:.1f} days"
 
 
 def say_sentiment(result: AnalyseResult) -> display.HTML:
@@ -1372,7 +1405,7 @@ PRETTY = {
     "csat_ci_low": "CSAT low", "csat_ci_high": "CSAT high", "top2box": "Top-2-box", "nps_n": "NPS answers",
     "nps": "NPS", "nps_ci_low": "NPS low", "nps_ci_high": "NPS high", "note": "Note", "kpi": "KPI",
     "comparison": "Compared with", "current": "Now", "before": "Before", "change": "Change", "ci_low": "Low",
-    "ci_high": "High", "significant": "Outside noise", "path": "Path", "steps": "Steps", "conversions": "Purchases",
+    "ci_high": "High", "significant": "Outside noise", "interval": "95% interval", "path": "Path", "steps": "Steps", "conversions": "Purchases",
     "nulls": "No purchase", "share": "Share", "from": "From", "to": "To", "count": "Moves",
     "probability": "Probability", "share_of_start": "Share of all journeys", "step_conversion": "To next stage",
     "step_conversion_ci_low": "Next low", "step_conversion_ci_high": "Next high", "drop_off": "Drop-off",
@@ -1454,6 +1487,12 @@ def part(result: AnalyseResult, name: str) -> pd.DataFrame:
     return getattr(result, name)
 
 
+def _fmt_level(kpi: str, v: float) -> str:
+    if pd.isna(v):
+        return ""
+    return _pct(v) if kpi in ("conversion", "top2box") else (f"{v:.1f}" if kpi == "nps" else f"{v:.2f}")
+
+
 def show(result: AnalyseResult, name: str, caption: str | None = None,
          empty: str = "Nothing to show for this period.") -> display.HTML:
     """One table of the result for a report: escaped, readable column names, percentages."""
@@ -1465,11 +1504,14 @@ def show(result: AnalyseResult, name: str, caption: str | None = None,
         df["name"] = df["touchpoint_id"].map(result.names).fillna(df["touchpoint_id"])
     cols = [c for c in PARTS[name][1] if c in df.columns]
     shown = df[cols]
-    for c in ("current", "before", "change", "ci_low", "ci_high"):
-        if c in shown.columns and name == "changes":
-            shown = shown.assign(**{c: [_fmt_change(k, v) if c in ("change", "ci_low", "ci_high") else
-                                        (_pct(v) if k in ("conversion", "top2box") else f"{v:.2f}")
-                                        for k, v in zip(df["kpi"], df[c])]})
+    if name == "changes":
+        shown = shown.assign(
+            kpi=[KPI_SHORT.get(k, k) for k in df["kpi"]],
+            current=[_fmt_level(k, v) for k, v in zip(df["kpi"], df["current"])],
+            before=[_fmt_level(k, v) for k, v in zip(df["kpi"], df["before"])],
+            change=[_fmt_change(k, v) for k, v in zip(df["kpi"], df["change"])],
+            ci_low=[_fmt_interval(k, lo, hi) for k, lo, hi in zip(df["kpi"], df["ci_low"], df["ci_high"])],
+        ).drop(columns="ci_high").rename(columns={"ci_low": "interval"})
     percent = [PRETTY.get(c, c) for c in cols if c in PERCENT_COLUMNS and name != "changes"]
     return display.show_table(shown.rename(columns=PRETTY), caption=caption, percent=percent)
 
