@@ -164,7 +164,10 @@ def _coerce(series: pd.Series, dtype: str) -> tuple[pd.Series, pd.Series]:
     elif dtype.startswith("float") or dtype.startswith("int"):
         out = pd.to_numeric(series, errors="coerce").astype("float64")
     else:
-        out = series.astype("string").str.strip().astype(object).where(present, None)
+        # text stays in pandas' Arrow-backed ``str`` dtype (missing = NaN): converting millions of values
+        # to Python objects is what made validation slow
+        text = series if (pd.api.types.is_string_dtype(series) and series.dtype != object) else series.astype("str")
+        out = text.str.strip().where(present)
         return out, pd.Series(False, index=series.index)
     return out, present & out.isna()
 
@@ -216,7 +219,9 @@ def split_valid(table: str, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
     problems: dict[int, list[str]] = {}
     for c in keep:
         col = df[c]
-        if pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col):
+        if pd.api.types.is_string_dtype(col) and col.dtype != object:
+            col = col.where(col.str.strip().ne("").fillna(True))
+        elif pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col):
             col = col.where(~col.astype("string").str.strip().fillna("").eq(""), None)
         dtype = str(schema.columns[c].dtype)
         work[c], bad = _coerce(col, dtype)

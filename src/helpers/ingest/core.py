@@ -246,10 +246,14 @@ class _TableSink:
             return
         data = {}
         for f in self.schema:
-            col = accepted[f.name] if f.name in accepted else pd.Series(None, index=accepted.index)
-            if pa.types.is_string(f.type):
-                col = col.astype(object).where(col.notna(), None)
-            data[f.name] = pa.array(col, type=f.type, from_pandas=True)
+            if f.name not in accepted:
+                data[f.name] = pa.nulls(len(accepted), f.type)
+                continue
+            col = accepted[f.name]
+            if pa.types.is_string(f.type) and not (pd.api.types.is_string_dtype(col) and col.dtype != object):
+                col = col.astype("str")
+            arr = pa.array(col, from_pandas=True)
+            data[f.name] = arr if arr.type == f.type else arr.cast(f.type)
         self.writer.write_table(pa.table(data, schema=self.schema))
 
     def close_part(self) -> None:

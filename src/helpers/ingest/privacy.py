@@ -85,40 +85,46 @@ def pseudonym(value: str, key: bytes) -> str:
 
 
 class Pseudonymiser:
-    """Vectorised keyed hashing with a cache (customers repeat across chunks).
+    """Vectorised keyed hashing: ``HMAC-SHA256(key, id)``, hex, first 16 characters.
 
-    Values are dictionary-encoded with Arrow, so each distinct id of a chunk is hashed once.
+    Values are dictionary-encoded with Arrow so each distinct id of a chunk is hashed once, and the
+    HMAC inner and outer states are computed once per key (RFC 2104), which halves the cost per id.
     """
-
-    CACHE_LIMIT = 2_000_000
 
     def __init__(self, key: bytes | None = None) -> None:
         self.key = key if key is not None else load_key()
-        self._cache: dict[str, str] = {}
+        k = self.key if len(self.key) <= 64 else hashlib.sha256(self.key).digest()
+        k = k.ljust(64, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in k))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in k))
+
+    def hash_bytes(self, values: list[bytes]) -> list[str]:
+        inner, outer = self._inner.copy, self._outer.copy
+        n = HASH_CHARS // 2
+        out = []
+        for v in values:
+            i = inner()
+            i.update(v)
+            o = outer()
+            o.update(i.digest())
+            out.append(o.digest()[:n].hex())
+        return out
 
     def __call__(self, series: pd.Series) -> pd.Series:
+        """Pseudonyms of a text column (missing and blank values stay missing)."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
         if series.isna().all():
             return pd.Series(np.nan, index=series.index, dtype="str")
-        arr = pa.array(series.astype("str"), type=pa.large_string(), from_pandas=True)
-        arr = pc.utf8_trim_whitespace(arr)
-        encoded = pc.dictionary_encode(arr)
-        uniques = encoded.dictionary.to_pylist()
-        cache, key, digest = self._cache, self.key, hmac.digest
-        hashed = []
-        for u in uniques:
-            h = cache.get(u)
-            if h is None:
-                h = digest(key, u.encode("utf-8"), "sha256").hex()[:HASH_CHARS]
-                if len(cache) < self.CACHE_LIMIT:
-                    cache[u] = h
-            hashed.append(h)
-        out = pc.take(pa.array(hashed, type=pa.large_string()), encoded.indices)
-        # empty text counts as missing, like everywhere else in ingest
-        out = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.large_string()), out)
-        return pd.Series(pd.array(out, dtype="str"), index=series.index)
+        if not (pd.api.types.is_string_dtype(series) and series.dtype != object):
+            series = series.astype("str")
+        encoded = pc.dictionary_encode(pa.array(series, from_pandas=True))
+        # surrounding spaces do not make another customer; a blank id is a missing one
+        uniques = pc.utf8_trim_whitespace(encoded.dictionary).cast(pa.large_binary()).to_pylist()
+        hashed = self.hash_bytes(uniques)
+        hashed = pa.array([h if u else None for u, h in zip(uniques, hashed)], type=pa.large_string())
+        return pd.Series(pd.array(pc.take(hashed, encoded.indices), dtype="str"), index=series.index)
 
 
 def _phone_sub(match: re.Match) -> str:
