@@ -231,6 +231,8 @@ class _TableSink:
         self.rejects_path = staging / "rejects" / f"{table}.csv" if staging else None
         self.reject_columns = columns_for(table) + ["source_file", "row", "reason"]
         self.rejects_written = 0
+        self._pool = None
+        self._pending = None
 
     def open_part(self, columns: list[str]) -> None:
         if self.staging is None:
@@ -254,12 +256,31 @@ class _TableSink:
                 col = col.astype("str")
             arr = pa.array(col, from_pandas=True)
             data[f.name] = arr if arr.type == f.type else arr.cast(f.type)
-        self.writer.write_table(pa.table(data, schema=self.schema))
+        table = pa.table(data, schema=self.schema)
+        # Arrow encodes and compresses without the GIL: write in the background while the next chunk
+        # is validated (one write in flight, so memory stays at about two chunks)
+        self._wait()
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"parquet-{self.table}")
+        self._pending = self._pool.submit(self.writer.write_table, table)
+
+    def _wait(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()
 
     def close_part(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-            self.writer = None
+        try:
+            self._wait()
+        finally:
+            if self.writer is not None:
+                self.writer.close()
+                self.writer = None
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                self._pool = None
 
     def reject(self, frame: pd.DataFrame) -> None:
         if self.rejects_path is None or frame.empty:
@@ -506,6 +527,15 @@ def _resolve(cfg: ClientConfig, client_dir: Path) -> list[tuple]:
     return out
 
 
+def _hash_in_background(path: Path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
+    future = pool.submit(_sha256, path)
+    pool.shutdown(wait=False)  # the hash goes on; the caller waits on the future
+    return future
+
+
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -536,17 +566,19 @@ def ingest_client(client: str, root: str | Path | None = None, dry_run: bool = F
         for source, path, label in files:
             sink = sinks.setdefault(source.table, _TableSink(source.table, staging))
             report = FileReport(table=source.table, file=label, adapter=source.adapter)
+            digest = _hash_in_background(path)  # hashlib reads and hashes without the GIL
             try:
                 adapter = adapter_for(source, cfg, path, label)
-                report.sha256 = _sha256(path)
                 _FileIngest(adapter, sink, report, pseudo=pseudo, seen=seen.setdefault(source.table, {}),
                             now=now, catalogue=catalogue).run()
             except KitError as exc:
+                sink.close_part()
                 if not dry_run:
                     raise
-                sink.close_part()
                 errors.append(exc)
                 report.error = str(exc)
+            finally:
+                report.sha256 = digest.result()
             result.files.append(report)
         if dry_run:
             if errors:
@@ -564,6 +596,11 @@ def ingest_client(client: str, root: str | Path | None = None, dry_run: bool = F
             json.dumps(result.manifest(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         _publish(staging, processed, rejects, produced=set(sinks))
     finally:
+        for sink in sinks.values():  # no background write may outlive a failed run
+            try:
+                sink.close_part()
+            except Exception:  # noqa: BLE001 - the original error is the one to report
+                pass
         if staging is not None and staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return result
