@@ -262,16 +262,16 @@ def markov_draws(paths: pd.DataFrame | ParsedPaths, n_boot: int = 200, seed: int
 
     Journeys are resampled with Poisson(1) weights, which for an aggregated path
     table means drawing each path's conversions and nulls from Poisson distributions.
+    A resample without any conversion has no shares (a row of NaN).
     """
     pp = parse_paths(paths)
     chain = _build_chain(pp, order)
     rng = np.random.default_rng(seed)
-    out = np.zeros((n_boot, len(pp.channels)))
+    out = np.full((n_boot, len(pp.channels)), np.nan)
     for b in range(n_boot):
         conv = rng.poisson(pp.conversions).astype(float)
         null = rng.poisson(pp.nulls).astype(float)
-        ok = (conv + null) > 0
-        if not ok.any():
+        if conv.sum() == 0:  # nothing to share out in this resample: left as NaN
             continue
         _, effects = _removal_effects(chain, pp.with_counts(conv, null, pp.revenue))
         out[b] = _shares(effects)

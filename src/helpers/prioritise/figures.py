@@ -91,16 +91,23 @@ def place_labels(ax, xs, ys, labels, *, fontsize: float = 8.5, obstacles=(), pad
         moved = False
         for i in range(len(texts)):
             bi = box(i)
-            for ob in [box(j) for j in range(len(texts)) if j != i] + fixed:
+            others = [box(j) for j in range(len(texts)) if j != i] + fixed
+
+            def clashes(bx) -> int:
+                return sum(1 for ob in others if min(_overlap(bx, ob)) > 0)
+
+            for ob in others:
                 ox, oy = _overlap(bi, ob)
                 if ox <= 0 or oy <= 0:
                     continue
-                # the four shortest moves that clear this box; stay inside the axes, prefer vertical moves
-                moves = [(0.0, ob[3] - bi[1] + 0.5), (0.0, ob[1] - bi[3] - 0.5),
-                         (ob[2] - bi[0] + 0.5, 0.0), (ob[0] - bi[2] - 0.5, 0.0)]
-                dx, dy = min(moves, key=lambda d: (not inside(bi + np.array([d[0], d[1], d[0], d[1]])),
-                                                   1.6 * abs(d[0]) + abs(d[1])))
-                off[i] += (dx, dy)
+                # the four shortest moves that clear this box: prefer one inside the axes that
+                # lands on nothing else, then the shortest (vertical moves count less)
+                moves = [np.array([0.0, ob[3] - bi[1] + 0.5]), np.array([0.0, ob[1] - bi[3] - 0.5]),
+                         np.array([ob[2] - bi[0] + 0.5, 0.0]), np.array([ob[0] - bi[2] - 0.5, 0.0])]
+                shifted = [bi + np.r_[d, d] for d in moves]
+                k = min(range(4), key=lambda m: (not inside(shifted[m]), clashes(shifted[m]),
+                                                 1.6 * abs(moves[m][0]) + abs(moves[m][1])))
+                off[i] += moves[k]
                 bi = box(i)
                 moved = True
             # stay inside the axes

@@ -107,7 +107,9 @@ def _draw_matrix(draws: Mapping | None, name: str, ids: list[str], point: np.nda
     d = (draws or {}).get(name)
     if d is None:
         return np.broadcast_to(point, (n_boot, len(ids)))
-    return d.reindex(columns=ids).to_numpy(dtype=float)[:n_boot]
+    m = d.reindex(columns=ids).to_numpy(dtype=float)[:n_boot]
+    failed = np.isnan(m).all(axis=1, keepdims=True)  # a resample without a result keeps the point values
+    return np.where(failed, point[None, :], m)
 
 
 def rank_touchpoints(catalogue: pd.DataFrame, *, importance: pd.DataFrame | None = None,
