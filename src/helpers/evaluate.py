@@ -200,6 +200,15 @@ def _dummies(s: pd.Series, prefix: str) -> pd.DataFrame:
     return pd.get_dummies(s.astype("string"), prefix=prefix, drop_first=True, dtype=float)
 
 
+def _full_rank(X: np.ndarray) -> bool:
+    """Column rank check through the small cross-product matrix (cheap for tall X)."""
+    xtx = X.T @ X
+    scale = np.sqrt(np.diag(xtx))
+    if np.any(scale == 0):
+        return False
+    return bool(np.linalg.matrix_rank(xtx / np.outer(scale, scale), tol=1e-10) == X.shape[1])
+
+
 def _fit_ols(y: np.ndarray, X: pd.DataFrame, cov_type: str, *, groups=None, maxlags=None, weights=None):
     kwds: dict = {}
     if cov_type == "cluster":
@@ -211,26 +220,52 @@ def _fit_ols(y: np.ndarray, X: pd.DataFrame, cov_type: str, *, groups=None, maxl
         kwds = {"maxlags": int(maxlags if maxlags is not None else 1)}
     model = sm.WLS(y, X, weights=weights) if weights is not None else sm.OLS(y, X)
     try:
-        return model.fit(cov_type=cov_type, cov_kwds=kwds or None, use_t=True)
+        return model.fit(method="qr", cov_type=cov_type, cov_kwds=kwds or None, use_t=True)
     except ValueError as exc:
         raise DataError(f"cannot fit the regression with cov_type={cov_type!r}: {exc}",
                         hint="use 'nonrobust', 'HC0'-'HC3', 'HAC' or 'cluster'") from None
 
 
-def _contrast(fit, c: np.ndarray, level: float) -> tuple[float, float, float, float, float, float]:
+def _contrast(fit, c: np.ndarray, level: float, cov=None, df=None) -> tuple[float, float, float, float, float, float]:
     """Estimate, se, low, high, p and df of the linear combination ``c' beta``."""
     beta = np.asarray(fit.params, dtype=float)
-    cov = np.asarray(fit.cov_params(), dtype=float)
+    cov = np.asarray(fit.cov_params() if cov is None else cov, dtype=float)
     est = float(c @ beta)
     var = float(c @ cov @ c)
     se = math.sqrt(var) if var > 0 else (0.0 if var == 0 else NAN)
-    df_inf = getattr(fit, "df_resid_inference", None)
-    df = float(df_inf) if df_inf is not None else float(fit.df_resid)
+    if df is None:
+        df_inf = getattr(fit, "df_resid_inference", None)
+        df = float(df_inf) if df_inf is not None else float(fit.df_resid)
     if not (se > 0) or not np.isfinite(df) or df <= 0:
         return est, se, NAN, NAN, NAN, df
     q = float(st.t.ppf(0.5 + level / 2, df))
     p = float(2 * st.t.sf(abs(est) / se, df))
     return est, se, est - q * se, est + q * se, p, df
+
+
+def stationary_hac(X: np.ndarray, resid: np.ndarray, maxlags: int) -> np.ndarray:
+    """Coefficient covariance with a stationary, Bartlett-weighted error autocovariance.
+
+    ``(X'X)^-1 X' Omega X (X'X)^-1`` where ``Omega[t, s] = w(|t-s|) gamma(|t-s|)``,
+    ``gamma(l) = sum_t e_t e_(t-l) / (n - k)`` pooled over the whole series and
+    ``w(l) = 1 - l / (maxlags + 1)`` (Newey-West's Bartlett weights). Unlike the
+    Newey-West sandwich, which multiplies each residual by its own regressor row, the
+    autocovariances are averaged over all time points, so a segment fitted to a few
+    weeks after a change (whose residuals the fit forces towards zero) does not shrink
+    the variance. With ``maxlags = 0`` it is the classical ``s^2 (X'X)^-1``.
+    """
+    X = np.asarray(X, dtype=float)
+    e = np.asarray(resid, dtype=float)
+    n, k = X.shape
+    gam = np.array([e[lag:] @ e[: n - lag] / (n - k) for lag in range(min(maxlags, n - 1) + 1)])
+    w = 1.0 - np.arange(gam.size) / (maxlags + 1.0)
+    first = np.zeros(n)
+    first[: gam.size] = w * gam
+    from scipy.linalg import toeplitz
+
+    omega = toeplitz(first)
+    bread = np.linalg.inv(X.T @ X)
+    return bread @ (X.T @ omega @ X) @ bread
 
 
 # ---------------------------------------------------------------------------
@@ -251,6 +286,7 @@ def diff_in_diff(
     weights: str | None = None,
     maxlags: int | None = None,
     level: float = 0.95,
+    cluster_label: str | None = None,
 ) -> EffectResult:
     """Difference-in-differences by OLS: ``outcome ~ treated + post + treated:post + covariates``.
 
@@ -287,7 +323,7 @@ def diff_in_diff(
     parts = [base]
     for col in (treated, post):
         candidate = pd.concat([*parts, work[[col]].astype(float)], axis=1)
-        if np.linalg.matrix_rank(candidate.to_numpy()) == candidate.shape[1]:
+        if _full_rank(candidate.to_numpy()):
             parts = [candidate]
     X = parts[0]
     X["did"] = (work[treated] * work[post]).astype(float)
@@ -296,7 +332,7 @@ def diff_in_diff(
             X[c] = work[c].astype(float)
         else:
             X = pd.concat([X, _dummies(work[c], c)], axis=1)
-    if np.linalg.matrix_rank(X.to_numpy()) < X.shape[1]:
+    if not _full_rank(X.to_numpy()):
         raise DataError("the regressors are collinear with the treated x after indicator",
                         hint="drop covariates or fixed effects that are constant within the four groups")
     if cluster and cov_type in ("HC1",):
@@ -312,8 +348,9 @@ def diff_in_diff(
     note = ""
     if not (se > 0):
         note = "the outcome does not vary: no standard error"
-    method = f"difference-in-differences (OLS, {fit.cov_type} errors" + (f", clusters: {cluster}" if cluster else "") \
-        + (f", fixed effects: {', '.join(fixed_effects)}" if fixed_effects else "") + ")"
+    errors = {"nonrobust": "classical", "cluster": "cluster-robust"}.get(fit.cov_type, fit.cov_type)
+    method = f"difference-in-differences (OLS, {errors} errors" + (f" by {cluster_label or cluster}" if cluster else "") \
+        + (f", {', '.join(fixed_effects)} fixed effects" if fixed_effects else "") + ")"
     n_clusters = int(pd.Series(groups).nunique()) if cluster else None
     return EffectResult(est, se, lo, hi, p, int(len(work)), method, df=dfree, level=level,
                         baseline=treated_post - est, note=note,
@@ -325,6 +362,11 @@ def diff_in_diff(
 # ---------------------------------------------------------------------------
 # Interrupted time series
 # ---------------------------------------------------------------------------
+
+
+ITS_ERRORS = ("stationary", "newey-west", "classical")
+#: Bartlett lags of the stationary autocovariance: two months of weekly data
+ITS_LAGS = 8
 
 
 def newey_west_lags(n: int) -> int:
@@ -342,6 +384,7 @@ def interrupted_time_series(
     seasonal: bool | str = "auto",
     season_length: float = 365.25 / 7,
     harmonics: int = 2,
+    errors: str = "stationary",
     level: float = 0.95,
 ) -> ITSResult:
     """Segmented regression ``y = b0 + b1 t + b2 post + b3 (t - t0) post [+ Fourier terms] + e``.
@@ -383,8 +426,16 @@ def interrupted_time_series(
     if X.shape[0] <= X.shape[1]:
         raise DataError(f"interrupted time series has {X.shape[0]} points for {X.shape[1]} parameters",
                         hint="use a longer history")
-    lags = newey_west_lags(len(y)) if maxlags is None else int(maxlags)
-    fit = _fit_ols(y, X, "HAC", maxlags=lags)
+    if errors not in ITS_ERRORS:
+        raise DataError(f"unknown errors {errors!r} for an interrupted time series", hint=f"use one of {ITS_ERRORS}")
+    lags = (newey_west_lags(len(y)) if errors == "newey-west" else ITS_LAGS) if maxlags is None else int(maxlags)
+    if errors == "newey-west":
+        fit = _fit_ols(y, X, "HAC", maxlags=lags)
+        cov = np.asarray(fit.cov_params())
+    else:
+        fit = _fit_ols(y, X, "nonrobust")
+        cov = stationary_hac(X.to_numpy(), np.asarray(fit.resid), lags if errors == "stationary" else 0)
+    dfree = float(fit.df_resid)
     cols = list(X.columns)
 
     def coef(name: str) -> np.ndarray:
@@ -393,7 +444,7 @@ def interrupted_time_series(
         return c
 
     def result(c: np.ndarray, method: str, baseline: float = NAN) -> EffectResult:
-        est, se, lo, hi, p, dfree = _contrast(fit, c, level)
+        est, se, lo, hi, p, _ = _contrast(fit, c, level, cov=cov, df=dfree)
         note = "" if se > 0 else "the series does not vary: no standard error"
         return EffectResult(est, se, lo, hi, p, len(y), method, df=dfree, level=level, baseline=baseline,
                             note=note, fit=fit)
@@ -403,16 +454,16 @@ def interrupted_time_series(
     Xcf = X.copy()
     Xcf[["level", "slope"]] = 0.0
     cf = Xcf.to_numpy() @ np.asarray(fit.params)
-    cov = np.asarray(fit.cov_params())
     cf_se = np.sqrt(np.einsum("ij,jk,ik->i", Xcf.to_numpy(), cov, Xcf.to_numpy()))
-    dfree = float(fit.df_resid)
     q = float(st.t.ppf(0.5 + level / 2, dfree))
     baseline = float(cf[post == 1].mean())
     frame = pd.DataFrame({time: t_raw.to_numpy(), "t": t, "post": post.astype(bool), "observed": y,
                           "fitted": np.asarray(fit.fittedvalues), "counterfactual": cf,
                           "cf_low": cf - q * cf_se, "cf_high": cf + q * cf_se})
-    method = f"interrupted time series (segmented regression, Newey-West errors, {lags} lags" + \
-        (", yearly seasonal terms)" if seasonal else ")")
+    kind = {"stationary": "autocorrelation-robust errors (Bartlett", "newey-west": "Newey-West errors (",
+            "classical": "classical errors ("}[errors]
+    method = f"interrupted time series (segmented regression, {kind}{lags} lags)" + \
+        (", yearly seasonal terms" if seasonal else "") + ")"
     return ITSResult(
         level=result(coef("level"), "level change"),
         slope=result(coef("slope"), "slope change per time unit"),
@@ -525,8 +576,12 @@ def ab_test(
     sd = math.sqrt((np.var(ya, ddof=1) * (na - 1) + np.var(yb, ddof=1) * (nb - 1)) / (n - 2))
     mde = stats.mde_mean(sd, na, nb, power=power, alpha=alpha)
     method = "A/B test (CUPED-adjusted Welch t test)" if use_cuped else "A/B test (Welch t test)"
+    note = ""
+    if use_cuped:
+        note = (f"CUPED: pre-period values known for {extra['covariate_coverage']:.0%} of the units; "
+                f"variance reduced by {extra['variance_reduction']:.0%}")
     return EffectResult(ci.value, se, ci.ci_low, ci.ci_high, p, n, method, df=dfw, level=level, baseline=base,
-                        mde=mde, power=power_from_se(ref, se, dfw, alpha) if ref > 0 else NAN, extra=extra)
+                        mde=mde, power=power_from_se(ref, se, dfw, alpha) if ref > 0 else NAN, note=note, extra=extra)
 
 
 # ---------------------------------------------------------------------------
@@ -835,7 +890,7 @@ def _eval_did(src: _Source, change, kpi: str, win: _Window) -> _Outcome:
                                             baseline=v, note=f"the KPI is {v:g} everywhere: nothing to test"),
                         status="constant", n_before=nb, n_after=na, unit=unit)
     res = diff_in_diff(rows, "value", "treated", "post", fixed_effects=["week"], cluster="cluster",
-                       weights=weights)
+                       weights=weights, cluster_label="group-week" if unit == "responses" else "week")
     res = _with_power(res, _reference(kpi, res.baseline))
     return _Outcome("did", res, n_before=nb, n_after=na, unit=unit,
                     plot={"kind": "did", "rows": rows, "weights": weights, "effect": res})
@@ -1021,3 +1076,350 @@ def verdict_table(result: EvaluationResult) -> pd.DataFrame:
     """The short verdict table the summary uses."""
     cols = ["change_id", "kpi", "design", "effect", "ci_low", "ci_high", "p_adj", "verdict"]
     return result.table[cols].copy()
+
+
+# ---------------------------------------------------------------------------
+# Figures
+# ---------------------------------------------------------------------------
+
+_BLUE, _ORANGE, _GREY, _GREEN = "#1f4e79", "#d9822b", "#8c8c8c", "#3a7d44"
+
+
+def _dates(start: dt.date, weeks) -> list[dt.date]:
+    return [start + dt.timedelta(weeks=float(w)) for w in weeks]
+
+
+def _weekly_means(rows: pd.DataFrame, by: str, weights: str | None = None) -> pd.DataFrame:
+    if weights:
+        g = rows.assign(_wv=rows["value"] * rows[weights]).groupby([by, "week"])
+        out = (g["_wv"].sum() / g[weights].sum()).rename("value")
+    else:
+        out = rows.groupby([by, "week"])["value"].mean()
+    return out.reset_index()
+
+
+def _percent_axis(ax, kpi: str) -> None:
+    if kpi in ("conversion", "top2box"):
+        from matplotlib.ticker import PercentFormatter
+
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+
+
+def _draw_its(ax, plot: dict, start: dt.date) -> None:
+    f = plot["frame"]
+    pre, post = f[~f["post"]], f[f["post"]]
+    ax.plot(f["date"], f["observed"], "o-", color=_GREY, ms=3, lw=0.8, label="weekly value")
+    ax.plot(pre["date"], pre["fitted"], color=_BLUE, lw=2, label="fitted before")
+    ax.plot(post["date"], post["fitted"], color=_ORANGE, lw=2, label="fitted after")
+    ax.plot(post["date"], post["counterfactual"], "--", color=_BLUE, lw=1.6, label="without the change (trend extended)")
+    ax.fill_between(post["date"], post["cf_low"], post["cf_high"], color=_BLUE, alpha=0.15, lw=0,
+                    label="95% interval of that trend")
+
+
+def _draw_did(ax, plot: dict, start: dt.date) -> None:
+    rows, eff = plot["rows"], plot["effect"]
+    m = _weekly_means(rows, "treated", plot.get("weights"))
+    tr, ct = m[m["treated"] == 1].sort_values("week"), m[m["treated"] == 0].sort_values("week")
+    gap = tr.loc[tr["week"] < 0, "value"].mean() - ct.loc[ct["week"] < 0, "value"].mean()
+    ax.plot(_dates(start, tr["week"]), tr["value"], "o-", color=_ORANGE, ms=3, lw=0.9, label="changed touchpoint")
+    ax.plot(_dates(start, ct["week"]), ct["value"], "o-", color=_GREY, ms=3, lw=0.9, label="control")
+    cpost = ct[ct["week"] >= 0]
+    cf = cpost["value"] + gap
+    half_lo, half_hi = eff.ci_low - eff.estimate, eff.ci_high - eff.estimate
+    ax.plot(_dates(start, cpost["week"]), cf, "--", color=_BLUE, lw=1.6,
+            label="changed touchpoint without the change (control + earlier gap)")
+    if np.isfinite(half_lo):
+        ax.fill_between(_dates(start, cpost["week"]), cf - half_hi, cf - half_lo, color=_BLUE, alpha=0.15, lw=0,
+                        label="95% interval")
+
+
+def _draw_ab(ax, plot: dict, start: dt.date) -> None:
+    rows, eff = plot["rows"], plot["effect"]
+    ctrl, trt = eff.extra.get("control"), eff.extra.get("treatment")
+    rows = rows.assign(variant=rows["variant"].astype(str))
+    m = _weekly_means(rows, "variant")
+    for label, colour in ((ctrl, _GREY), (trt, _ORANGE)):
+        part = m[m["variant"] == label].sort_values("week")
+        ax.plot(_dates(start, part["week"]), part["value"], "o-", color=colour, ms=3, lw=0.9,
+                label=f"variant {label}" + (" (control)" if label == ctrl else ""))
+    weeks = sorted(rows["week"].unique())
+    if weeks and np.isfinite(eff.baseline):
+        x = _dates(start, [weeks[0], weeks[-1]])
+        ax.plot(x, [eff.baseline] * 2, "--", color=_BLUE, lw=1.6, label=f"variant {trt} without the change")
+        if np.isfinite(eff.ci_low):
+            ax.fill_between(x, eff.baseline + eff.ci_low, eff.baseline + eff.ci_high, color=_ORANGE, alpha=0.15, lw=0,
+                            label=f"95% interval of variant {trt}'s mean")
+
+
+def change_figure(result: EvaluationResult, change_id: str) -> Figure:
+    """The KPI series of one change: the change date, the fit and what the KPI would have done without it."""
+    keys = [k for k in result.details if k[0] == change_id]
+    if not keys:
+        known = ", ".join(dict.fromkeys(k[0] for k in result.details)) or "none"
+        raise DataError(f"no change '{change_id}' in the evaluation", hint=f"changes are: {known}")
+    fig = Figure(figsize=(10.5, 3.4 * len(keys)), dpi=100, layout="constrained")
+    axes = fig.subplots(len(keys), 1, squeeze=False)[:, 0]
+    rows = result.table.set_index(["change_id", "kpi"])
+    for ax, key in zip(axes, keys):
+        det = result.details[key]
+        row = rows.loc[key]
+        start = det["start"]
+        label = KPI_LABELS.get(det["kpi"], det["kpi"])
+        drawer = {"its": _draw_its, "did": _draw_did, "ab": _draw_ab}.get(det["plot"].get("kind"))
+        if drawer is None:
+            ax.text(0.5, 0.5, str(row["verdict_text"]), ha="center", va="center", wrap=True, fontsize=10,
+                    transform=ax.transAxes, parse_math=False)
+            ax.set_axis_off()
+        else:
+            drawer(ax, det["plot"], start)
+            ax.axvline(start, color="#b22222", lw=1.2, ls=":", label=f"change ({start:%Y-%m-%d})")
+            ax.set_ylabel(label)
+            _percent_axis(ax, det["kpi"])
+            ax.legend(fontsize=7.5, loc="best", frameon=False)
+            ax.grid(alpha=0.25)
+        ax.set_title(f"{label}: {row['design']}, {row['verdict']}", fontsize=10, loc="left", parse_math=False)
+    fig.suptitle(f"{change_id}: {result.details[keys[0]]['description']}", fontsize=12, x=0.01, ha="left",
+                 parse_math=False)
+    return fig
+
+
+def figures(result: EvaluationResult) -> list[Figure]:
+    """One figure per change, in the order of the changes log."""
+    return [change_figure(result, cid) for cid in dict.fromkeys(k[0] for k in result.details)]
+
+
+def show_figures(result: EvaluationResult) -> int:
+    """Display one figure per change in a notebook; returns how many were shown."""
+    from helpers.identify import show_figures_inline
+
+    figs = figures(result)
+    if show_figures_inline():
+        from IPython.display import display as ipy_display
+
+        for fig in figs:
+            ipy_display(fig)
+    return len(figs)
+
+
+# ---------------------------------------------------------------------------
+# Sentences and tables for the notebook
+# ---------------------------------------------------------------------------
+
+
+def say_overview(result: EvaluationResult) -> display.HTML:
+    t = result.table
+    if t.empty:
+        return display.say("The changes log of {client} is empty: there is nothing to evaluate. Log changes under "
+                           "<code>changes:</code> in client.yml.", client=result.title or result.client)
+    counts = t["verdict"].value_counts()
+    parts = [f"{counts[v]} {v}" for v in VERDICTS if v in counts]
+    return display.say(
+        "{n_changes} logged change(s) and {n_tests} change-KPI pair(s) were evaluated with data up to the end of "
+        "{period}: {summary}. P values are adjusted for the {n_p} tests of this report (Benjamini-Hochberg); a "
+        "change counts as moved when its adjusted p value is below 0.05.",
+        n_changes=t["change_id"].nunique(), n_tests=len(t), period=result.period.label, summary="; ".join(parts),
+        n_p=int(t["p"].notna().sum()))
+
+
+def say_verdicts(result: EvaluationResult) -> display.HTML:
+    items = [f"{r.change_id} ({r.description}), {KPI_LABELS.get(r.kpi, r.kpi)} by {r.design}: {r.verdict_text}"
+             for r in result.table.itertuples()]
+    return display.bullets(items or ["No changes to evaluate."])
+
+
+def _fmt_cell(kpi: str, v: float) -> str:
+    if not np.isfinite(v):
+        return ""
+    if kpi in ("conversion", "top2box"):
+        return f"{v * 100:+.1f} pp"
+    if kpi in ("revenue", "volume"):
+        return f"{v:+,.0f}"
+    if kpi == "nps":
+        return f"{v:+.1f}"
+    return f"{v:+.2f}"
+
+
+def display_table(result: EvaluationResult) -> pd.DataFrame:
+    """The verdict table formatted for readers (effects in the KPI's unit, percentage points for rates)."""
+    t = result.table
+    out = pd.DataFrame({
+        "Change": t["change_id"],
+        "KPI": [KPI_LABELS.get(k, k) for k in t["kpi"]],
+        "Design": t["design"],
+        "Effect": [_fmt_cell(k, v) for k, v in zip(t["kpi"], t["effect"])],
+        "95% CI": [f"{_fmt_cell(k, a)} to {_fmt_cell(k, b)}" if np.isfinite(a) else ""
+                   for k, a, b in zip(t["kpi"], t["ci_low"], t["ci_high"])],
+        "Relative": [f"{v:+.1%}" if np.isfinite(v) else "" for v in t["relative_effect"]],
+        "p": [f"{v:.3g}" if np.isfinite(v) else "" for v in t["p"]],
+        "Adjusted p": [f"{v:.3g}" if np.isfinite(v) else "" for v in t["p_adj"]],
+        "MDE": [_fmt_cell(k, v).lstrip("+") for k, v in zip(t["kpi"], t["mde"])],
+        "Power (5% change)": [f"{v:.0%}" if np.isfinite(v) else "" for v in t["power"]],
+        "Verdict": t["verdict"],
+    })
+    return out
+
+
+def show(result: EvaluationResult, caption: str = "Did the changes move their KPIs?") -> display.HTML:
+    if result.table.empty:
+        return display.HTML('<p class="tp-note">No changes logged.</p>')
+    return display.show_table(display_table(result), caption=caption)
+
+
+def show_methods(result: EvaluationResult) -> display.HTML:
+    t = result.table
+    df = pd.DataFrame({"Change": t["change_id"], "KPI": t["kpi"], "Method": t["method"],
+                       "Observations": [f"{n:,} {u}" if n else "" for n, u in zip(t["n"], t["unit"])],
+                       "Note": t["note"]})
+    return display.show_table(df, caption="Methods and data behind each verdict")
+
+
+def findings(result: EvaluationResult) -> dict:
+    """Findings, metrics and the verdict table for :func:`helpers.artifacts.save`."""
+    t = result.table
+    lines = [f"{r.change_id} ({KPI_LABELS.get(r.kpi, r.kpi)}): {r.verdict_text}" for r in t.itertuples()]
+    metrics = {"changes": int(t["change_id"].nunique()) if len(t) else 0, "tests": int(len(t))}
+    for v in VERDICTS:
+        metrics[v.replace(" ", "_")] = int((t["verdict"] == v).sum()) if len(t) else 0
+    return {"findings": lines, "metrics": metrics, "tables": {"verdicts": verdict_table(result)}}
+
+
+# ---------------------------------------------------------------------------
+# Honesty of the verdicts: simulated reports shaped like the demo data
+# ---------------------------------------------------------------------------
+
+#: The five tests of the nordlys demo report, with the volumes the demo data has at its default size.
+#: ``its``: weekly series (weeks before, weeks after, units per week); ``did``: responses per week in the
+#: treated and the control group; ``ab``: units per arm. ``base`` is the KPI level before the change
+#: (latent mean for ratings, whose observed scale is 1-5).
+DEMO_SHAPE = (
+    {"name": "checkout conversion (ITS)", "design": "its", "kind": "proportion", "pre": 70, "post": 8,
+     "n_week": 2500, "base": 0.68},
+    {"name": "checkout CSAT (ITS)", "design": "its", "kind": "rating", "pre": 70, "post": 9, "n_week": 340,
+     "base": 3.6},
+    {"name": "newsletter CSAT (ITS)", "design": "its", "kind": "rating", "pre": 67, "post": 11, "n_week": 87,
+     "base": 3.7},
+    {"name": "service CSAT (DiD)", "design": "did", "kind": "rating", "pre": 52, "post": 22, "n_week": (165, 185),
+     "base": (3.2, 3.6)},
+    {"name": "app conversion (A/B, CUPED)", "design": "ab", "kind": "proportion", "n": 8000, "base": 0.33},
+)
+RATING_SD = 0.85
+MONTH_SHOCK_SD = 0.08
+WEEKS_PER_MONTH = 365.25 / 12 / 7
+
+
+def expected_rating(mu, sd: float = RATING_SD) -> np.ndarray:
+    """Mean of ``round(N(mu, sd))`` clipped to 1..5: the observed mean of a latent satisfaction ``mu``."""
+    mu = np.asarray(mu, dtype=float)
+    cuts = np.array([1.5, 2.5, 3.5, 4.5])
+    return 1.0 + st.norm.sf((cuts - mu[..., None]) / sd).sum(axis=-1)
+
+
+def latent_shift(base: float, observed_effect: float, sd: float = RATING_SD) -> float:
+    """Latent shift that moves the observed mean rating of ``base`` by ``observed_effect``."""
+    from scipy import optimize
+
+    if observed_effect == 0:
+        return 0.0
+    target = float(expected_rating(base, sd)) + observed_effect
+    return float(optimize.brentq(lambda d: float(expected_rating(base + d, sd)) - target, -4.0, 4.0))
+
+
+def _ratings_mean(rng, mu: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Mean observed rating of ``n`` responses with latent means ``mu`` (one value per week)."""
+    cuts = np.array([-np.inf, 1.5, 2.5, 3.5, 4.5, np.inf])
+    probs = np.diff(st.norm.cdf((cuts[None, :] - mu[:, None]) / RATING_SD), axis=1)
+    counts = np.array([rng.multinomial(k, p) for k, p in zip(n, probs)])
+    return (counts @ np.arange(1, 6)) / np.maximum(n, 1), counts
+
+
+def _sim_its(rng, spec: dict, effect: float, shocks: np.ndarray) -> EffectResult:
+    weeks = np.arange(-spec["pre"], spec["post"])
+    n = rng.poisson(spec["n_week"], size=weeks.size).clip(1)
+    post = weeks >= 0
+    if spec["kind"] == "proportion":
+        p = np.clip(spec["base"] + effect * post, 0, 1)
+        y = rng.binomial(n, p) / n
+    else:
+        mu = spec["base"] + shocks[((weeks + spec["pre"]) / WEEKS_PER_MONTH).astype(int)] + \
+            latent_shift(spec["base"], effect) * post
+        y, _ = _ratings_mean(rng, mu, n)
+    return interrupted_time_series(pd.DataFrame({"week": weeks, "value": y}), "value", "week", 0).effect
+
+
+def _sim_did(rng, spec: dict, effect: float, shocks: np.ndarray) -> EffectResult:
+    weeks = np.arange(-spec["pre"], spec["post"])
+    month = ((weeks + spec["pre"]) / WEEKS_PER_MONTH).astype(int)
+    parts = []
+    for treated, (n_week, base) in enumerate(zip(spec["n_week"][::-1], spec["base"][::-1])):
+        # group 0 is the control (second entries), group 1 the changed touchpoint
+        n = rng.poisson(n_week, size=weeks.size)
+        shift = latent_shift(base, effect) if treated else 0.0
+        mu = base + shocks[month] + shift * (weeks >= 0) * treated
+        _, counts = _ratings_mean(rng, mu, n)
+        for w, row in zip(weeks, counts):
+            vals = np.repeat(np.arange(1, 6), row)
+            parts.append(pd.DataFrame({"value": vals, "week": w, "treated": treated}))
+    rows = pd.concat(parts, ignore_index=True)
+    rows["post"] = (rows["week"] >= 0).astype(int)
+    rows["cluster"] = rows["treated"].astype(str) + ":" + rows["week"].astype(str)
+    return diff_in_diff(rows, "value", "treated", "post", fixed_effects=["week"], cluster="cluster")
+
+
+def _sim_ab(rng, spec: dict, effect: float) -> EffectResult:
+    n = 2 * spec["n"]
+    high = rng.random(n) < 0.3  # a loyal segment converts more, before and during the test
+    p0 = np.where(high, spec["base"] + 0.15, spec["base"] - 0.15 * 0.3 / 0.7)
+    arm = np.where(rng.random(n) < 0.5, "B", "A")
+    y = rng.random(n) < np.clip(p0 + effect * (arm == "B"), 0, 1)
+    k = rng.poisson(1.5, size=n)
+    pre = np.where(k > 0, rng.binomial(k, p0) / np.maximum(k, 1), np.nan)
+    df = pd.DataFrame({"variant": arm, "value": y.astype(float), "pre": pre})
+    return ab_test(df, "value", "variant", covariate="pre")
+
+
+def simulate_report(rng: np.random.Generator, effects=None, shape=DEMO_SHAPE) -> pd.DataFrame:
+    """One simulated report with the tests of ``shape``; ``effects`` (observed scale, one per test) are planted.
+
+    Ratings share one monthly shock per month, as the demo data's touchpoints do. Returns one row per
+    test: estimate, se, p, mde and the BH-adjusted p over the report.
+    """
+    effects = [0.0] * len(shape) if effects is None else list(effects)
+    months = int(max(s.get("pre", 0) + s.get("post", 0) for s in shape) / WEEKS_PER_MONTH) + 2
+    shocks = rng.normal(0, MONTH_SHOCK_SD, size=months)
+    out = []
+    for spec, eff in zip(shape, effects):
+        if spec["design"] == "its":
+            r = _sim_its(rng, spec, eff, shocks)
+        elif spec["design"] == "did":
+            r = _sim_did(rng, spec, eff, shocks)
+        else:
+            r = _sim_ab(rng, spec, eff)
+        mde = r.mde if np.isfinite(r.mde) else mde_from_se(r.se, r.df)
+        out.append({"test": spec["name"], "design": spec["design"], "planted": eff, "estimate": r.estimate,
+                    "se": r.se, "p": r.p, "mde": mde, "covered": r.ci_low <= eff <= r.ci_high})
+    res = pd.DataFrame(out)
+    res["p_adj"] = stats.benjamini_hochberg(res["p"].to_numpy(dtype=float))
+    res["moved"] = res["p_adj"] < 0.05
+    return res
+
+
+def simulate_verdicts(n_datasets: int, seed: int = 1, effects=None, shape=DEMO_SHAPE) -> pd.DataFrame:
+    """``n_datasets`` simulated reports stacked (column ``dataset``)."""
+    rng = np.random.default_rng(seed)
+    frames = [simulate_report(rng, effects, shape).assign(dataset=i) for i in range(n_datasets)]
+    return pd.concat(frames, ignore_index=True)
+
+
+def summarise_simulation(sims: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+    """Per test: share significant before and after adjustment, interval coverage, mean MDE, mean estimate."""
+    g = sims.groupby("test", sort=False)
+    out = pd.DataFrame({
+        "datasets": g.size(),
+        "planted": g["planted"].first(),
+        "mean_estimate": g["estimate"].mean(),
+        "share_p_below_alpha": g["p"].apply(lambda p: float((p < alpha).mean())),
+        "share_moved_adjusted": g["moved"].mean(),
+        "ci_coverage": g["covered"].mean(),
+        "mean_mde": g["mde"].mean(),
+    }).reset_index()
+    return out
