@@ -84,7 +84,7 @@ def touch_expressions(events, start: dt.datetime, end: dt.datetime) -> dict:
       ``end``) falls in the period and happens at that touchpoint.
     * ``last``: per touchpoint, purchases in the period (first converting event of a
       journey) whose latest earlier event in the journey happened there.
-    * ``journeys`` and ``purchases``: scalar counts of journeys started and purchases made in the period.
+    * ``purchases``: the number of purchases in the period (journeys started = sum of first touches).
     Ties in time are broken by touchpoint id so every engine gives the same answer.
     """
     ev = events.filter(events.ts < end).select("journey_id", "ts", "touchpoint_id", "converted")
@@ -101,30 +101,22 @@ def touch_expressions(events, start: dt.datetime, end: dt.datetime) -> dict:
     lasts = pre.mutate(rn=ibis.row_number().over(last_w))
     lasts = lasts.filter(lasts.rn == 0)
     last = lasts.group_by("touchpoint_id").agg(last_touches=lasts.count())
-    return {"first": first, "last": last, "journeys": firsts.count(), "purchases": conv.count()}
-
-
-def event_period_totals(events, start: dt.datetime, end: dt.datetime):
-    """Scalar expressions: events, distinct customers and journeys in the period, first and last event."""
-    inside = events.filter((events.ts >= start) & (events.ts < end))
-    return inside.agg(
-        events=inside.count(),
-        customers=inside.customer_id.nunique(),
-        journeys=inside.journey_id.nunique(),
-        first=inside.ts.min(),
-        last=inside.ts.max(),
-    )
+    return {"first": first, "last": last, "purchases": conv.count()}
 
 
 def event_table_stats(events, start: dt.datetime, end: dt.datetime):
-    """Rows, first/last timestamp and rows in the period of the whole events table (one row)."""
+    """One row: rows, first and last timestamp of the whole events table; events, distinct
+    customers and touchpoints in the period, and the first and last event in it."""
     inside = (events.ts >= start) & (events.ts < end)
     return events.agg(
         rows=events.count(),
         first=events.ts.min(),
         last=events.ts.max(),
         rows_in_period=events.count(where=inside),
+        customers_in_period=events.customer_id.nunique(where=inside),
         touchpoints_in_period=events.touchpoint_id.nunique(where=inside),
+        first_in_period=events.ts.min(where=inside),
+        last_in_period=events.ts.max(where=inside),
     )
 
 
@@ -431,59 +423,72 @@ def _small(client: str, name: str, root) -> pd.DataFrame | None:
     return data.read_small(client, name, root=root) if data.has_table(client, name, root) else None
 
 
+def event_aggregates(events, start: dt.datetime, end: dt.datetime) -> dict:
+    """Run the event-level expressions once; every value returned is small."""
+    activity = event_activity(events, start, end).execute()
+    activity["source"] = "events"
+    touches = touch_expressions(events, start, end)
+    first = touches["first"].execute()
+    stats = event_table_stats(events, start, end).execute().iloc[0].to_dict()
+    return {
+        "activity": activity,
+        "first": first,
+        "last": touches["last"].execute(),
+        "journeys": int(first["first_touches"].sum()),
+        "purchases": int(touches["purchases"].execute()),
+        "stats": {"table": "events", **stats},
+    }
+
+
+def small_table_aggregates(client: str, period: Period, root: str | Path | None = None) -> dict:
+    """Activity per touchpoint and table statistics of the small tables that exist for ``client``."""
+    start, end = _bounds(period)
+    frames, stats, feedback = [], [], None
+    readers = {
+        "feedback": lambda df: source_activity(df, feedback_source_labels(df), start, end),
+        "orders": lambda df: source_activity(df, "orders", start, end),
+        "reviews": lambda df: source_activity(df, "reviews", start, end, customer_col=None),
+    }
+    for name in SMALL_TABLES:
+        df = _small(client, name, root)
+        if df is not None:
+            stats.append(small_table_stats(name, df, start, end))
+            frames.append(readers[name](df))
+            feedback = df if name == "feedback" else feedback
+    costs = _small(client, "costs", root)
+    if costs is not None:
+        stats.append(cost_table_stats(costs, period))
+    return {"frames": frames, "stats": stats,
+            "csat": current_csat(feedback, start, end) if feedback is not None else None}
+
+
 def compute(client: str, period: str | Period, root: str | Path | None = None, con=None) -> IdentifyResult:
     """Compute the step 1 result for ``client`` and ``period`` (no caching; see :func:`run`)."""
     cfg = load_client(client, root)
     per = Period.parse(period)
     start, end = _bounds(per)
     con = con if con is not None else data.connect(client, root=root)
-    events = data.table(con, "events", client, root=root)
-
-    ev_activity = event_activity(events, start, end).execute()
-    ev_activity["source"] = "events"
-    touches = touch_expressions(events, start, end)
-    first = touches["first"].execute()
-    last = touches["last"].execute()
-    journeys = int(touches["journeys"].execute())
-    purchases = int(touches["purchases"].execute())
-    totals_row = event_period_totals(events, start, end).execute().iloc[0]
-    ev_stats = event_table_stats(events, start, end).execute().iloc[0].to_dict()
-
-    frames, stats, feedback = [ev_activity], [{"table": "events", **ev_stats}], None
-    for name in SMALL_TABLES:
-        df = _small(client, name, root)
-        if df is None:
-            continue
-        stats.append(small_table_stats(name, df, start, end))
-        if name == "feedback":
-            feedback = df
-            frames.append(source_activity(df, feedback_source_labels(df), start, end))
-        elif name == "orders":
-            frames.append(source_activity(df, "orders", start, end))
-        else:
-            frames.append(source_activity(df, "reviews", start, end, customer_col=None))
-    costs = _small(client, "costs", root)
-    if costs is not None:
-        stats.append(cost_table_stats(costs, per))
-    activity = combine_activity(frames)
-    csat = current_csat(feedback, start, end) if feedback is not None else None
+    ev = event_aggregates(data.table(con, "events", client, root=root), start, end)
+    small = small_table_aggregates(client, per, root)
+    activity = combine_activity([ev["activity"], *small["frames"]])
 
     catalogue = cfg.catalogue_frame()
     if catalogue.empty:
         catalogue = pd.DataFrame(columns=["touchpoint_id", "name", "kind", "stage", "phase", "owner", "sources"])
-    inventory = build_inventory(catalogue, activity, csat)
+    inventory = build_inventory(catalogue, activity, small["csat"])
     unknowns = find_unknowns(activity, list(catalogue["touchpoint_id"]))
     coverage = pivot_coverage(activity, list(inventory["touchpoint_id"]) + list(unknowns["touchpoint_id"]))
     names = dict(zip(inventory["touchpoint_id"], inventory["name"]))
     coverage.insert(1, "name", [names.get(t, f"{t} (not catalogued)") for t in coverage["touchpoint_id"]])
-    sources = build_source_inventory(pd.DataFrame(stats), read_manifest(client, root))
+    sources = build_source_inventory(pd.DataFrame([ev["stats"], *small["stats"]]), read_manifest(client, root))
+    row = ev["stats"]
     totals = {
-        "events": int(totals_row["events"]),
-        "customers": int(totals_row["customers"]),
-        "journeys_started": journeys,
-        "purchases": purchases,
-        "first_event": None if pd.isna(totals_row["first"]) else pd.Timestamp(totals_row["first"]).isoformat(),
-        "last_event": None if pd.isna(totals_row["last"]) else pd.Timestamp(totals_row["last"]).isoformat(),
+        "events": int(row["rows_in_period"]),
+        "customers": int(row["customers_in_period"]),
+        "journeys_started": ev["journeys"],
+        "purchases": ev["purchases"],
+        "first_event": None if pd.isna(row["first_in_period"]) else pd.Timestamp(row["first_in_period"]).isoformat(),
+        "last_event": None if pd.isna(row["last_in_period"]) else pd.Timestamp(row["last_in_period"]).isoformat(),
     }
     return IdentifyResult(
         client=client,
@@ -494,7 +499,7 @@ def compute(client: str, period: str | Period, root: str | Path | None = None, c
         unknowns=unknowns,
         coverage=coverage,
         sources=sources,
-        touches=touch_table(first, last, names, journeys, purchases),
+        touches=touch_table(ev["first"], ev["last"], names, ev["journeys"], ev["purchases"]),
         totals=totals,
     )
 
