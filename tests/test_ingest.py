@@ -340,3 +340,63 @@ def test_demo_canonical_schema_and_utc(demo_root):
     good = raw["order_id"].isin(orders["order_id"])
     assert (orders.set_index("order_id").loc[raw.loc[good, "order_id"], "ts"].to_numpy()
             == local[good].to_numpy()).all()
+
+
+# ---------------------------------------------------------------- value conversion
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("1234.5", 1234.5), ("1234,5", 1234.5), ("1.234,50", 1234.5), ("1 234,50", 1234.5), ("1,234.50", 1234.5),
+    ("kr 1.234,50", 1234.5), ("1.234,50 DKK", 1234.5), ("€ 12,00", 12.0), ("100,-", 100.0), ("-3", -3.0),
+    ("1\u00a0234,5", 1234.5), ("\u22123,5", -3.5),
+])
+def test_numbers_in_scandinavian_forms(text, expected):
+    from helpers.ingest.convert import parse_numbers
+
+    out, bad = parse_numbers(pd.Series([text], dtype="str"))
+    assert not bad.iloc[0] and out.iloc[0] == pytest.approx(expected)
+
+
+def test_unreadable_numbers_are_flagged_not_guessed():
+    from helpers.ingest.convert import parse_numbers
+
+    out, bad = parse_numbers(pd.Series(["abc", "1.2.3,4,5", "", None], dtype="str"))
+    assert bad.tolist() == [True, True, False, False] and out.isna().all()
+    out, bad = parse_numbers(pd.Series(["1.234", "12"], dtype="str"), decimal=",")
+    assert out.tolist() == [1234.0, 12.0]
+
+
+@pytest.mark.parametrize("text,utc", [
+    ("2026-07-01 12:00:00", "2026-07-01 10:00"), ("2026-07-01T12:00", "2026-07-01 10:00"),
+    ("2026-01-15 12:00", "2026-01-15 11:00"), ("01-07-2026 12:00", "2026-07-01 10:00"),
+    ("01.07.2026", "2026-06-30 22:00"), ("1.7.26", "2026-06-30 22:00"), ("01/07/2026 12:00:30", "2026-07-01 10:00:30"),
+    ("2026/07/01", "2026-06-30 22:00"), ("2026-07-01T12:00:00Z", "2026-07-01 12:00"),
+    ("2026-07-01T12:00:00+02:00", "2026-07-01 10:00"),
+    # daylight saving edges in Copenhagen: the skipped and the repeated hour
+    ("2026-03-29 01:59:59", "2026-03-29 00:59:59"), ("2026-03-29 02:00:00", "2026-03-29 01:00"),
+    ("2026-03-29 02:30:00", "2026-03-29 01:30"), ("2026-03-29 03:00:00", "2026-03-29 01:00"),
+    ("2026-10-25 01:59:00", "2026-10-24 23:59"), ("2026-10-25 02:30:00", "2026-10-25 00:30"),
+    ("2026-10-25 03:00:00", "2026-10-25 02:00"),
+])
+def test_local_times_to_utc(text, utc):
+    from helpers.ingest.convert import parse_timestamps
+
+    out, bad = parse_timestamps(pd.Series([text], dtype="str"), "Europe/Copenhagen")
+    assert not bad.iloc[0] and out.iloc[0] == pd.Timestamp(utc)
+
+
+def test_unreadable_dates_are_flagged():
+    from helpers.ingest.convert import parse_timestamps
+
+    out, bad = parse_timestamps(pd.Series(["2026-02-30", "31.13.2026", "soon", "", None], dtype="str"), "UTC")
+    assert bad.tolist() == [True, True, True, False, False] and out.isna().all()
+
+
+def test_reason_kinds_group_reasons_without_their_values():
+    from helpers.ingest.core import reason_kind
+
+    assert reason_kind("csat: value 7.0 is not one of the allowed values [1, 2, 3, 4, 5]") == \
+        reason_kind("csat: value 0.0 is not one of the allowed values [1, 2, 3, 4, 5]")
+    assert reason_kind("ts: cannot read 'soon' as a date/time") == reason_kind("ts: cannot read 'x' as a date/time")
+    assert reason_kind("response_id: duplicate value 'r2' (first seen in row 3)") == \
+        reason_kind("response_id: duplicate value 'r9' (first seen in raw/a.csv row 7)")

@@ -26,8 +26,9 @@ segment                       ``segment_property:`` names a user property or
                               event parameter holding it (optional)
 ============================  ==================================================
 
-Source and medium are the event's ``collected_traffic_source.manual_source`` /
-``manual_medium``, else the session's last click, else the user's first
+Source and medium come from the first of these fields the export has: the
+event's ``collected_traffic_source.manual_source`` / ``manual_medium`` (set on
+the first event of a session), the session's last click, the user's first
 ``traffic_source``. Rules in client.yml, tried in order::
 
     rules:
