@@ -385,19 +385,32 @@ def interrupted_time_series(
     season_length: float = 365.25 / 7,
     harmonics: int = 2,
     errors: str = "stationary",
+    weights: str | None = None,
     level: float = 0.95,
 ) -> ITSResult:
     """Segmented regression ``y = b0 + b1 t + b2 post + b3 (t - t0) post [+ Fourier terms] + e``.
 
     ``time`` is a numeric column (for example weeks) or dates (converted to weeks); rows
-    with ``time >= intervention`` are after the change. Errors are Newey-West (HAC, Bartlett
-    kernel, statsmodels' small-sample correction) with ``maxlags`` lags, by default
-    :func:`newey_west_lags` of the series length. ``seasonal="auto"`` adds ``harmonics``
+    with ``time >= intervention`` are after the change. ``weights`` (for example the
+    responses behind each weekly mean) gives weighted least squares.
+
+    ``errors`` chooses the autocorrelation-robust covariance:
+
+    * ``"stationary"`` (default): :func:`stationary_hac`, Bartlett-weighted residual
+      autocovariances pooled over the series, ``maxlags`` lags (default :data:`ITS_LAGS`);
+    * ``"newey-west"``: statsmodels' Newey-West sandwich (``cov_type="HAC"``, small-sample
+      correction), ``maxlags`` by default :func:`newey_west_lags` of the series length.
+      With a post-change segment of a few weeks it under-covers badly (the fitted level
+      and slope force the post residuals, and with them the sandwich, towards zero): the
+      simulation in bench/bench_verdicts.py measured 18% false positives at the 5% level;
+    * ``"classical"``: ``s^2 (X'X)^-1``.
+
+    Inference uses t with the residual degrees of freedom. ``seasonal="auto"`` adds ``harmonics``
     pairs of yearly sine/cosine terms when the history before the change spans two seasons
     (``season_length`` time units each); ``True``/``False`` force it.
     """
-    _require(df, [outcome, time])
-    work = df[[outcome, time]].copy()
+    _require(df, [outcome, time] + ([weights] if weights else []))
+    work = df[[outcome, time] + ([weights] if weights else [])].copy()
     work[outcome] = pd.to_numeric(work[outcome], errors="coerce")
     work = work.dropna().sort_values(time)
     t_raw = work[time]
@@ -409,6 +422,9 @@ def interrupted_time_series(
         t = t_raw.to_numpy(dtype=float)
         t0 = float(intervention)
     y = work[outcome].to_numpy(dtype=float)
+    w = work[weights].to_numpy(dtype=float) if weights else None
+    if w is not None and not np.all(w > 0):
+        raise DataError(f"weights in '{weights}' must be positive", column=weights)
     post = (t >= t0).astype(float)
     n_pre, n_post = int((post == 0).sum()), int(post.sum())
     if n_pre < 3 or n_post < 2:
@@ -430,11 +446,13 @@ def interrupted_time_series(
         raise DataError(f"unknown errors {errors!r} for an interrupted time series", hint=f"use one of {ITS_ERRORS}")
     lags = (newey_west_lags(len(y)) if errors == "newey-west" else ITS_LAGS) if maxlags is None else int(maxlags)
     if errors == "newey-west":
-        fit = _fit_ols(y, X, "HAC", maxlags=lags)
+        fit = _fit_ols(y, X, "HAC", maxlags=lags, weights=w)
         cov = np.asarray(fit.cov_params())
     else:
-        fit = _fit_ols(y, X, "nonrobust")
-        cov = stationary_hac(X.to_numpy(), np.asarray(fit.resid), lags if errors == "stationary" else 0)
+        fit = _fit_ols(y, X, "nonrobust", weights=w)
+        sw = np.sqrt(w) if w is not None else 1.0
+        cov = stationary_hac(X.to_numpy() * np.reshape(sw, (-1, 1)), np.asarray(fit.resid) * sw,
+                             lags if errors == "stationary" else 0)
     dfree = float(fit.df_resid)
     cols = list(X.columns)
 
@@ -828,7 +846,7 @@ def _eval_its(src: _Source, change, kpi: str, win: _Window) -> _Outcome:
         return _Outcome("its", EffectResult(0.0, 0.0, 0.0, 0.0, NAN, len(series), "interrupted time series",
                                             baseline=v, note=f"the KPI is {v:g} in every week: nothing to test"),
                         status="constant", n_before=nb, n_after=na)
-    its = interrupted_time_series(series, "value", "week", 0)
+    its = interrupted_time_series(series, "value", "week", 0, weights=None if kpi == "volume" else "n")
     frame = its.frame.copy()
     frame["date"] = [win.local_start + dt.timedelta(weeks=float(w)) for w in frame["week"]]
     res = its.effect
