@@ -92,3 +92,13 @@ def test_table_is_registered_once(project):
     a = data.table(con, "events", "acme", root=root)
     b = data.table(con, "events", "acme", root=root)
     assert a.count().execute() == b.count().execute() == 5000
+
+
+def test_same_client_in_two_roots_is_not_confused(project, tmp_path):
+    root, ev = project
+    other = tmp_path / "data" / "acme" / "processed"
+    other.mkdir(parents=True)
+    ev.head(10).to_parquet(other / "events.parquet", index=False)
+    con = data.connect(engine="duckdb")
+    assert data.table(con, "events", "acme", root=root).count().execute() == 5000
+    assert data.table(con, "events", "acme", root=tmp_path).count().execute() == 10

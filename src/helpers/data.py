@@ -10,6 +10,7 @@ module returns; only small aggregates are executed into pandas.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from pathlib import Path
 
@@ -80,7 +81,10 @@ def table(con, name: str, client: str, root: str | Path | None = None):
             f"no processed table '{name}' for client '{client}' (looked for {path})",
             hint=f"run `tpkit ingest {client}` (or `make demo` for the demo clients)",
         )
-    tname = f"{client}_{name}".replace("-", "_")
+    # the view name carries a digest of the file path, so two project folders with the same
+    # client name never share a view in one (Spark) session
+    digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:8]
+    tname = f"{client}_{name}_{digest}".replace("-", "_")
     if tname in con.list_tables():
         return con.table(tname)
     return con.read_parquet(str(path), table_name=tname)

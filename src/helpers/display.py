@@ -84,3 +84,26 @@ def show_table(
     cap = f'<p class="tp-caption">{esc(caption)}</p>' if caption else ""
     more = f'<p class="tp-note">Showing {max_rows} of {len(df)} rows.</p>' if len(df) > max_rows else ""
     return HTML(cap + body + more)
+
+
+def enable_figures() -> bool:
+    """Let a notebook show a returned :class:`matplotlib.figure.Figure` as a PNG image.
+
+    The kit's figure functions never touch pyplot, and IPython's inline backend
+    registers its Figure formatter only once pyplot is imported (and not at all
+    under another backend such as ``MPLBACKEND=Agg``). Keeps a format the user
+    already chose. Returns True when running inside IPython.
+    """
+    try:
+        from IPython import get_ipython
+        from IPython.core.pylabtools import print_figure
+        from matplotlib.figure import Figure
+    except ImportError:  # pragma: no cover - IPython comes with the notebook tools
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    png = shell.display_formatter.formatters["image/png"]
+    if Figure not in png.type_printers:
+        png.for_type(Figure, lambda fig: print_figure(fig, fmt="png", base64=True, bbox_inches="tight"))
+    return True

@@ -675,28 +675,7 @@ def journey_map(inventory: pd.DataFrame, *, unknowns: pd.DataFrame | None = None
     return fig
 
 
-def show_figures_inline() -> bool:
-    """Let a notebook show a returned :class:`Figure` as a PNG image.
-
-    The inline backend registers this only once pyplot has been imported, and not at all
-    under another backend (``MPLBACKEND=Agg``); the figure functions here never touch
-    pyplot. Keeps a format the user already chose. True when running in IPython.
-    """
-    try:
-        from IPython import get_ipython
-        from IPython.core.pylabtools import print_figure
-    except ImportError:  # pragma: no cover - IPython comes with the notebook tools
-        return False
-    shell = get_ipython()
-    if shell is None:
-        return False
-    png = shell.display_formatter.formatters["image/png"]
-    if Figure in png.type_printers:
-        return True
-    png.for_type(Figure, lambda fig: print_figure(fig, fmt="png", base64=True, bbox_inches="tight"))
-    return True
-
-
+show_figures_inline = display.enable_figures  # kept for callers that import it from here
 show_figures_inline()
 
 
