@@ -684,3 +684,39 @@ def test_step_result_on_the_demo(demo_root):
     assert found["findings"] and "priorities" in found["tables"]
     assert "<" not in str(prioritise.say_priorities(result)._repr_html_()).replace("<p class=\"tp-say\">", "") \
         .replace("</p>", "")
+
+
+# ---------------------------------------------------------------------------
+# The notebook
+# ---------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_notebook_runs_on_the_demo_and_saves_the_ranked_list(demo_root, tmp_path):
+    import base64
+    import json
+
+    import papermill as pm
+
+    from helpers import artifacts
+
+    out = tmp_path / "03.ipynb"
+    pm.execute_notebook(str(prioritise_notebook()), str(out), kernel_name="tpkit",
+                        parameters={"client": "nordlys", "period": "2026Q3", "root": str(demo_root),
+                                    "artifacts_dir": str(tmp_path / "artifacts")},
+                        cwd=str(demo_root), progress_bar=False)
+    nb = json.loads(out.read_text(encoding="utf-8"))
+    outputs = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o["output_type"] == "error"]
+    assert not [o for o in outputs if o["output_type"] == "stream" and o["name"] == "stderr"]
+    pngs = [base64.b64decode(o["data"]["image/png"]) for o in outputs if "image/png" in o.get("data", {})]
+    assert len(pngs) == 4 and all(p.startswith(b"\x89PNG") for p in pngs)
+    saved = artifacts.load(tmp_path / "artifacts", "prioritise")
+    ranked = saved["tables"]["priorities"]
+    assert {"touchpoint_id", "name", "rank", "score", "reason"} <= set(ranked.columns)
+    assert saved["findings"] and saved["metrics"]["top_priorities"]
+
+
+def prioritise_notebook():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parents[1] / "notebooks" / "03-prioritise.ipynb"

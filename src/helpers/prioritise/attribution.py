@@ -175,21 +175,25 @@ def _transition_counts(chain: _Chain, pp: ParsedPaths):
 
 
 def _conversion_probabilities(q_counts, conv, null, keep: np.ndarray | None = None) -> float:
-    """P(conversion | start) of the chain; states with ``keep == False`` go straight to null."""
-    out = np.asarray(q_counts.sum(axis=1)).ravel() + conv + null
+    """P(conversion | start) of the chain; states with ``keep == False`` go straight to null.
+
+    ``q_counts`` is a dense array (small chains) or a sparse matrix (large higher-order chains).
+    """
+    dense = isinstance(q_counts, np.ndarray)
+    out = (q_counts.sum(axis=1) if dense else np.asarray(q_counts.sum(axis=1)).ravel()) + conv + null
     scale = np.divide(1.0, out, out=np.zeros_like(out), where=out > 0)
     if keep is not None:
         scale = scale * keep
-    d = sparse.diags(scale)
-    q = d @ q_counts
     r = conv * scale
-    n = q.shape[0]
-    a = (sparse.identity(n, format="csc") - q).tocsc()
-    if n <= 400:
-        x = np.linalg.solve(a.toarray(), r)
-    else:
-        x = spsolve(a, r)
-    return float(x[0])
+    n = q_counts.shape[0]
+    if dense:
+        a = np.eye(n) - q_counts * scale[:, None]
+        return float(np.linalg.solve(a, r)[0])
+    a = (sparse.identity(n, format="csc") - sparse.diags(scale) @ q_counts).tocsc()
+    return float(spsolve(a, r)[0])
+
+
+DENSE_MAX_STATES = 400
 
 
 @dataclass(frozen=True)
@@ -215,6 +219,8 @@ class MarkovResult:
 
 def _removal_effects(chain: _Chain, pp: ParsedPaths) -> tuple[float, np.ndarray]:
     q, conv, null = _transition_counts(chain, pp)
+    if chain.n_states <= DENSE_MAX_STATES:
+        q = q.toarray()
     base = _conversion_probabilities(q, conv, null)
     effects = np.zeros(len(pp.channels))
     if base <= 0:

@@ -35,6 +35,7 @@ EXACT_MAX_DRIVERS = 12
 VIF_WARN = 10.0
 CORR_WARN = 0.95
 RIDGE = 1e-10
+CACHE_BYTES = 160_000_000
 
 
 class PrioritiseWarning(UserWarning):
@@ -75,7 +76,7 @@ def pairwise_corr(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return r, n
 
 
-def bootstrap_corr(values: np.ndarray, n_boot: int, rng, chunk: int = 50, block: int = 4000):
+def bootstrap_corr(values: np.ndarray, n_boot: int, rng, chunk: int = 100, block: int = 4000):
     """Pairwise-complete correlation matrices of ``n_boot`` bootstrap resamples of the rows.
 
     A resample is a vector of multinomial row counts, so every sum in
@@ -96,14 +97,17 @@ def bootstrap_corr(values: np.ndarray, n_boot: int, rng, chunk: int = 50, block:
                  for u, v in ((f, f), (a, f), (a * a, f), (a, a))]
         return np.hstack(parts)
 
+    starts = list(range(0, n, block))
+    keep = n * 4 * p * p * 8 <= CACHE_BYTES  # build the per-row products once when they fit
+    cache = [per_row(lo, min(n, lo + block)) for lo in starts] if keep else None
     done = 0
     while done < n_boot:
         size = min(chunk, n_boot - done)
         w = rng.multinomial(n, np.full(n, 1.0 / n), size=size).astype(float)
         sums = np.zeros((size, 4 * p * p))
-        for lo in range(0, n, block):
+        for k, lo in enumerate(starts):
             hi = min(n, lo + block)
-            sums += w[:, lo:hi] @ per_row(lo, hi)
+            sums += w[:, lo:hi] @ (cache[k] if keep else per_row(lo, hi))
         for cnt, sx, sxx, sxy in sums.reshape(size, 4, p, p):
             with np.errstate(invalid="ignore", divide="ignore"):
                 mean_i, mean_j = sx / cnt, sx.T / cnt

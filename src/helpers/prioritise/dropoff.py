@@ -33,6 +33,8 @@ def friction(paths: pd.DataFrame | ParsedPaths, level: float = 0.95) -> pd.DataF
     reached = np.bincount(first_visit[:, 1], weights=pp.journeys[first_visit[:, 0]], minlength=c)
     last = pp.is_last
     drop = np.bincount(pp.code[last], weights=pp.nulls[pp.path[last]], minlength=c)
+    if np.all(reached == np.round(reached)) and np.all(drop == np.round(drop)):  # journey counts
+        reached, drop = reached.astype(np.int64), drop.astype(np.int64)
     out = pd.DataFrame({"channel": pp.channels, "reached": reached, "dropoffs": drop})
     out = stats.proportion_ci_frame(out, "dropoffs", "reached", level=level, name="dropoff_rate")
     out = out.rename(columns={"dropoff_rate_ci_low": "dropoff_ci_low", "dropoff_rate_ci_high": "dropoff_ci_high"})
@@ -70,4 +72,4 @@ def roi(attributed: pd.DataFrame, costs: pd.DataFrame, *, model: str, period: st
         out["revenue_per_cost"] = np.where(out["cost"] > 0, out["attributed_revenue"] / out["cost"], np.nan)
     out.insert(2, "model", model)
     cols = ["touchpoint_id", "period", "model", "cost", "attributed_revenue", "roi", "revenue_per_cost"]
-    return out[cols].sort_values(["period", "roi"], ascending=[True, False], na_position="last").reset_index(drop=True)
+    return out[cols].sort_values(["period", "roi"], ascending=[False, False], na_position="last").reset_index(drop=True)

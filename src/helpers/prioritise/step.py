@@ -428,7 +428,9 @@ def say_ipm(result: PrioritiseResult) -> display.HTML:
     if fix.empty:
         return display.say("No important touchpoint performs below average: keep up {keep}.",
                            keep=_list([result.names.get(t, t) for t in keep["touchpoint_id"]]) or "the current level")
-    return display.say("Fix first: {fix} matter more than average for {outcome} but score below the average CSAT. "
+    verb = "matters" if len(fix) == 1 else "matter"
+    return display.say("Fix first: {fix} " + verb + " more than average for {outcome} but "
+                       + ("scores" if len(fix) == 1 else "score") + " below the average CSAT. "
                        "Keep up: {keep}.", fix=_list([result.names.get(t, t) for t in fix["touchpoint_id"]]),
                        outcome=result.outcome_label,
                        keep=_list([result.names.get(t, t) for t in keep["touchpoint_id"]]) or "none")
