@@ -1238,8 +1238,8 @@ def figures(result: EvaluationResult) -> list[Figure]:
     return [change_figure(result, cid) for cid in dict.fromkeys(k[0] for k in result.details)]
 
 
-def show_figures(result: EvaluationResult) -> int:
-    """Display one figure per change in a notebook; returns how many were shown."""
+def show_figures(result: EvaluationResult) -> None:
+    """Display one figure per change in a notebook (outside IPython: nothing is shown)."""
     from helpers.identify import show_figures_inline
 
     figs = figures(result)
@@ -1248,7 +1248,6 @@ def show_figures(result: EvaluationResult) -> int:
 
         for fig in figs:
             ipy_display(fig)
-    return len(figs)
 
 
 # ---------------------------------------------------------------------------
