@@ -133,6 +133,20 @@ def test_paths_collapse_repeats_and_stop_at_the_purchase(hand):
     assert analyse.collapse_path(["web", "web", "faq", "web", "web", "checkout"]) == "web > faq > web > checkout"
 
 
+def test_a_purchase_on_a_repeated_touchpoint_still_counts(tmp_path):
+    ev = _ev([
+        ("j1", "c1", "2026-07-01 10:00", "web", False, 0.0, "club"),
+        ("j1", "c1", "2026-07-01 10:05", "checkout", False, 0.0, "club"),
+        ("j1", "c1", "2026-07-01 10:06", "checkout", True, 80.0, "club"),
+        ("j1", "c1", "2026-07-01 10:07", "checkout", False, 0.0, "club"),
+    ])
+    root = _write_project(tmp_path, ev)
+    r = analyse.compute("acme", "2026Q3", root=root)
+    assert r.paths[["path", "journeys", "conversions"]].values.tolist() == [["web > checkout", 1, 1]]
+    assert r.transitions.set_index(["from", "to"])["count"].to_dict() == {
+        ("(start)", "web"): 1, ("web", "checkout"): 1, ("checkout", "(end)"): 1}
+
+
 def test_transitions_count_moves_with_start_and_end(hand):
     _, r = hand
     t = r.transitions.set_index(["from", "to"])["count"].to_dict()

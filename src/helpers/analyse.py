@@ -158,21 +158,25 @@ def _ordered(ev):
 
 
 def collapsed_expr(ev):
-    """Events with consecutive repeats of the same touchpoint within a journey removed;
-    adds ``pos`` (order in the journey), ``prev_tp`` and ``next_tp`` of the collapsed sequence."""
+    """Events in journey order with ``pos`` (0-based), ``prev_tp`` and ``next_raw`` (the touchpoints of the
+    events just before and after) and ``kept``: whether the event starts a run of its touchpoint, i.e.
+    survives collapsing repeats ("a > a > b" is "a > b"). For a kept event ``prev_tp`` is also the
+    previous touchpoint of the collapsed sequence, and the last event of a journey (``next_raw`` null)
+    has the last touchpoint of the collapsed sequence, so one window pass serves paths and transitions."""
     base = ev.select("journey_id", "ts", "touchpoint_id", "converted")
     w = _ordered(base)
-    base = base.mutate(raw_prev=base.touchpoint_id.lag().over(w), pos=ibis.row_number().over(w))
-    c = base.filter(base.raw_prev.isnull() | (base.raw_prev != base.touchpoint_id))
-    w2 = ibis.window(group_by="journey_id", order_by=[c.pos])
-    return c.mutate(prev_tp=c.touchpoint_id.lag().over(w2), next_tp=c.touchpoint_id.lead().over(w2))
+    base = base.mutate(prev_tp=base.touchpoint_id.lag().over(w), next_raw=base.touchpoint_id.lead().over(w),
+                       pos=ibis.row_number().over(w))
+    return base.mutate(kept=base.prev_tp.isnull() | (base.prev_tp != base.touchpoint_id))
 
 
 def transitions_expr(ev):
     """Counts of moves between touchpoints (repeats collapsed), with ``(start)`` and ``(end)``."""
     c = collapsed_expr(ev)
-    moves = c.select(from_tp=c.prev_tp.fill_null(START), to_tp=c.touchpoint_id)
-    ends = c.filter(c.next_tp.isnull()).select(from_tp=c.touchpoint_id, to_tp=ibis.literal(END))
+    kept = c.filter(c.kept)
+    moves = kept.select(from_tp=kept.prev_tp.fill_null(START), to_tp=kept.touchpoint_id)
+    last = c.filter(c.next_raw.isnull())
+    ends = last.select(from_tp=last.touchpoint_id, to_tp=ibis.literal(END))
     both = moves.union(ends, distinct=False)
     return both.group_by(["from_tp", "to_tp"]).agg(count=both.count())
 
@@ -181,13 +185,14 @@ def paths_expr(ev):
     """Per distinct path (repeats collapsed, up to and including the first purchase):
     journeys, conversions and journeys without purchase (``nulls``)."""
     j = ibis.window(group_by="journey_id")
-    first_conv = ev.ts.min(where=ev.converted).over(j)
-    upto = ev.mutate(first_conv=first_conv)
+    upto = ev.mutate(first_conv=ev.ts.min(where=ev.converted).over(j))
     upto = upto.filter(upto.first_conv.isnull() | (upto.ts <= upto.first_conv))
-    c = collapsed_expr(upto)
-    steps = c.group_by("journey_id").agg(
-        steps=ibis.struct({"pos": c.pos, "tp": c.touchpoint_id}).collect(),
-        conv=c.converted.cast("int64").max(),
+    w = _ordered(upto)
+    upto = upto.mutate(prev_tp=upto.touchpoint_id.lag().over(w), pos=ibis.row_number().over(w))
+    kept = upto.filter(upto.prev_tp.isnull() | (upto.prev_tp != upto.touchpoint_id))
+    steps = kept.group_by("journey_id").agg(
+        steps=ibis.struct({"pos": kept.pos, "tp": kept.touchpoint_id}).collect(),
+        conv=kept.first_conv.notnull().cast("int64").max(),
     )
     per = steps.mutate(path=steps.steps.sort().map(lambda s: s.tp).join(" > "))
     return per.group_by("path").agg(journeys=per.count(), conversions=per.conv.sum())
@@ -862,13 +867,10 @@ def compute(client: str, period: str | Period, root: str | Path | None = None, c
         catalogue = pd.DataFrame(columns=["touchpoint_id", "name", "kind", "stage", "phase", "owner", "sources"])
     con = con if con is not None else data.connect(client, root=root)
     events = data.table(con, "events", client, root=root)
-    # the period's events are materialised once in the engine (DuckDB memory, Spark cache); every
-    # aggregate below reads them from there
-    ev = prepare_expr(events, catalogue, start, end).cache()
-    try:
-        return _compute(cfg, per, catalogue, con, events, ev, root, history)
-    finally:
-        ev.release()
+    # every aggregate reads the columns it needs straight from the Parquet file (or the Spark table):
+    # materialising the period's events first would cost more memory than it saves time
+    ev = prepare_expr(events, catalogue, start, end)
+    return _compute(cfg, per, catalogue, con, events, ev, root, history)
 
 
 def _compute(cfg, per: Period, catalogue: pd.DataFrame, con, events, ev, root, history: int) -> AnalyseResult:
@@ -1145,7 +1147,7 @@ def sentiment_figure(summary: pd.DataFrame, names: dict | None = None,
     ax.set_xlim(-1, 1)
     ax.set_xlabel("share of texts: negative <- | -> positive")
     ax.set_ylabel("")
-    sns.move_legend(ax, "lower right", frameon=False, title=None)
+    sns.move_legend(ax, "upper left", bbox_to_anchor=(1.01, 1), frameon=False, title=None)
     ax.set_title(title, loc="left", fontsize=12)
     return fig
 
