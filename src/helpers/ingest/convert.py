@@ -88,6 +88,9 @@ def parse_local_naive(series: pd.Series, date_format: str | None = None) -> tupl
             offset[:] = parsed.notna()
             parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
         return parsed.astype("datetime64[us]"), offset
+    fast = _arrow_iso(text.where(present))
+    if fast is not None:  # the usual case: every value a plain ISO date/time, parsed strictly by Arrow
+        return fast, offset
     has_off = present & text.str.contains(_OFFSET, regex=True, na=False)
     plain = present & ~has_off
     if plain.any():
@@ -111,6 +114,21 @@ def parse_local_naive(series: pd.Series, date_format: str | None = None) -> tupl
             if ok2.any():
                 out.loc[ok2[ok2].index] = _from_parts(parts[ok2], 2, 1, 0).astype("datetime64[us]")
     return out, offset
+
+
+def _arrow_iso(text: pd.Series) -> pd.Series | None:
+    """All values as naive ``datetime64[us]`` when every one is a valid ISO date/time without an offset.
+
+    Arrow's cast is strict (no 30 February, no hour 24) and fast; one value it cannot read makes the
+    caller take the slower path that tries the other forms value by value.
+    """
+    import pyarrow as pa
+
+    try:
+        arr = pa.array(text, type=pa.string(), from_pandas=True).cast(pa.timestamp("us"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
+    return pd.Series(arr.to_numpy(zero_copy_only=False), index=text.index).astype("datetime64[us]")
 
 
 def localize_to_utc(naive: pd.Series, timezone: str) -> pd.Series:
