@@ -428,3 +428,51 @@ def test_demo_client_ga4_path_gives_the_same_events(demo_root):
     assert set(outside["touchpoint_id"]) <= {"page_view", "purchase"}
     # journeys: the same partition of events into journeys
     assert ga["journey_id"].nunique() == canon["journey_id"].nunique()
+
+
+def test_survey_text_scales_and_per_touchpoint_comments(tmp_path):
+    csv = ("ID;Date;Recommend;Store;Web;Store comment;Overall\n"
+           "a1;01.08.2026 10:00;9;Meget tilfreds;4;Ring 12 34 56 78;Tilfreds\n"
+           "a2;02.08.2026 11:00;10 - Extremely likely;;Utilfreds;;5\n"
+           "a3;03.08.2026 12:00;maybe;3;;;4\n")
+    make_client(tmp_path, files={"s.csv": csv}, sources=[{
+        "table": "feedback", "file": "raw/s.csv", "adapter": "survey",
+        "columns": {"response_id": "ID", "ts": "Date", "nps": "Recommend"},
+        "csat_columns": {"store": "Store", "Website": "Web"}, "comment_columns": {"store": "Store comment"},
+        "overall_csat": "Overall", "scale_labels": {"Meget tilfreds": 5, "Tilfreds": 4, "Utilfreds": 2}}])
+    result = ingest_client("acme", root=tmp_path)
+    fb = pd.read_parquet(tmp_path / "data/acme/processed/feedback.parquet").set_index("response_id")
+    assert fb.loc["a1", "nps"] == 9 and fb.loc["a1", "csat"] == 4 and pd.isna(fb.loc["a1", "touchpoint_id"])
+    assert fb.loc["a1-store", "csat"] == 5 and fb.loc["a1-store", "comment"] == "Ring [phone]"
+    assert fb.loc["a1-web", "csat"] == 4 and fb.loc["a1-web", "touchpoint_id"] == "web"  # catalogue name
+    assert fb.loc["a2", "nps"] == 10 and fb.loc["a2-web", "csat"] == 2 and "a2-store" not in fb.index
+    assert (fb.loc[["a1", "a1-store", "a1-web"], "survey_id"] == "a1").all()
+    # "maybe" is not a score: only that record is rejected, the touchpoint rating of a3 is kept
+    rej = pd.read_csv(tmp_path / "data/acme/rejects/feedback.csv")
+    assert rej["response_id"].tolist() == ["a3"] and "nps: cannot read 'maybe'" in rej["reason"].item()
+    assert fb.loc["a3-store", "csat"] == 3
+    f = result.files[0]
+    assert (f.file_rows, f.rows_read, f.accepted, f.rejected) == (3, 7, 6, 1)
+
+
+def test_reviews_json_lines_and_ga4_user_journeys(tmp_path):
+    lines = [{"reviewId": "x1", "rating": {"value": 5}, "publishedDate": "2026-07-01T10:00:00Z", "text": "Top",
+              "title": "Fint"},
+             {"reviewId": "x2", "rating": {"value": 2}, "publishedDate": "2026-07-02T10:00:00Z", "text": "Nej"}]
+    ga = ("event_timestamp,event_name,user_pseudo_id,user_id,ga_session_id,page_location\n"
+          "1782900000000000,page_view,p1,,11,https://x.dk/\n"
+          "1782900060000000,page_view,p1,U-77,12,https://x.dk/\n"
+          "1782900120000000,page_view,p2,,13,https://x.dk/\n")
+    make_client(tmp_path, files={"r.jsonl": "\n".join(json.dumps(x) for x in lines) + "\n", "ga.csv": ga},
+                sources=[{"table": "reviews", "file": "raw/r.jsonl", "adapter": "reviews", "site": "google"},
+                         {"table": "events", "file": "raw/ga.csv", "adapter": "ga4", "journey": "user",
+                          "customer": "user_id", "rules": [{"touchpoint": "web", "event": "page_view"}]}])
+    ingest_client("acme", root=tmp_path)
+    rv = pd.read_parquet(tmp_path / "data/acme/processed/reviews.parquet")
+    assert rv["review_id"].tolist() == ["x1", "x2"] and rv["rating"].tolist() == [5.0, 2.0]
+    assert rv["title"].isna().tolist() == [False, True]
+    ev = pd.read_parquet(tmp_path / "data/acme/processed/events.parquet")
+    key = KEY.encode()
+    assert ev["customer_id"].tolist() == [pseudonym("p1", key), pseudonym("U-77", key), pseudonym("p2", key)]
+    assert ev["journey_id"].nunique() == 3  # one journey per user: p1 and U-77 count as two people here
+    assert ev["ts"].iloc[0] == pd.Timestamp(1782900000000000, unit="us")
