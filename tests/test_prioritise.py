@@ -421,6 +421,7 @@ def _events(tmp_path):
         ("j2", "a", 0, False, 0), ("j2", "a", 1, False, 0), ("j2", "b", 2, False, 0),
         ("j3", "b", 0, False, 0), ("j3", "c", 24, True, 50), ("j3", "c", 30, True, 70),
         ("j4", "a", -2400, False, 0), ("j4", "c", 1, True, 10),     # started before the period
+        ("j5", "c", 5, False, 0), ("j5", "c", 6, True, 30),          # a repeat ending in the purchase
     ]
     df = pd.DataFrame([{"customer_id": j, "journey_id": j, "touchpoint_id": tp, "ts": t0 + pd.Timedelta(hours=h),
                         "converted": c, "revenue": float(r)} for j, tp, h, c, r in rows])
@@ -444,9 +445,11 @@ def test_journey_paths_from_events(tmp_path):
         "a > a > b": {"journeys": 1, "conversions": 0, "nulls": 1, "revenue": 0.0},
         "a > b > c": {"journeys": 1, "conversions": 1, "nulls": 0, "revenue": 100.0},
         "b > c": {"journeys": 1, "conversions": 1, "nulls": 0, "revenue": 50.0},
+        "c > c": {"journeys": 1, "conversions": 1, "nulls": 0, "revenue": 30.0},
     }
-    collapsed = prioritise.journey_paths(ev, *Q3, collapse_repeats=True)
-    assert "a > b" in set(collapsed["path"])
+    collapsed = prioritise.journey_paths(ev, *Q3, collapse_repeats=True).set_index("path")
+    assert set(collapsed.index) == {"a > b", "a > b > c", "b > c", "c"}
+    assert collapsed.loc["c", "revenue"] == 30.0 and collapsed.loc["c", "conversions"] == 1
     by_q = prioritise.journey_paths(ev, dt.datetime(2026, 1, 1), Q3[1], by_quarter=True)
     assert set(by_q["quarter"]) == {"2026Q1", "2026Q3"}  # j4 started on 2026-03-23
     assert by_q.loc[by_q["quarter"] == "2026Q1", "path"].tolist() == ["a > c"]
@@ -464,8 +467,8 @@ def test_time_decay_in_days_from_events(tmp_path):
     # j3: b is 24 h (one half-life) before the purchase at c: 0.5 and 1 -> 1/3, 2/3
     assert got.loc["a", "conversions"] == pytest.approx(w[0])
     assert got.loc["b", "conversions"] == pytest.approx(w[1] + 1 / 3)
-    assert got.loc["c", "revenue"] == pytest.approx(100 * w[2] + 50 * 2 / 3)
-    assert got["conversions"].sum() == pytest.approx(2.0)
+    assert got.loc["c", "revenue"] == pytest.approx(100 * w[2] + 50 * 2 / 3 + 30)
+    assert got["conversions"].sum() == pytest.approx(3.0)  # j1, j3 and j5 (j5: c and c, 1 h apart)
 
 
 @pytest.mark.spark

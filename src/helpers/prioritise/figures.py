@@ -50,7 +50,7 @@ def _overlap(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     return min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])
 
 
-def place_labels(ax, xs, ys, labels, *, fontsize: float = 8.5, obstacles=(), pad: float = 2.0,
+def place_labels(ax, xs, ys, labels, *, fontsize: float = 8.5, obstacles=(), pad: float = 3.0,
                  max_iter: int = 400, colour: str = "#222222") -> list:
     """Annotate points ``(xs, ys)`` with ``labels`` so that no two labels overlap.
 
@@ -180,7 +180,7 @@ def importance_performance_figure(ipm: pd.DataFrame, names: dict | None = None, 
 
 
 def attribution_figure(models: pd.DataFrame, names: dict | None = None, *, value: str = "conversions",
-                       top: int = 12, title: str | None = None) -> Figure:
+                       top: int = 12, title: str | None = None, half_life: float = 2.0) -> Figure:
     """Attributed conversions (or revenue) per touchpoint under every model, side by side."""
     cols = [c for c in MODEL_LABELS if c in models.columns] + [c for c in models.columns
                                                                 if c.startswith("time_decay_") and c != "time_decay"]
@@ -198,6 +198,10 @@ def attribution_figure(models: pd.DataFrame, names: dict | None = None, *, value
     ypos = np.arange(len(df))
     for k, c in enumerate(cols):
         label = MODEL_LABELS.get(c, c.replace("_", " ").capitalize())
+        if c == "time_decay":
+            label += f" ({half_life:g}-step half-life)"
+        elif c.startswith("time_decay_"):
+            label = f"Time decay ({c.removeprefix('time_decay_').removesuffix('d')}-day half-life)"
         ax.barh(ypos + (k - (len(cols) - 1) / 2) * height, df[c].to_numpy(float), height=height,
                 color=palette[k % len(palette)], label=label, edgecolor="white", linewidth=0.3)
     ax.set_yticks(ypos, _names(df["channel"], names))

@@ -23,23 +23,29 @@ def _touchpoint(step):
 
 def _journey_touches(events, start: dt.datetime, end: dt.datetime, collapse_repeats: bool = False):
     """Touches of journeys that start in ``[start, end)``, up to the first conversion,
-    with journey-level ``journey_converted`` and ``journey_revenue``."""
+    with journey-level ``first_ts``, ``journey_converted`` and ``journey_revenue``.
+
+    Journey facts come from one group-by joined back to the touches (cheaper than
+    several window functions); only ``collapse_repeats`` needs an ordered window.
+    """
     ev = events.select("journey_id", "touchpoint_id", "ts", "converted", "revenue")
     ev = ev.filter(ev.journey_id.notnull() & ev.touchpoint_id.notnull() & ev.ts.notnull())
-    conv = ev.converted.fill_null(False).cast("int64")
-    ev = ev.mutate(conv=conv, rev=ibis.ifelse(conv == 1, ev.revenue.fill_null(0).cast("float64"), 0.0))
-    by_journey = ibis.window(group_by=ev.journey_id)
-    ordered = ibis.window(group_by=ev.journey_id, order_by=[ev.ts, ev.conv, ev.touchpoint_id])
-    ev = ev.mutate(first_ts=ev.ts.min().over(by_journey),
-                   conv_upto=ev.conv.sum().over(ibis.window(group_by=ev.journey_id,
-                                                            order_by=[ev.ts, ev.conv, ev.touchpoint_id],
-                                                            preceding=None, following=0)))
-    ev = ev.filter((ev.first_ts >= start) & (ev.first_ts < end) & ((ev.conv_upto - ev.conv) == 0))
-    ev = ev.mutate(journey_converted=ev.conv.max().over(by_journey), journey_revenue=ev.rev.sum().over(by_journey))
-    ev = ev.mutate(step=ibis.row_number().over(ordered))
+    conv = ev.converted.fill_null(False)
+    ev = ev.mutate(conv=conv.cast("int64"), rev=ibis.ifelse(conv, ev.revenue.fill_null(0).cast("float64"), 0.0))
+    per = ev.group_by("journey_id").agg(first_ts=ev.ts.min(), conv_ts=ev.ts.min(where=ev.conv == 1))
+    per = per.filter((per.first_ts >= start) & (per.first_ts < end))
+    ev = ev.inner_join(per, "journey_id")
+    ev = ev.filter(ev.conv_ts.isnull() | (ev.ts <= ev.conv_ts))
+    # the first purchase ends the path; its revenue is the journey's revenue
+    first_purchase = (ev.conv == 1) & (ev.ts == ev.conv_ts)
+    ev = ev.mutate(journey_converted=ev.conv_ts.notnull().cast("int64"),
+                   purchase_rev=ibis.ifelse(first_purchase, ev.rev, 0.0))
     if collapse_repeats:
-        prev = ev.touchpoint_id.lag().over(ordered)
-        ev = ev.filter(prev.isnull() | (prev != ev.touchpoint_id))
+        ordered = ibis.window(group_by=ev.journey_id, order_by=[ev.ts, ev.conv, ev.touchpoint_id])
+        # keep the last touch of each run of repeats, so a converting touch is never dropped
+        nxt = ev.touchpoint_id.lead().over(ordered)
+        ev = ev.mutate(keep=nxt.isnull() | (nxt != ev.touchpoint_id))
+        ev = ev.filter(ev.keep)
     return ev
 
 
@@ -57,9 +63,9 @@ def journey_paths_expr(events, start: dt.datetime, end: dt.datetime, *, collapse
     # an ordered string aggregate is not available on every backend (Spark): collect
     # (step, touchpoint) pairs, sort them by step and join the touchpoints instead
     per_journey = ev.group_by("journey_id").agg(
-        steps=ibis.struct({"step": ev.step, "tp": ev.touchpoint_id}).collect(),
+        steps=ibis.struct({"ts": ev.ts, "conv": ev.conv, "tp": ev.touchpoint_id}).collect(),
         converted=ev.journey_converted.max(),
-        revenue=ev.journey_revenue.max(),
+        revenue=ev.purchase_rev.sum(),
         first_ts=ev.first_ts.min(),
     )
     per_journey = per_journey.mutate(path=per_journey.steps.sort().map(_touchpoint).join(f" {SEP} "),
@@ -95,8 +101,8 @@ def time_decay_days_expr(events, start: dt.datetime, end: dt.datetime, half_life
     ev = _journey_touches(events, start, end)
     ev = ev.filter(ev.journey_converted == 1)
     w_journey = ibis.window(group_by=ev.journey_id)
-    conv_ts = ibis.ifelse(ev.conv == 1, ev.ts.epoch_seconds(), None).max().over(w_journey)
-    days = (conv_ts - ev.ts.epoch_seconds()).cast("float64") / 86400.0
+    ev = ev.mutate(journey_revenue=ev.purchase_rev.sum().over(w_journey))
+    days = (ev.conv_ts.epoch_seconds() - ev.ts.epoch_seconds()).cast("float64") / 86400.0
     ev = ev.mutate(raw=ibis.literal(0.5) ** (days / float(half_life_days)))
     ev = ev.mutate(weight=ev.raw / ev.raw.sum().over(w_journey))
     return ev.group_by("touchpoint_id").agg(

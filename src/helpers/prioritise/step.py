@@ -94,6 +94,14 @@ class PrioritiseResult:
         return dict(zip(self.catalogue["touchpoint_id"], self.catalogue["name"]))
 
     @property
+    def labels(self) -> dict:
+        """Display names of every touchpoint in the result; ids missing from the catalogue are marked."""
+        seen = set(self.friction["channel"]) if len(self.friction) else set()
+        out = {t: f"{t} (not catalogued)" for t in seen}
+        out.update(self.names)
+        return out
+
+    @property
     def outcome_label(self) -> str:
         return OUTCOME_SHORT[self.outcome]
 
@@ -266,19 +274,19 @@ def run(client: str, period: str | Period, root: str | Path | None = None) -> Pr
 
 def importance_performance_matrix(result: PrioritiseResult):
     return figures.importance_performance_figure(
-        result.ipm, result.names, outcome=result.outcome_label,
+        result.ipm, result.labels, outcome=result.outcome_label,
         title=f"Importance for {result.outcome_label} against current CSAT, {result.period}")
 
 
 def attribution_chart(result: PrioritiseResult, value: str = "conversions"):
     models = result.models if value == "conversions" else result.models_revenue
     unit = "conversions" if value == "conversions" else f"revenue ({result.currency})"
-    return figures.attribution_figure(models, result.names, value=unit,
+    return figures.attribution_figure(models, result.labels, value=unit, half_life=HALF_LIFE_STEPS,
                                       title=f"Attributed {unit} by model, journeys started in {result.period}")
 
 
 def friction_chart(result: PrioritiseResult):
-    return figures.friction_figure(result.friction, result.names)
+    return figures.friction_figure(result.friction, result.labels)
 
 
 def priority_chart(result: PrioritiseResult):
@@ -337,7 +345,7 @@ def part(result: PrioritiseResult, name: str) -> pd.DataFrame:
     if name in ("models", "models_revenue"):
         df = result.models if name == "models" else result.models_revenue
         labels = {k: v for k, v in MODEL_LABELS.items()}
-        labels.update({c: f"Time decay ({c.removeprefix('time_decay_')} half-life)"
+        labels.update({c: f"Time decay ({c.removeprefix('time_decay_').removesuffix('d')}-day half-life)"
                        for c in df.columns if c.startswith("time_decay_")})
         labels["time_decay"] = f"Time decay ({HALF_LIFE_STEPS:g}-step half-life)"
         return named(df, "channel").rename(columns=labels)
