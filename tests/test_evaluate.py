@@ -468,7 +468,7 @@ def test_demo_changes_against_ground_truth(demo_root, client):
         if ch.null:
             assert row.verdict == "no detectable change", row.verdict_text
             assert row.ci_low < 0 < row.ci_high
-        elif row.mde < 0.8 * effect:  # enough data to see the planted effect
+        elif row.mde < 0.6 * effect:  # power near 100% for the planted effect
             assert row.verdict == "moved as expected", row.verdict_text
         if row.verdict.startswith("moved"):
             assert row.verdict == "moved as expected" and effect > 0

@@ -11,7 +11,7 @@ in the output:
   z test with Newcombe's interval for a 0/1 KPI, Welch's t test otherwise, and CUPED
   variance reduction (Deng et al. 2013) when the customers have data from before the test.
 * **Difference-in-differences** when a control is logged (touchpoints or segments left
-  unchanged): OLS with week fixed effects, errors clustered by touchpoint-week
+  unchanged): OLS with week fixed effects, errors clustered by week
   (:func:`diff_in_diff`; ``cov_type`` passes through to statsmodels).
 * **Interrupted time series** otherwise: segmented regression of the weekly KPI on time,
   a level change and a slope change, Newey-West (HAC) errors, and yearly Fourier terms
@@ -401,6 +401,18 @@ ITS_ERRORS = ("stationary", "newey-west", "classical")
 ITS_LAGS = 8
 
 
+def fixed_b_factor(maxlags: int, n: int) -> float:
+    """Inflation of a Bartlett-kernel standard error for its small-sample (fixed-b) critical value.
+
+    Kiefer & Vogelsang (2005, Econometric Theory 21:1130) give the two-sided 5% critical
+    value of a Bartlett-HAC t statistic with bandwidth ratio ``b = (maxlags + 1) / n`` as
+    ``c(b) = 1.96 + 2.9694 b + 0.4160 b^2 - 0.5324 b^3``; multiplying the standard error by
+    ``c(b) / 1.96`` makes the usual interval, p value and MDE use it.
+    """
+    b = (maxlags + 1) / max(n, 1)
+    return (1.9600 + 2.9694 * b + 0.4160 * b**2 - 0.5324 * b**3) / 1.96
+
+
 def newey_west_lags(n: int) -> int:
     """Newey & West (1994) rule of thumb: ``floor(4 (n/100)^(2/9))``."""
     return int(math.floor(4 * (max(n, 1) / 100.0) ** (2.0 / 9.0)))
@@ -429,7 +441,8 @@ def interrupted_time_series(
     ``errors`` chooses the autocorrelation-robust covariance:
 
     * ``"stationary"`` (default): :func:`stationary_hac`, Bartlett-weighted residual
-      autocovariances pooled over the series, ``maxlags`` lags (default :data:`ITS_LAGS`);
+      autocovariances pooled over the series, ``maxlags`` lags (default :data:`ITS_LAGS`),
+      standard errors scaled by :func:`fixed_b_factor` for the small-sample critical value;
     * ``"newey-west"``: statsmodels' Newey-West sandwich (``cov_type="HAC"``, Bartlett
       kernel, no small-sample factor), ``maxlags`` by default :func:`newey_west_lags` of
       the series length. With a post-change segment of a few weeks it under-covers badly
@@ -486,6 +499,8 @@ def interrupted_time_series(
         cov = stationary_hac(X.to_numpy() * np.reshape(sw, (-1, 1)), np.asarray(fit.resid) * sw,
                              lags if errors == "stationary" else 0)
     dfree = float(fit.df_resid)
+    if errors == "stationary" and lags > 0:
+        cov = cov * fixed_b_factor(lags, len(y)) ** 2
     cols = list(X.columns)
 
     def coef(name: str) -> np.ndarray:
@@ -910,7 +925,7 @@ def _eval_did(src: _Source, change, kpi: str, win: _Window) -> _Outcome:
         rows = rows[is_tr | is_ct].assign(treated=is_tr[is_tr | is_ct].astype(int))
         rows["week"] = np.floor((rows["ts"] - win.start) / WEEK).astype("int64")
         rows["post"] = (rows["week"] >= 0).astype(int)
-        rows["cluster"] = rows["treated"].astype(str) + ":" + rows["week"].astype(str)
+        rows["cluster"] = rows["week"]
         unit, weights = "responses", None
     else:
         weekly = _weekly_series(src, change, kpi, sorted(set(tr_tps) | set(ct_tps)), lo, win.hi, win.start)
@@ -940,7 +955,7 @@ def _eval_did(src: _Source, change, kpi: str, win: _Window) -> _Outcome:
                                             baseline=v, note=f"the KPI is {v:g} everywhere: nothing to test"),
                         status="constant", n_before=nb, n_after=na, unit=unit)
     res = diff_in_diff(rows, "value", "treated", "post", fixed_effects=["week"], cluster="cluster",
-                       weights=weights, cluster_label="group-week" if unit == "responses" else "week")
+                       weights=weights, cluster_label="week")
     res = _with_power(res, _reference(kpi, res.baseline))
     return _Outcome("did", res, n_before=nb, n_after=na, unit=unit,
                     plot={"kind": "did", "rows": rows, "weights": weights, "effect": res})
@@ -1410,8 +1425,7 @@ def _sim_did(rng, spec: dict, effect: float, shocks: np.ndarray) -> EffectResult
             parts.append(pd.DataFrame({"value": vals, "week": w, "treated": treated}))
     rows = pd.concat(parts, ignore_index=True)
     rows["post"] = (rows["week"] >= 0).astype(int)
-    rows["cluster"] = rows["treated"].astype(str) + ":" + rows["week"].astype(str)
-    return diff_in_diff(rows, "value", "treated", "post", fixed_effects=["week"], cluster="cluster")
+    return diff_in_diff(rows, "value", "treated", "post", fixed_effects=["week"], cluster="week")
 
 
 def _sim_ab(rng, spec: dict, effect: float) -> EffectResult:
