@@ -320,6 +320,8 @@ def part(result: PrioritiseResult, name: str) -> pd.DataFrame:
     names = result.names
 
     def named(df: pd.DataFrame, col: str) -> pd.DataFrame:
+        if df.empty or col not in df.columns:
+            return pd.DataFrame()
         out = df.copy()
         out[col] = [names.get(t, f"{t} (not catalogued)") for t in out[col]]
         return out
@@ -503,10 +505,17 @@ def say_roi(result: PrioritiseResult) -> display.HTML:
         w=float(worst["revenue_per_cost"]), cur=result.currency, tail=tail)
 
 
+def has_evidence(result: PrioritiseResult) -> bool:
+    """True when at least one touchpoint has survey, attribution or journey data behind its score."""
+    parts = result.ranking[["experience", "sales", "reach"]].fillna(0.0)
+    return bool(len(parts)) and bool((parts.to_numpy() > 0).any())
+
+
 def say_priorities(result: PrioritiseResult) -> display.HTML:
     r = result.ranking.sort_values("rank").head(3)
-    if r.empty:
-        return display.say("Nothing to rank.")
+    if r.empty or not has_evidence(result):
+        return display.say("There is no survey or journey data in {period} to rank the touchpoints by.",
+                           period=result.period)
     first = r.iloc[0]
     w = result.weights
     text = ("Top priorities for {period}: {names}. {first} ranks first with a score of {score:.0f} of 100 "
@@ -524,7 +533,7 @@ def say_priorities(result: PrioritiseResult) -> display.HTML:
 def findings(result: PrioritiseResult) -> dict:
     """Findings, metrics and tables for the executive summary (``helpers.artifacts.save``)."""
     out = []
-    top = result.ranking.sort_values("rank").head(3)
+    top = result.ranking.sort_values("rank").head(3) if has_evidence(result) else result.ranking.head(0)
     for _, row in top.iterrows():
         out.append(f"Priority {row['rank']}: {row['name']} (score {row['score']:.0f}): {row['reason']}")
     if result.drivers is not None:
