@@ -14,8 +14,11 @@ in the output:
   unchanged): OLS with week fixed effects, errors clustered by week
   (:func:`diff_in_diff`; ``cov_type`` passes through to statsmodels).
 * **Interrupted time series** otherwise: segmented regression of the weekly KPI on time,
-  a level change and a slope change, Newey-West (HAC) errors, and yearly Fourier terms
-  when two or more years of history precede the change (:func:`interrupted_time_series`).
+  a level change and a slope change (weighted by the week's responses or journeys),
+  autocorrelation-robust errors from Bartlett-weighted (Newey-West) autocovariances with a
+  small-sample correction, and yearly Fourier terms when two or more years of history
+  precede the change (:func:`interrupted_time_series`). The effect is the average over the
+  weeks after the change of the distance to the earlier trend extended.
 
 Every result carries the absolute and relative effect with its interval, the p value, the
 Benjamini-Hochberg adjusted p value across all tests of the report, the power to detect a
@@ -24,7 +27,17 @@ verdict in plain words: moved as expected, moved against expectation, no detecta
 change (with the MDE), too early, or too little data.
 
 Weeks are counted from the change's start (local midnight of the start date in the
-client's time zone), so no week mixes days before and after the change.
+client's time zone), so no week mixes days before and after the change. Journeys first
+seen in the last :data:`MATURITY` of the data are left out of conversion and revenue (they
+may not have converted yet).
+
+How honest the verdicts are is measured by bench/bench_verdicts.py (simulated reports
+shaped like the demo, results in bench/results/verdicts.md): A/B tests, difference-in-
+differences and time series of rates keep the 5% level and the MDE's 80% power. A time
+series of a KPI that moves with shocks lasting several weeks (the demo's monthly CSAT
+shocks, shared by all touchpoints) stays above the nominal level, because a few weeks after
+the change hold only one or two such shocks: log a control for such changes, so that
+difference-in-differences removes the shared shocks.
 """
 
 from __future__ import annotations
@@ -381,8 +394,9 @@ def diff_in_diff(
     if not (se > 0):
         note = "the outcome does not vary: no standard error"
     errors = {"nonrobust": "classical", "cluster": "cluster-robust"}.get(fit.cov_type, fit.cov_type)
-    method = f"difference-in-differences (OLS, {errors} errors" + (f" by {cluster_label or cluster}" if cluster else "") \
-        + (f", {', '.join(fixed_effects)} fixed effects" if fixed_effects else "") + ")"
+    by = f" by {cluster_label or cluster}" if cluster else ""
+    fe_text = f", {', '.join(fixed_effects)} fixed effects" if fixed_effects else ""
+    method = f"difference-in-differences (OLS, {errors} errors{by}{fe_text})"
     n_clusters = int(pd.Series(groups).nunique()) if cluster else None
     return EffectResult(est, se, lo, hi, p, int(len(work)), method, df=dfree, level=level,
                         baseline=treated_post - est, note=note,
@@ -829,7 +843,10 @@ def _design(change, kpi: str) -> str:
 
 def _groups(change) -> tuple[list[str], list[str]]:
     """Touchpoints of the treated and control groups."""
-    ctrl_tps = list(change.control.touchpoints) if change.control and change.control.touchpoints else [change.touchpoint]
+    if change.control is not None and change.control.touchpoints:
+        ctrl_tps = list(change.control.touchpoints)
+    else:
+        ctrl_tps = [change.touchpoint]
     return [change.touchpoint], ctrl_tps
 
 
@@ -1176,7 +1193,8 @@ def _draw_its(ax, plot: dict, start: dt.date) -> None:
     ax.plot(f["date"], f["observed"], "o-", color=_GREY, ms=3, lw=0.8, label="weekly value")
     ax.plot(pre["date"], pre["fitted"], color=_BLUE, lw=2, label="fitted before")
     ax.plot(post["date"], post["fitted"], color=_ORANGE, lw=2, label="fitted after")
-    ax.plot(post["date"], post["counterfactual"], "--", color=_BLUE, lw=1.6, label="without the change (trend extended)")
+    ax.plot(post["date"], post["counterfactual"], "--", color=_BLUE, lw=1.6,
+            label="without the change (trend extended)")
     ax.fill_between(post["date"], post["cf_low"], post["cf_high"], color=_BLUE, alpha=0.15, lw=0,
                     label="95% interval of that trend")
 
