@@ -307,7 +307,8 @@ def test_reviews_text_matches_rating(small):
     rv = rv[rv["rating"].isin(list("12345"))]
     assert set(rv["language"]) == {"da", "en"}
     assert set(rv["source"]) == {"trustpilot", "google"}
-    pos = rv["text"].str.contains("Hurtig levering|Fast delivery|Super god|Great service|Very happy|Meget tilfreds|venligt personale|Lovely packaging")
+    pos = rv["text"].str.contains("Hurtig levering|Fast delivery|Super god|Great service|Very happy|Meget tilfreds|"
+                                  "venligt personale|Lovely packaging")
     neg = rv["text"].str.contains("ventetid|Dårlig|Rude staff|Waited too long|Poor service|damaged|i stykker|Uvenligt")
     rating = rv["rating"].astype(int)
     assert (rating[pos] >= 4).all() and (rating[neg] <= 2).all()

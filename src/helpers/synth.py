@@ -198,16 +198,16 @@ NORDLYS = ClientSpec(
             effort=4, cost=150_000, survey_weight=2.0),
         TP("newsletter", "Nyhedsbrev (newsletter)", "digital", "consideration", "CRM", ("events", "feedback"), 3.7,
             0.06, effort=1, cost=60_000),
-        TP("store", "Flagship store", "physical", "consideration", "Retail", ("events", "feedback"), 4.3, 0.05,
-            effort=5, cost=950_000, survey_weight=2.5),
+        TP("store", "Flagship store", "physical", "consideration", "Retail", ("events", "feedback", "reviews"), 4.3,
+            0.05, effort=5, cost=950_000, survey_weight=2.5),
         TP("chat", "Chat on website", "digital", "consideration", "Customer service", ("events", "feedback"), 3.6,
             0.25, effort=2, cost=140_000, survey_weight=1.5),
         TP("faq", "FAQ / help pages", "digital", "consideration", "E-commerce", ("events", "feedback"), 3.3, 0.03,
             effort=1),
         TP("web_checkout", "Web checkout", "digital", "decision", "E-commerce",
-            ("events", "feedback", "orders"), 3.6, 0.15, effort=3, survey_weight=3.0),
+            ("events", "feedback", "orders", "reviews"), 3.6, 0.15, effort=3, survey_weight=3.0),
         TP("store_checkout", "Kasse i butik (store checkout)", "physical", "decision", "Retail",
-            ("events", "feedback", "orders"), 4.1, 0.08, effort=3, survey_weight=2.0),
+            ("events", "feedback", "orders", "reviews"), 4.1, 0.08, effort=3, survey_weight=2.0),
         TP("packaging", "Packaging and delivery", "physical", "retention", "Logistics",
             ("events", "feedback", "reviews"), 4.4, 0.06, effort=2, survey_weight=1.5),
         TP("invoice_mail", "Invoice e-mail", "digital", "retention", "Finance", ("events", "feedback"), 3.9, 0.02,
@@ -296,9 +296,9 @@ FJORDTECH = ClientSpec(
         TP("sales_call", "Sales call (phone/video)", "digital", "consideration", "Sales", ("events", "feedback"),
             4.1, 0.20, effort=2, cost=450_000, survey_weight=2.0),
         TP("contract_signing", "Contract signing (e-sign)", "digital", "decision", "Sales",
-            ("events", "feedback", "orders"), 3.7, 0.20, effort=2, survey_weight=2.0),
+            ("events", "feedback", "orders", "reviews"), 3.7, 0.20, effort=2, survey_weight=2.0),
         TP("onboarding", "Onboarding programme", "digital", "retention", "Customer success",
-            ("events", "feedback"), 3.9, 0.25, effort=3, cost=320_000, survey_weight=3.0),
+            ("events", "feedback", "reviews"), 3.9, 0.25, effort=3, cost=320_000, survey_weight=3.0),
         TP("support_portal", "Support portal", "digital", "retention", "Support", ("events", "feedback", "reviews"),
             3.4, 0.25, effort=3, cost=280_000, survey_weight=3.0),
         TP("account_review", "Quarterly account review", "digital", "retention", "Customer success",
@@ -560,7 +560,8 @@ def _build_truth(spec: ClientSpec) -> GroundTruth:
         tp = next(t for t in spec.touchpoints if t.id == ch["touchpoint"])
         if "csat_delta" in ch:
             effects["csat"] = round(float(sum(
-                shares[s] * (_expected_csat(tp.csat + shifts[s] + ch["csat_delta"]) - _expected_csat(tp.csat + shifts[s]))
+                shares[s] * (_expected_csat(tp.csat + shifts[s] + ch["csat_delta"])
+                             - _expected_csat(tp.csat + shifts[s]))
                 for s in seg_names)), 4)
         if "conversion_delta" in ch:
             effects["conversion"] = ch["conversion_delta"]
@@ -1242,9 +1243,8 @@ class _Generator:
         n = int(np.clip(self.events_target * spec.reviews_per_event, 150, 4000))
         ts = self.t0 + np.sort(rng.integers(0, self.t1 - self.t0, size=n))
         src = rng.integers(0, len(spec.review_sources), size=n)
-        observed = [t for t in spec.touchpoints if t.catalogued and "reviews" in t.sources]
-        extra = [t for t in spec.touchpoints if t.catalogued and t.stage == "decision"]
-        tps = observed + extra
+        # touchpoints reviews talk about (not the awareness channels, such as the review site itself)
+        tps = [t for t in spec.touchpoints if t.catalogued and "reviews" in t.sources and t.stage != "awareness"]
         has_tp = rng.random(n) < 0.6
         tpi = rng.integers(0, len(tps), size=n)
         mu = np.where(has_tp, np.array([t.csat for t in tps])[tpi], 3.8)
@@ -1384,7 +1384,8 @@ TEXTS: dict[str, dict[str, list[str]]] = {
         "pos": ["Rask respons fra support.", "God opplæring og hyggelige folk.", "Enkel å komme i gang.",
                 "Veldig fornøyd med løsningen.", "Nyttig webinar."],
         "mid": ["Helt greit, men litt dyrt.", "Grei løsning, noen mangler.", "Middels opplevelse."],
-        "neg": ["Lang ventetid på support.", "Vanskelig å finne fram i portalen.", "Dårlig oppfølging etter salget.",
+        "neg": ["Lang ventetid på support.", "Vanskelig å finne fram i portalen.",
+                "Dårlig oppfølging etter salget.",
                 "Treg og ustabil løsning."],
         "pii": ["Ring meg på +47 912 34 567.", "Send e-post til kari.nordmann@example.no",
                 "Nummeret mitt er 41 23 45 67."],
@@ -1429,7 +1430,8 @@ TP_TEXTS: dict[str, dict[str, dict[str, list[str]]]] = {
     "no": {
         "support_portal": {"pos": ["Rask respons fra support.", "Fant svaret i portalen."],
                            "neg": ["Lang ventetid på support.", "Vanskelig å finne fram i portalen."]},
-        "onboarding": {"pos": ["God opplæring og hyggelige folk."], "neg": ["Rotete oppstart, mangelfull opplæring."]},
+        "onboarding": {"pos": ["God opplæring og hyggelige folk."],
+                       "neg": ["Rotete oppstart, mangelfull opplæring."]},
         "sales_call": {"pos": ["Kunnskapsrik selger."], "neg": ["Pågående selger."]},
         "free_trial": {"pos": ["Enkel å komme i gang."], "neg": ["Prøveperioden var for kort."]},
     },
