@@ -881,8 +881,8 @@ class _Generator:
             in_test = touched & (start >= self._utc(self.ab["start"]))
             is_b = rng.random(n) < 0.5
             variant[in_test] = np.where(is_b[in_test], 2, 1)
-            rescue_p = np.array([self.ab_rescue[(self.seg_names[s], bool(p))] for s, p in zip(seg, post_conv)]) \
-                if n else np.zeros(0)
+            lookup = np.array([[self.ab_rescue[(name, post)] for name in self.seg_names] for post in (False, True)])
+            rescue_p = lookup[post_conv, seg]
             rescued = (variant == 2) & ~converted & (rng.random(n) < rescue_p)
             if rescued.any():
                 # a rescued journey buys at the rescue touchpoint: its last event when it ended there
