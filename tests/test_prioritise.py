@@ -480,6 +480,9 @@ def test_journey_paths_are_the_same_on_spark(tmp_path):
     spark = prioritise.journey_paths(data.connect(engine="pyspark").read_parquet(str(path)), *Q3)
     pd.testing.assert_frame_equal(duck.sort_values("path").reset_index(drop=True),
                                   spark.sort_values("path").reset_index(drop=True), check_dtype=False)
+    decay = [prioritise.time_decay_days_expr(data.connect(engine=e).read_parquet(str(path)), *Q3).execute()
+             .sort_values("touchpoint_id").reset_index(drop=True) for e in ("duckdb", "pyspark")]
+    pd.testing.assert_frame_equal(decay[0], decay[1], check_dtype=False)
 
 
 # ---------------------------------------------------------------------------
@@ -687,6 +690,20 @@ def test_step_result_on_the_demo(demo_root):
     assert found["findings"] and "priorities" in found["tables"]
     assert "<" not in str(prioritise.say_priorities(result)._repr_html_()).replace("<p class=\"tp-say\">", "") \
         .replace("</p>", "")
+
+
+def test_step_for_a_period_without_data_explains_itself(demo_root):
+    result = prioritise.compute("fjordtech", "2030Q1", root=demo_root, n_boot=20)
+    assert result.markov is None and result.drivers is None
+    assert any("no journeys" in n for n in result.notes)
+    assert "no survey or journey data" in repr(prioritise.say_priorities(result))
+    assert "No conversions" in repr(prioritise.say_attribution(result))
+    assert prioritise.findings(result)["findings"] == []
+    for name in ("drivers", "ipm", "attribution", "models", "friction", "roi"):
+        assert "Nothing to show" in repr(prioritise.show(result, name))
+    for chart in (prioritise.importance_performance_matrix, prioritise.attribution_chart, prioritise.friction_chart,
+                  prioritise.priority_chart):
+        assert chart(result).axes
 
 
 # ---------------------------------------------------------------------------

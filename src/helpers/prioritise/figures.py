@@ -206,6 +206,7 @@ def attribution_figure(models: pd.DataFrame, names: dict | None = None, *, value
                 color=palette[k % len(palette)], label=label, edgecolor="white", linewidth=0.3)
     ax.set_yticks(ypos, _names(df["channel"], names))
     ax.set_xlabel(f"attributed {value}")
+    ax.set_axisbelow(True)
     ax.legend(loc="lower right", fontsize=8, frameon=False)
     ax.grid(axis="x", color="#eeeeee")
     return fig
@@ -236,6 +237,7 @@ def friction_figure(friction: pd.DataFrame, names: dict | None = None, title: st
     ax.set_ylim(-0.7, len(df) - 0.1)
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
     ax.set_xlabel("share of journeys reaching the touchpoint that end right after it without purchase")
+    ax.set_axisbelow(True)
     ax.grid(axis="x", color="#eeeeee")
     return fig
 
