@@ -699,6 +699,7 @@ def test_step_for_a_period_without_data_explains_itself(demo_root):
     assert "no survey or journey data" in repr(prioritise.say_priorities(result))
     assert "No conversions" in repr(prioritise.say_attribution(result))
     assert prioritise.findings(result)["findings"] == []
+    assert "priorities" not in prioritise.findings(result)["tables"]  # the summary says "not available"
     for name in ("drivers", "ipm", "attribution", "models", "friction", "roi"):
         assert "Nothing to show" in repr(prioritise.show(result, name))
     for chart in (prioritise.importance_performance_matrix, prioritise.attribution_chart, prioritise.friction_chart,

@@ -556,7 +556,7 @@ def findings(result: PrioritiseResult) -> dict:
         "journeys": int(result.paths["journeys"].sum()) if len(result.paths) else 0,
         "top_priorities": list(top["touchpoint_id"]),
     }
-    tables = {"priorities": result.ranking.copy()}
+    tables = {"priorities": result.ranking.copy()} if has_evidence(result) else {}
     if result.drivers is not None:
         tables["drivers"] = result.drivers.table.copy()
     if len(result.models):
