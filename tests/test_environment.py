@@ -28,8 +28,12 @@ def _pyproject():
 def _conda():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     out = {}
+    deps = []
     for dep in env["dependencies"]:
-        if isinstance(dep, str) and not dep.startswith(("python=", "pip", "openjdk")):
+        deps.extend(dep["pip"] if isinstance(dep, dict) else [dep])
+    for dep in deps:
+        dep = dep.split("#")[0].strip()
+        if not dep.startswith(("python=", "pip", "openjdk", "-e")):
             m = re.match(r"([A-Za-z0-9_.\-]+)(.*)", dep)
             out[m.group(1).lower()] = m.group(2).replace(" ", "")
     return out
