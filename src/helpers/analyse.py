@@ -301,7 +301,7 @@ def feedback_kpis(feedback: pd.DataFrame, keys: list[str], level: float = 0.95) 
     top = stats.proportion_ci_frame(out, "_top", "csat_n", level=level, name="top2box")
     out["top2box"], out["top2box_ci_low"], out["top2box_ci_high"] = (
         top["top2box"], top["top2box_ci_low"], top["top2box_ci_high"])
-    notes = [e.note for e in ests]
+    out["_csat_note"] = [e.note for e in ests]
     if "nps" in work.columns and work["nps"].notna().any():
         npsf = stats.nps_frame(work, gkeys, "nps", level=level)
         npsf = npsf.rename(columns={"n": "nps_n"})[[*gkeys, "nps_n", "nps", "nps_se", "nps_ci_low",
@@ -313,8 +313,9 @@ def feedback_kpis(feedback: pd.DataFrame, keys: list[str], level: float = 0.95) 
         out["nps_note"] = ""
     out["csat_n"] = out["csat_n"].fillna(0)
     out["nps_n"] = out["nps_n"].fillna(0)
-    out["feedback_note"] = [_join_notes(("CSAT: " + a) if a else "", ("NPS: " + b) if isinstance(b, str) and b else "")
-                            for a, b in zip(notes + [""] * (len(out) - len(notes)), out["nps_note"])]
+    out["feedback_note"] = [_join_notes(("CSAT: " + a) if isinstance(a, str) and a else "",
+                                        ("NPS: " + b) if isinstance(b, str) and b else "")
+                            for a, b in zip(out["_csat_note"], out["nps_note"])]
     out.loc[out["nps_n"] == 1, "feedback_note"] = [
         _join_notes(n, "NPS: one respondent") for n in out.loc[out["nps_n"] == 1, "feedback_note"]]
     if not keys:
