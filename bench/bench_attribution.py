@@ -166,7 +166,8 @@ t = time.perf_counter()
 ca.heuristic_models(paths, "path", "conversions", var_value="revenue", flg_pro=False)
 t_heur = time.perf_counter() - t
 re = res["removal_effects"]
-print(json.dumps({"t_markov": t_markov, "t_heuristics": t_heur, "version": __import__("importlib.metadata").metadata.version("ChannelAttribution"),
+from importlib.metadata import version
+print(json.dumps({"t_markov": t_markov, "t_heuristics": t_heur, "version": version("ChannelAttribution"),
                   "removal_effects": dict(zip(re["channel_name"], re["removal_effects_conversion"]))}))
 """
 
