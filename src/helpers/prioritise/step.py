@@ -375,12 +375,17 @@ def show(result: PrioritiseResult, name: str, caption: str | None = None,
         return display.say("{note}", note=empty)
     if name == "ipm":
         df = df.rename(columns={"importance": "importance_share"})
+    decimals = {"attribution": 1, "models": 1, "models_revenue": 0, "roi": 1}.get(name, 2)
+    if name in ("attribution", "roi"):  # money without cents
+        money = [c for c in ("revenue", "cost", "attributed_revenue") if c in df.columns]
+        for c in money:
+            df[c] = ["" if pd.isna(v) else f"{v:,.0f}" for v in df[c]]
     percent = [PRETTY.get(c, c) for c in df.columns if c in PERCENT or c == "importance_share"]
     pretty = df.rename(columns={**PRETTY, "importance_share": "Importance"})
     percent = [p if p != "importance_share" else "Importance" for p in percent]
     if "Importance" in pretty.columns and name == "ipm":
         percent.append("Importance")
-    return display.show_table(pretty, caption=caption, percent=percent)
+    return display.show_table(pretty, caption=caption, percent=percent, decimals=decimals)
 
 
 # ---------------------------------------------------------------------------
