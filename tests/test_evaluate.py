@@ -520,6 +520,7 @@ def test_planted_effect_at_the_mde_is_found_with_the_promised_power():
 # ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_notebook_runs_on_the_demo(demo_root, tmp_path):
     import papermill as pm
 
@@ -537,3 +538,13 @@ def test_notebook_runs_on_the_demo(demo_root, tmp_path):
     assert verdicts.set_index("change_id").loc["CH-service", "design"] == "difference-in-differences"
     text = out.read_text()
     assert "image/png" in text and '"ename"' not in text
+
+
+@pytest.mark.spark
+def test_same_verdicts_on_spark(mini, mini_result):
+    pytest.importorskip("pyspark")
+    from helpers import data
+
+    spark = evaluate.run("mini", "2026Q3", root=mini, con=data.connect(engine="pyspark"))
+    cols = ["change_id", "kpi", "design", "effect", "ci_low", "ci_high", "p", "p_adj", "verdict"]
+    pd.testing.assert_frame_equal(spark.table[cols], mini_result.table[cols], check_exact=False, rtol=1e-9)
