@@ -255,6 +255,18 @@ def test_markov_removal_effects_of_a_three_channel_chain_by_hand():
     assert t.loc["c", "revenue"] == pytest.approx(400 * 1 / total)
 
 
+def test_markov_revenue_follows_the_removal_effects_of_revenue():
+    # a: 1 purchase of 100, 1 null; b: 1 purchase of 300, 1 null. start -> a .5, b .5; each converts with .5
+    # conversions: RE_a = RE_b = .5 -> one purchase each
+    # expected revenue per journey V = .5*.5*100 + .5*.5*300 = 100 (= 400 / 4 journeys)
+    # without a: 75 -> RE = .25; without b: 25 -> RE = .75 -> revenue 100 and 300
+    paths = pd.DataFrame({"path": ["a", "b"], "conversions": [1, 1], "nulls": [1, 1], "revenue": [100.0, 300.0]})
+    t = prioritise.markov_attribution(paths).table.set_index("channel")
+    assert t["conversions"].tolist() == pytest.approx([1.0, 1.0])
+    assert t["removal_effect_revenue"].tolist() == pytest.approx([0.25, 0.75])
+    assert t["revenue"].tolist() == pytest.approx([100.0, 300.0])
+
+
 def test_markov_agrees_with_the_independent_solver_in_synth():
     from helpers import synth
 

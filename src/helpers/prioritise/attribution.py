@@ -15,7 +15,9 @@ conversion probabilities, the conversion probabilities of all states are
 ``x = (I - Q)^-1 r`` (the fundamental matrix ``N = (I - Q)^-1`` times ``r``).
 The *removal effect* of touchpoint *c* is ``1 - x_c(start) / x(start)`` where
 ``x_c`` solves the same chain with every state containing *c* sent to null.
-Conversions and revenue are shared out in proportion to the removal effects.
+Conversions are shared out in proportion to the removal effects; revenue in
+proportion to the removal effects of expected revenue (the same chain with each
+state's one-step conversion probability replaced by its conversion revenue).
 ``order=k`` uses states made of the last *k* touchpoints.
 
 Heuristic models (:func:`heuristic_attribution`) give each touch of a path a
@@ -174,8 +176,11 @@ def _transition_counts(chain: _Chain, pp: ParsedPaths):
     return q, conv, null
 
 
-def _conversion_probabilities(q_counts, conv, null, keep: np.ndarray | None = None) -> float:
+def _conversion_probabilities(q_counts, conv, null, keep: np.ndarray | None = None,
+                              reward: np.ndarray | None = None) -> float:
     """P(conversion | start) of the chain; states with ``keep == False`` go straight to null.
+    With ``reward`` (revenue of the conversions that end in each state) it is the expected
+    revenue per journey instead: the one-step conversion value replaces the probability.
 
     ``q_counts`` is a dense array (small chains) or a sparse matrix (large higher-order chains).
     """
@@ -184,7 +189,7 @@ def _conversion_probabilities(q_counts, conv, null, keep: np.ndarray | None = No
     scale = np.divide(1.0, out, out=np.zeros_like(out), where=out > 0)
     if keep is not None:
         scale = scale * keep
-    r = conv * scale
+    r = (conv if reward is None else reward) * scale
     n = q_counts.shape[0]
     if dense:
         a = np.eye(n) - q_counts * scale[:, None]
@@ -201,7 +206,9 @@ class MarkovResult:
     """Exact Markov attribution.
 
     ``table``: one row per channel with its removal effect, share (removal effects
-    normalised to 1), attributed conversions and revenue. ``conversion_probability``
+    normalised to 1) and attributed conversions; revenue is shared out by the removal
+    effects of the same chain valued in revenue (``removal_effect_revenue``: the share
+    of expected revenue per journey lost without the channel). ``conversion_probability``
     is P(conversion | start) of the fitted chain.
     """
 
@@ -217,16 +224,19 @@ class MarkovResult:
         return self.table.set_index("channel")["removal_effect"]
 
 
-def _removal_effects(chain: _Chain, pp: ParsedPaths) -> tuple[float, np.ndarray]:
+def _removal_effects(chain: _Chain, pp: ParsedPaths, value: bool = False) -> tuple[float, np.ndarray]:
+    """Base conversion probability (or expected revenue per journey with ``value``) and the
+    removal effect of every channel."""
     q, conv, null = _transition_counts(chain, pp)
+    reward = np.bincount(chain.end_state, weights=pp.revenue, minlength=chain.n_states) if value else None
     if chain.n_states <= DENSE_MAX_STATES:
         q = q.toarray()
-    base = _conversion_probabilities(q, conv, null)
+    base = _conversion_probabilities(q, conv, null, reward=reward)
     effects = np.zeros(len(pp.channels))
     if base <= 0:
         return base, effects
     for c in range(len(pp.channels)):
-        p_without = _conversion_probabilities(q, conv, null, keep=~chain.members[:, c])
+        p_without = _conversion_probabilities(q, conv, null, keep=~chain.members[:, c], reward=reward)
         effects[c] = 1.0 - p_without / base
     return base, np.clip(effects, 0.0, 1.0)
 
@@ -243,8 +253,13 @@ def markov_attribution(paths: pd.DataFrame | ParsedPaths, order: int = 1) -> Mar
     base, effects = _removal_effects(chain, pp)
     share = _shares(effects)
     total_conv, total_rev = float(pp.conversions.sum()), float(pp.revenue.sum())
+    if total_rev > 0:
+        _, value_effects = _removal_effects(chain, pp, value=True)
+    else:
+        value_effects = np.zeros_like(effects)
     table = pd.DataFrame({"channel": pp.channels, "removal_effect": effects, "share": share,
-                          "conversions": share * total_conv, "revenue": share * total_rev})
+                          "conversions": share * total_conv, "removal_effect_revenue": value_effects,
+                          "revenue": _shares(value_effects) * total_rev})
     return MarkovResult(order, table, base, total_conv, total_rev, chain.n_states)
 
 

@@ -310,6 +310,7 @@ PRETTY = {
     "average": "Average", "excess": "Difference", "flag": "Compared with average", "period": "Quarter",
     "model": "Model", "cost": "Cost", "attributed_revenue": "Attributed revenue", "roi": "ROI",
     "revenue_per_cost": "Revenue per unit cost", "removal_effect": "Removal effect", "share": "Share",
+    "removal_effect_revenue": "Removal effect (revenue)",
     "conversions": "Conversions", "revenue": "Revenue", "path": "Path", "journeys": "Journeys",
     "nulls": "Without purchase", "ratings": "Ratings", "top2box": "Top-2-box",
 }
@@ -364,7 +365,8 @@ def part(result: PrioritiseResult, name: str) -> pd.DataFrame:
 
 PERCENT = ("top3_share", "importance", "attribution_share", "dropoff_excess", "reach_share", "relative_weight",
            "rw_ci_low", "rw_ci_high", "shapley", "shapley_ci_low", "shapley_ci_high", "dropoff_rate",
-           "dropoff_ci_low", "dropoff_ci_high", "excess", "roi", "removal_effect", "share", "performance_share")
+           "dropoff_ci_low", "dropoff_ci_high", "excess", "roi", "removal_effect", "share", "performance_share",
+           "removal_effect_revenue")
 
 
 def show(result: PrioritiseResult, name: str, caption: str | None = None,
