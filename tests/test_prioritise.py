@@ -753,3 +753,14 @@ def prioritise_notebook():
     from pathlib import Path
 
     return Path(__file__).resolve().parents[1] / "notebooks" / "03-prioritise.ipynb"
+
+
+def test_step_keeps_collinearity_warnings_for_the_report():
+    from helpers.prioritise.step import _catch
+
+    notes: list[str] = []
+    df = MT.assign(disp_copy=MT["disp"] * 3.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing may escape to stderr
+        out = _catch(notes, prioritise.key_drivers, df, "mpg", [*MT_DRIVERS, "disp_copy"], n_boot=20)
+    assert out.warning and len(notes) == 1 and "collinear" in notes[0]

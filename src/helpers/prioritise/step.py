@@ -214,7 +214,9 @@ def compute(client: str, period: str | Period, root: str | Path | None = None, c
                                 "revenue_per_cost"])
     if data.has_table(client, "costs", root):
         costs = data.read_small(client, "costs", root=root)
-        quarters = [q for q in sorted(by_q["quarter"].unique()) if q in set(costs["period"].astype(str))]
+        # whole quarters inside the rolling year only (a month period leaves partial quarters out)
+        quarters = [q for q in sorted(by_q["quarter"].unique()) if q in set(costs["period"].astype(str))
+                    and Period.parse(q).start >= first.start and Period.parse(q).end <= per.end]
         rows = []
         for q in quarters:
             part = by_q[by_q["quarter"] == q]
