@@ -633,3 +633,35 @@ def test_notebook_runs_on_the_demo_and_saves_findings(demo_root, tmp_path):
     saved = artifacts.load(tmp_path / "art", "analyse")
     assert any("more often than elsewhere" in f for f in saved["findings"])
     assert {"kpis", "funnel", "exits"} <= set(saved["tables"])
+
+
+def test_small_table_helpers():
+    cat = pd.DataFrame(CATALOGUE, columns=["touchpoint_id", "name", "stage", "kind"])
+    df = pd.DataFrame({"touchpoint_id": ["web", "tiktok", None], "ts": pd.to_datetime(["2026-06-30 23:59", "2026-07-01 00:00", "2026-10-01 00:00"]),
+                       "segment": ["club", None, "guest"]})
+    out = analyse.add_dimensions(df, cat)
+    assert list(out["stage"]) == ["consideration", analyse.UNKNOWN, analyse.UNKNOWN]
+    assert list(out["kind"]) == ["digital", analyse.UNKNOWN, analyse.UNKNOWN]
+    assert list(out["segment"]) == ["club", analyse.NO_SEGMENT, "guest"]
+    start, end = analyse.bounds("2026Q3")
+    assert list(analyse.in_window(df, start, end)["touchpoint_id"]) == ["tiktok"]
+    assert analyse.in_window(None, start, end).empty
+
+
+def test_weekly_table_feedback_weeks_start_on_monday():
+    fb = pd.DataFrame({"touchpoint_id": ["web", "web", "web"], "ts": pd.to_datetime(["2026-07-05", "2026-07-06",
+                                                                                      "2026-07-12"]),
+                       "csat": [5.0, 3.0, 4.0], "nps": [10.0, 0.0, 8.0]})
+    out = analyse.weekly_table(pd.DataFrame(), pd.DataFrame(), fb, ["touchpoint_id"])
+    csat = out[out["kpi"] == "csat"].set_index("week")["value"]
+    assert csat[pd.Timestamp("2026-06-29")] == 5.0 and csat[pd.Timestamp("2026-07-06")] == 3.5
+    nps = out[out["kpi"] == "nps"].set_index("week")
+    assert nps.loc[pd.Timestamp("2026-07-06"), "value"] == -50.0 and nps.loc[pd.Timestamp("2026-07-06"), "n"] == 2
+
+
+def test_value_sentence_and_tables_on_the_random_project(random_project):
+    root, *_ = random_project
+    r = analyse.run("acme", "2026Q3", root=root)
+    text = analyse.say_value(r)._repr_html_()
+    assert "no orders" in text.lower()  # the random project has no orders table
+    assert analyse.show(r, "value_segments")._repr_html_()
