@@ -665,3 +665,16 @@ def test_value_sentence_and_tables_on_the_random_project(random_project):
     text = analyse.say_value(r)._repr_html_()
     assert "no orders" in text.lower()  # the random project has no orders table
     assert analyse.show(r, "value_segments")._repr_html_()
+
+
+def test_analyst_accessors_return_copies_of_the_result(hand):
+    root, r = hand
+    assert analyse.journey_paths("acme", "2026Q3", root=root).equals(analyse.run("acme", "2026Q3", root=root).paths)
+    t = analyse.journey_transitions("acme", "2026Q3", root=root)
+    t.loc[:, "count"] = -1
+    assert (analyse.journey_transitions("acme", "2026Q3", root=root)["count"] > 0).all()
+    assert list(analyse.stage_funnel("acme", "2026Q3", root=root)["stage"]) == list(analyse.STAGES)
+    assert analyse.exit_rates("acme", "2026Q3", root=root).iloc[0]["touchpoint_id"] == r.exits.iloc[0]["touchpoint_id"]
+    assert set(analyse.weekly_trends("acme", "2026Q3", root=root)["kpi"]) == {"events", "customers", "conversion"}
+    assert analyse.review_sentiment("acme", "2026Q3", root=root).empty
+    assert analyse.customer_values("acme", "2026Q3", root=root).empty

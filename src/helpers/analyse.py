@@ -987,6 +987,41 @@ def kpi_table(client: str, period: str | Period, by: str = "touchpoint", root: s
     return result.kpis[by].copy()
 
 
+def journey_paths(client: str, period: str | Period, root: str | Path | None = None) -> pd.DataFrame:
+    """Paths of the period (path "a > b > c", journeys, conversions, nulls, ...), most frequent first."""
+    return run(client, period, root).paths.copy()
+
+
+def journey_transitions(client: str, period: str | Period, root: str | Path | None = None) -> pd.DataFrame:
+    """Transition counts and probabilities between touchpoints, with (start) and (end)."""
+    return run(client, period, root).transitions.copy()
+
+
+def stage_funnel(client: str, period: str | Period, root: str | Path | None = None) -> pd.DataFrame:
+    """Stage funnel with step conversion and drop-off and their intervals."""
+    return run(client, period, root).funnel.copy()
+
+
+def exit_rates(client: str, period: str | Period, root: str | Path | None = None) -> pd.DataFrame:
+    """Exit rate without purchase per touchpoint against all other touchpoints, with intervals."""
+    return run(client, period, root).exits.copy()
+
+
+def weekly_trends(client: str, period: str | Period, root: str | Path | None = None) -> pd.DataFrame:
+    """Weekly series per KPI and touchpoint over the last four periods."""
+    return run(client, period, root).weekly.copy()
+
+
+def review_sentiment(client: str, period: str | Period, root: str | Path | None = None) -> pd.DataFrame:
+    """Sentiment of review and survey texts by touchpoint and source (method: :data:`helpers.sentiment.METHOD`)."""
+    return run(client, period, root).sentiment.copy()
+
+
+def customer_values(client: str, period: str | Period, root: str | Path | None = None) -> pd.DataFrame:
+    """12-month CLV, expected purchases and repeat purchases per customer, with segment and first touchpoint."""
+    return run(client, period, root).value.get("per_customer", pd.DataFrame()).copy()
+
+
 # ---------------------------------------------------------------------------
 # Figures (seaborn on matplotlib Figure objects; nothing touches pyplot)
 # ---------------------------------------------------------------------------
