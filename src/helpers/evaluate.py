@@ -33,10 +33,11 @@ may not have converted yet).
 
 How honest the verdicts are is measured by bench/bench_verdicts.py (simulated reports
 shaped like the demo, results in bench/results/verdicts.md): A/B tests, difference-in-
-differences and time series of rates keep the 5% level and the MDE's 80% power. A time
-series of a KPI that moves with shocks lasting several weeks (the demo's monthly CSAT
-shocks, shared by all touchpoints) stays above the nominal level, because a few weeks after
-the change hold only one or two such shocks: log a control for such changes, so that
+differences and time series of rates keep the 5% level, and an effect of the size of the
+MDE is found about 80% of the time. A time series of a KPI that moves with shocks lasting
+several weeks (the demo's monthly CSAT shocks, shared by all touchpoints) is somewhat above
+the nominal level (6-9% false positives at 5% in the bench), because a few weeks after the
+change hold only one or two such shocks: log a control for such changes, so that
 difference-in-differences removes the shared shocks.
 """
 
