@@ -335,12 +335,15 @@ timezone: UTC
 touchpoints:
   - {id: shop, name: Shop, kind: digital, stage: decision, sources: [events, feedback]}
   - {id: help, name: Help pages, kind: digital, stage: consideration, sources: [events, feedback]}
+  - {id: app, name: App, kind: digital, stage: consideration, sources: [events, feedback]}
 changes:
   - {id: CH-real, touchpoint: shop, description: New shop, start: 2026-06-01, kpis: [csat, conversion, volume]}
   - {id: CH-future, touchpoint: shop, description: Planned, start: 2027-01-10, kpis: [csat]}
   - {id: CH-late, touchpoint: shop, description: After the data, start: 2026-09-20, kpis: [csat]}
   - {id: CH-flat, touchpoint: help, description: Help redesign, start: 2026-06-01, kpis: [csat],
      expected_direction: down}
+  - {id: CH-ab, touchpoint: app, description: App test, start: 2026-07-01, kpis: [conversion, csat],
+     ab_column: variant}
 """
 
 
@@ -362,6 +365,24 @@ def mini(tmp_path_factory):
         "touchpoint_id": "shop", "journey_id": [f"j{i}" for i in range(n)],
         "converted": rng.random(n) < np.where(post, 0.40, 0.30), "revenue": 0.0})
     events["revenue"] = np.where(events.converted, 100.0, 0.0)
+    events["variant"] = None
+    # an A/B test in the app from July: variant B converts 15 points more, CSAT the same
+    k = 4000
+    ats = pd.Timestamp("2026-03-01") + pd.to_timedelta(np.sort(rng.random(k)) * 190 * 86400, unit="s")
+    in_test = ats >= pd.Timestamp("2026-07-01")
+    variant = np.where(rng.random(k) < 0.5, "A", "B")
+    app = pd.DataFrame({
+        "customer_id": [f"c{i % 900:04d}" for i in range(k)], "ts": ats.astype("datetime64[us]"),
+        "touchpoint_id": "app", "journey_id": [f"a{i}" for i in range(k)],
+        "converted": rng.random(k) < np.where(in_test & (variant == "B"), 0.45, 0.30),
+        "variant": np.where(in_test, variant, None)})
+    app["revenue"] = np.where(app.converted, 80.0, 0.0)
+    events = pd.concat([events, app], ignore_index=True)
+    app_fb = app[in_test].iloc[::2]
+    app_fb = pd.DataFrame({"response_id": [f"f{i}" for i in range(len(app_fb))],
+                           "customer_id": app_fb.customer_id.to_numpy(), "ts": app_fb.ts.to_numpy(),
+                           "touchpoint_id": "app", "csat": np.clip(np.rint(rng.normal(3.8, 0.8, len(app_fb))), 1, 5),
+                           "nps": np.nan, "variant": app_fb.variant.to_numpy()})
     m = 3000
     fts = start + pd.to_timedelta(np.sort(rng.random(m)) * span, unit="s")
     fpost = fts >= pd.Timestamp("2026-06-01")
@@ -371,7 +392,7 @@ def mini(tmp_path_factory):
                          "nps": np.nan})
     help_ = shop.assign(response_id=[f"h{i}" for i in range(m)], touchpoint_id="help", csat=5.0)
     events.to_parquet(folder / "processed" / "events.parquet", index=False)
-    pd.concat([shop, help_]).to_parquet(folder / "processed" / "feedback.parquet", index=False)
+    pd.concat([shop, help_, app_fb]).to_parquet(folder / "processed" / "feedback.parquet", index=False)
     return root
 
 
@@ -383,9 +404,10 @@ def mini_result(mini):
 def test_one_row_per_change_and_kpi(mini_result):
     t = mini_result.table
     assert list(zip(t.change_id, t.kpi)) == [("CH-real", "csat"), ("CH-real", "conversion"), ("CH-real", "volume"),
-                                             ("CH-future", "csat"), ("CH-late", "csat"), ("CH-flat", "csat")]
+                                             ("CH-future", "csat"), ("CH-late", "csat"), ("CH-flat", "csat"),
+                                             ("CH-ab", "conversion"), ("CH-ab", "csat")]
     assert list(t.columns) == evaluate.COLUMNS
-    assert set(t.design) == {"interrupted time series"}
+    assert list(t.design) == ["interrupted time series"] * 6 + ["A/B test"] * 2
 
 
 def test_planted_changes_are_found(mini_result):
@@ -395,6 +417,15 @@ def test_planted_changes_are_found(mini_result):
     assert conv.verdict == "moved as expected" and conv.ci_low < 0.10 < conv.ci_high
     assert "rose by" in csat.verdict_text
     assert t.loc[("CH-real", "volume")].verdict == "no detectable change"
+
+
+def test_ab_change_on_journeys_and_on_survey_answers(mini_result):
+    t = mini_result.table.set_index(["change_id", "kpi"])
+    conv, csat = t.loc[("CH-ab", "conversion")], t.loc[("CH-ab", "csat")]
+    assert conv.verdict == "moved as expected" and conv.ci_low < 0.15 < conv.ci_high
+    assert conv.method.startswith("A/B test (") and conv.n_before + conv.n_after == conv.n
+    assert csat.verdict == "no detectable change" and csat.ci_low < 0 < csat.ci_high
+    assert "Welch" in csat.method and csat.unit == "responses"
 
 
 def test_change_in_the_future_is_too_early(mini_result):
@@ -425,13 +456,14 @@ def test_figure_per_change_and_findings(mini_result, tmp_path):
     assert isinstance(fig, Figure) and len(fig.axes) == 3
     fig.savefig(tmp_path / "real.png")
     assert (tmp_path / "real.png").stat().st_size > 10_000
-    assert len(evaluate.figures(mini_result)) == 4
+    assert len(evaluate.figures(mini_result)) == 5
+    assert len(evaluate.change_figure(mini_result, "CH-ab").axes) == 2
     with pytest.raises(DataError, match="no change 'CH-nope'"):
         evaluate.change_figure(mini_result, "CH-nope")
     found = evaluate.findings(mini_result)
     assert list(found["tables"]["verdicts"].columns) == ["change_id", "kpi", "design", "effect", "ci_low",
                                                         "ci_high", "p_adj", "verdict"]
-    assert found["metrics"]["too_early"] == 1 and len(found["findings"]) == 6
+    assert found["metrics"]["too_early"] == 1 and len(found["findings"]) == 8
     html = evaluate.show(mini_result)._repr_html_()
     assert "percentage" not in html and "pp" in html
 
