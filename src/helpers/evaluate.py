@@ -540,9 +540,10 @@ def interrupted_time_series(
     frame = pd.DataFrame({time: t_raw.to_numpy(), "t": t, "post": post.astype(bool), "observed": y,
                           "fitted": np.asarray(fit.fittedvalues), "counterfactual": cf,
                           "cf_low": cf - q * cf_se, "cf_high": cf + q * cf_se})
-    kind = {"stationary": "autocorrelation-robust errors (Bartlett", "newey-west": "Newey-West errors (",
-            "classical": "classical errors ("}[errors]
-    method = f"interrupted time series (segmented regression, {kind}{lags} lags)" + \
+    kind = {"stationary": f"autocorrelation-robust errors with {lags} Bartlett lags and fixed-b correction",
+            "newey-west": f"Newey-West errors with {lags} lags", "classical": "classical errors"}[errors]
+    weighted = "weighted " if w is not None else ""
+    method = f"interrupted time series ({weighted}segmented regression, {kind}" + \
         (", yearly seasonal terms" if seasonal else "") + ")"
     return ITSResult(
         level=result(coef("level"), "level change"),
@@ -1350,7 +1351,8 @@ def show(result: EvaluationResult, caption: str = "Did the changes move their KP
 
 def show_methods(result: EvaluationResult) -> display.HTML:
     t = result.table
-    df = pd.DataFrame({"Change": t["change_id"], "KPI": t["kpi"], "Method": t["method"],
+    df = pd.DataFrame({"Change": t["change_id"], "KPI": [KPI_LABELS.get(k, k) for k in t["kpi"]],
+                       "Method": t["method"],
                        "Observations": [f"{n:,} {u}" if n else "" for n, u in zip(t["n"], t["unit"])],
                        "Note": t["note"]})
     return display.show_table(df, caption="Methods and data behind each verdict")
