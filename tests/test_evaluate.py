@@ -580,3 +580,22 @@ def test_same_verdicts_on_spark(mini, mini_result):
     spark = evaluate.run("mini", "2026Q3", root=mini, con=data.connect(engine="pyspark"))
     cols = ["change_id", "kpi", "design", "effect", "ci_low", "ci_high", "p", "p_adj", "verdict"]
     pd.testing.assert_frame_equal(spark.table[cols], mini_result.table[cols], check_exact=False, rtol=1e-9)
+
+
+def test_control_change_on_journey_kpis_uses_weekly_group_panel(mini):
+    import shutil
+
+    folder = mini / "data" / "mini2"
+    if not folder.exists():
+        shutil.copytree(mini / "data" / "mini", folder)
+        text = MINI_YML.replace("client_id: mini", "client_id: mini2").split("changes:")[0] + (
+            "changes:\n  - {id: CH-ctl, touchpoint: shop, description: Shop with control, start: 2026-06-01,\n"
+            "     kpis: [conversion, volume, revenue], control: {touchpoints: [app]}}\n")
+        (folder / "client.yml").write_text(text)
+    t = evaluate.evaluate_changes("mini2", "2026Q3", root=mini).set_index("kpi")
+    assert set(t.design) == {"difference-in-differences"} and set(t.unit) == {"group-weeks"}
+    # shop conversion rose 10 points from June; the app control only in July for half its journeys (variant B)
+    conv = t.loc["conversion"]
+    assert conv.verdict == "moved as expected" and 0 < conv.effect < 0.15
+    assert t.loc["volume"].verdict in ("no detectable change", "moved as expected", "moved against expectation")
+    assert np.isfinite(t.loc["revenue"].effect) and "week fixed effects" in t.loc["revenue"].method
