@@ -24,7 +24,8 @@ Definitions used throughout
   consideration, decision, retention); step conversion is the share of journeys reaching a
   stage that also reach the next one.
 * The exit rate of a touchpoint is the share of journeys touching it that end there
-  without a purchase, compared with all other touchpoints pooled (Newcombe interval).
+  without a purchase, compared with all other touchpoints before and at the purchase pooled
+  (Newcombe interval); after-purchase touchpoints are left out.
 """
 
 from __future__ import annotations
@@ -567,13 +568,19 @@ def funnel_table(depths: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
 
 
 def exit_table(exits: pd.DataFrame, touching: pd.DataFrame, catalogue: pd.DataFrame | None = None,
-               level: float = 0.95) -> pd.DataFrame:
+               level: float = 0.95, skip_stages: tuple[str, ...] = ("retention",)) -> pd.DataFrame:
     """Exit rate per touchpoint (journeys ending there without purchase / journeys touching it)
     against all other touchpoints pooled; ``more_exits`` where the Newcombe interval of the
-    difference lies above zero. Sorted by the difference, largest first."""
+    difference lies above zero. Sorted by the difference, largest first.
+
+    After-purchase (``retention``) touchpoints are left out: a journey there without a purchase
+    in the period bought before the period started, so its "exit" is not a lost sale."""
     cols = ["touchpoint_id", "name", "stage", "journeys", "exits", "exit_rate", "exit_rate_ci_low",
             "exit_rate_ci_high", "average", "difference", "difference_ci_low", "difference_ci_high", "more_exits"]
+    cat = catalogue if catalogue is not None else pd.DataFrame(columns=["touchpoint_id", "name", "stage"])
+    skip = set(cat.loc[cat["stage"].isin(list(skip_stages)), "touchpoint_id"])
     t = touching[["touchpoint_id", "journeys"]].merge(exits, on="touchpoint_id", how="left")
+    t = t[~t["touchpoint_id"].isin(list(skip))]
     t["exits"] = _num(t["exits"]).fillna(0).astype("int64")
     t["journeys"] = _num(t["journeys"]).fillna(0).astype("int64")
     t = t[t["journeys"] > 0]
@@ -588,7 +595,6 @@ def exit_table(exits: pd.DataFrame, touching: pd.DataFrame, catalogue: pd.DataFr
     t["difference_ci_low"] = [e.ci_low for e in diffs]
     t["difference_ci_high"] = [e.ci_high for e in diffs]
     t["more_exits"] = [bool(e.defined and e.ci_low > 0) for e in diffs]
-    cat = catalogue if catalogue is not None else pd.DataFrame(columns=["touchpoint_id", "name", "stage"])
     t["name"] = t["touchpoint_id"].map(dict(zip(cat["touchpoint_id"], cat["name"]))).fillna(t["touchpoint_id"])
     t["stage"] = t["touchpoint_id"].map(dict(zip(cat["touchpoint_id"], cat["stage"]))).fillna(UNKNOWN)
     t = t.sort_values(["difference", "touchpoint_id"], ascending=[False, True])
