@@ -66,3 +66,9 @@ def test_bad_strings_list_accepted_forms(bad):
 def test_non_string_is_a_clear_error():
     with pytest.raises(PeriodError, match="must be text"):
         Period.parse(20263)
+
+
+def test_bounds_are_naive_datetimes():
+    start, end = Period.parse("2026Q3").bounds()
+    assert start == dt.datetime(2026, 7, 1) and end == dt.datetime(2026, 10, 1)
+    assert start.tzinfo is None

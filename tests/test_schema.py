@@ -85,3 +85,15 @@ def test_empty_frame_is_fine():
     cols = REQUIRED_COLUMNS["orders"]
     accepted, rejected = split_valid("orders", pd.DataFrame({c: pd.Series(dtype=object) for c in cols}))
     assert accepted.empty and rejected.empty
+
+
+def test_blank_purchase_flag_and_stray_revenue_are_rejected():
+    ev = pd.DataFrame({
+        "customer_id": ["a", "b", "c"], "ts": ["2026-07-01"] * 3, "touchpoint_id": ["store"] * 3,
+        "journey_id": ["j1", "j2", "j3"], "converted": ["", "false", "true"], "revenue": ["899", "120", "50"],
+    })
+    accepted, rejected = split_valid("events", ev)
+    assert list(accepted["journey_id"]) == ["j3"]
+    reasons = dict(zip(rejected["journey_id"], rejected["reason"]))
+    assert "converted: value is missing" in reasons["j1"]
+    assert "revenue on an event that is not a purchase" in reasons["j2"]

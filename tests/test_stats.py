@@ -536,3 +536,17 @@ def test_nullable_columns_and_missing_values():
     assert math.isnan(out.loc[2, "rate"])
     assert stats.nps(pd.array([10, None, 0], dtype="Int64")).value == pytest.approx(0.0)
     assert stats.mean_ci([1.0, pd.NA, 3.0]).value == 2.0
+
+
+def test_missing_sd_is_named_as_such():
+    est = stats.mean_ci_from_stats(5.0, float("nan"), 10)
+    assert est.value == 5.0 and np.isnan(est.ci_low)
+    assert "standard deviation missing" in est.note
+
+
+def test_nps_frame_keeps_groups_without_scores():
+    df = pd.DataFrame({"tp": ["a", "a", "b"], "score": [10, 0, np.nan]})
+    out = stats.nps_frame(df, "tp", "score").set_index("tp")
+    assert list(out.index) == ["a", "b"]
+    assert out.loc["a", "nps"] == 0.0 and out.loc["a", "n"] == 2
+    assert out.loc["b", "n"] == 0 and np.isnan(out.loc["b", "nps"])

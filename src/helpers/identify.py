@@ -60,10 +60,6 @@ ACTIVITY_COLUMNS = ["touchpoint_id", "source", "records", "customers", "first_se
 # Ibis expressions (event level; run on DuckDB or Spark unchanged)
 # ---------------------------------------------------------------------------
 
-def _bounds(period: Period) -> tuple[dt.datetime, dt.datetime]:
-    return (dt.datetime.combine(period.start, dt.time()), dt.datetime.combine(period.end, dt.time()))
-
-
 def event_activity(events, start: dt.datetime, end: dt.datetime):
     """Per touchpoint: events and distinct customers in ``[start, end)``, first and last
     event before ``end``. ``events`` is an Ibis table; returns an Ibis expression."""
@@ -442,7 +438,7 @@ def event_aggregates(events, start: dt.datetime, end: dt.datetime) -> dict:
 
 def small_table_aggregates(client: str, period: Period, root: str | Path | None = None) -> dict:
     """Activity per touchpoint and table statistics of the small tables that exist for ``client``."""
-    start, end = _bounds(period)
+    start, end = period.bounds()
     frames, stats, feedback = [], [], None
     readers = {
         "feedback": lambda df: source_activity(df, feedback_source_labels(df), start, end),
@@ -466,7 +462,7 @@ def compute(client: str, period: str | Period, root: str | Path | None = None, c
     """Compute the step 1 result for ``client`` and ``period`` (no caching; see :func:`run`)."""
     cfg = load_client(client, root)
     per = Period.parse(period)
-    start, end = _bounds(per)
+    start, end = per.bounds()
     con = con if con is not None else data.connect(client, root=root)
     ev = event_aggregates(data.table(con, "events", client, root=root), start, end)
     small = small_table_aggregates(client, per, root)

@@ -97,6 +97,10 @@ class Period:
     def same_period_last_year(self) -> "Period":
         return Period(self.year - 1, self.index, self.kind)
 
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        """``(start, end)`` as naive datetimes (UTC, like stored timestamps); ``end`` exclusive."""
+        return dt.datetime.combine(self.start, dt.time()), dt.datetime.combine(self.end, dt.time())
+
     def contains(self, when: dt.date | dt.datetime) -> bool:
         day = when.date() if isinstance(when, dt.datetime) else when
         return self.start <= day < self.end

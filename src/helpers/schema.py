@@ -225,6 +225,10 @@ def split_valid(table: str, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
             col = col.where(~col.astype("string").str.strip().fillna("").eq(""), None)
         dtype = str(schema.columns[c].dtype)
         work[c], bad = _coerce(col, dtype)
+        if dtype == "bool" and not schema.columns[c].nullable:
+            # a blank flag is not "false": a purchase must not vanish from conversion rates
+            for i in col.index[col.isna()]:
+                problems.setdefault(i, []).append(f"{c}: value is missing (write true or false)")
         for i in bad[bad].index:
             problems.setdefault(i, []).append(f"{c}: cannot read {df.at[i, c]!r} as {_kind_word(dtype)}")
     try:
@@ -242,6 +246,11 @@ def split_valid(table: str, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
             if r.check == "not_nullable" and any(p.startswith(f"{r.column}: cannot read") for p in problems.get(i, [])):
                 continue
             problems.setdefault(i, []).append(reason)
+    if table == "events" and {"converted", "revenue"} <= set(work.columns):
+        stray = work["revenue"].fillna(0).gt(0) & ~work["converted"]
+        for i in work.index[stray.to_numpy()]:
+            problems.setdefault(i, []).append(
+                "revenue: revenue on an event that is not a purchase (set converted to true, or leave revenue empty)")
     bad = df.index.isin(list(problems))
     rejected = df[bad].copy()
     rejected["reason"] = ["; ".join(dict.fromkeys(problems[i])) for i in rejected.index]

@@ -326,8 +326,10 @@ def mean_ci_from_stats(mean: float, sd: float, n: float, level: float = 0.95) ->
     n = float(n)
     if not n > 0:
         return Estimate(NAN, NAN, NAN, NAN, n, "t", level, "no observations")
-    if n < 2 or not np.isfinite(sd):
+    if n < 2:
         return Estimate(float(mean), NAN, NAN, NAN, n, "t", level, "one observation: no interval")
+    if not np.isfinite(sd):
+        return Estimate(float(mean), NAN, NAN, NAN, n, "t", level, "standard deviation missing: no interval")
     if sd < 0:
         raise DataError(f"standard deviation must not be negative, got {sd}")
     se = float(sd) / math.sqrt(n)
@@ -541,7 +543,9 @@ def nps_frame(
     work["passives"] = pas.astype(np.int64)
     work["detractors"] = det.astype(np.int64)
     g = work.groupby(group_cols, dropna=False, observed=True, sort=True)[["promoters", "passives", "detractors"]].sum()
-    g = g.reset_index()
+    # groups whose scores are all missing stay in the table with n = 0 (like proportion_ci_frame)
+    every = df[group_cols].drop_duplicates().set_index(group_cols).index
+    g = g.reindex(g.index.union(every), fill_value=0).sort_index().reset_index()
     value, se, low, high, n, degenerate = _nps_from_counts(g["promoters"], g["passives"], g["detractors"], level)
     g.insert(len(group_cols), "n", n.astype(np.int64))
     g["nps"], g["nps_se"], g["nps_ci_low"], g["nps_ci_high"] = value, se, low, high

@@ -56,10 +56,6 @@ RANKING_COLUMNS = ["touchpoint_id", "name", "rank", "score", "reason", "top3_sha
                    "reach_share"]
 
 
-def _bounds(period: Period) -> tuple[dt.datetime, dt.datetime]:
-    return dt.datetime.combine(period.start, dt.time()), dt.datetime.combine(period.end, dt.time())
-
-
 def _window(period: Period) -> Period:
     """First period of the rolling year that ends with ``period``."""
     return period.shift(-3 if period.kind == "quarter" else -11)
@@ -169,9 +165,9 @@ def compute(client: str, period: str | Period, root: str | Path | None = None, c
     """Compute the step 3 result for ``client`` and ``period`` (no caching; see :func:`run`)."""
     cfg = load_client(client, root)
     per = Period.parse(period)
-    start, end = _bounds(per)
+    start, end = per.bounds()
     first = _window(per)
-    window_start = _bounds(first)[0]
+    window_start = first.bounds()[0]
     con = con if con is not None else data.connect(client, root=root)
     events = data.table(con, "events", client, root=root)
     catalogue = cfg.catalogue_frame()
