@@ -408,7 +408,7 @@ def test_cached_run_reuses_result_until_data_change(project):
 
 
 # ---------------------------------------------------------------------------
-# edge cases the issue names
+# edge cases
 # ---------------------------------------------------------------------------
 
 def test_client_with_one_touchpoint(project):

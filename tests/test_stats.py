@@ -485,7 +485,7 @@ def test_benjamini_hochberg_against_statsmodels_with_nan(rng):
 
 
 # ---------------------------------------------------------------------------
-# Additions: vectorised means, NPS differences, nullable columns
+# Vectorised means, NPS differences, nullable columns
 # ---------------------------------------------------------------------------
 
 

@@ -65,7 +65,7 @@ class SourceMapping(_Model):
 
     ``columns`` maps canonical column -> column name in the raw file.
     ``adapter`` names the reader (``canonical`` for files already in the
-    canonical shape; issue-specific adapters such as ``ga4`` add their own options).
+    canonical shape; format-specific adapters such as ``ga4`` add their own options).
     """
 
     model_config = ConfigDict(extra="allow", frozen=True)
@@ -122,12 +122,6 @@ class PriorityWeights(_Model):
     sales: float = Field(0.4, ge=0)
     reach: float = Field(0.2, ge=0)
     effort: float = Field(0.0, ge=0)
-
-
-class Cost(_Model):
-    touchpoint: str
-    period: str
-    cost: float = Field(ge=0)
 
 
 class ClientConfig(_Model):

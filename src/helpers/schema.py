@@ -165,7 +165,7 @@ def _coerce(series: pd.Series, dtype: str) -> tuple[pd.Series, pd.Series]:
         out = pd.to_numeric(series, errors="coerce").astype("float64")
     else:
         # text stays in pandas' Arrow-backed ``str`` dtype (missing = NaN): converting millions of values
-        # to Python objects is what made validation slow
+        # to Python objects is slow
         text = series if (pd.api.types.is_string_dtype(series) and series.dtype != object) else series.astype("str")
         out = text.str.strip().where(present)
         return out, pd.Series(False, index=series.index)
