@@ -7,6 +7,7 @@ implementation in plain pandas / statsmodels) in the test itself.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -619,7 +620,8 @@ def test_notebook_runs_on_the_demo_and_saves_findings(demo_root, tmp_path):
     from helpers import artifacts
 
     out = tmp_path / "02.ipynb"
-    pm.execute_notebook(str(analyse.paths.project_root() / "notebooks" / "02-analyse.ipynb"), str(out),
+    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "02-analyse.ipynb"
+    pm.execute_notebook(str(notebook), str(out),
                         parameters={"client": "nordlys", "period": "2026Q3", "root": str(demo_root),
                                     "artifacts_dir": str(tmp_path / "art")},
                         kernel_name="tpkit", cwd=str(demo_root), progress_bar=False, execution_timeout=600)
