@@ -340,6 +340,22 @@ def test_journey_aggregates_are_the_same_on_spark(hand):
         pd.testing.assert_frame_equal(out["duckdb"][name], out["pyspark"][name], check_dtype=False, obj=name)
 
 
+@pytest.mark.spark
+def test_the_whole_step_is_the_same_on_spark(tmp_path):
+    orders = _bgnbd_orders(np.random.default_rng(3), n=150)
+    root = _write_project(tmp_path, HAND, orders=orders)
+    duck = analyse.compute("acme", "2026Q3", root=root)
+    spark = analyse.compute("acme", "2026Q3", root=root, con=data.connect("acme", engine="pyspark", root=root))
+    for level in duck.kpis:
+        pd.testing.assert_frame_equal(duck.kpis[level], spark.kpis[level], check_dtype=False, obj=level)
+    for name in ("paths", "transitions", "funnel", "exits", "time_to_convert", "changes", "weekly"):
+        pd.testing.assert_frame_equal(getattr(duck, name), getattr(spark, name), check_dtype=False, obj=name)
+    by = "first_touchpoint"
+    pd.testing.assert_frame_equal(duck.value["by_first_touchpoint"].sort_values(by).reset_index(drop=True),
+                                  spark.value["by_first_touchpoint"].sort_values(by).reset_index(drop=True),
+                                  check_dtype=False)
+
+
 # ---------------------------------------------------------------------------
 # Edge cases: empty period, one respondent, all promoters, zero conversions
 # ---------------------------------------------------------------------------
