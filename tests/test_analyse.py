@@ -565,6 +565,8 @@ def test_show_escapes_and_formats(hand):
     assert "&lt;b&gt;KPIs&lt;/b&gt;" in html and "Conversion" in html and "%" in html
     for name in analyse.PARTS:
         assert analyse.show(r, name)._repr_html_()
+    assert "1.0 days" not in analyse.show(r, "time_to_convert")._repr_html_()  # one day shows as 24.0 hours
+    assert "24.0 hours" in analyse.show(r, "time_to_convert")._repr_html_()
     with pytest.raises(Exception, match="unknown part"):
         analyse.show(r, "nonsense")
 

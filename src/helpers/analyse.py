@@ -1457,7 +1457,7 @@ PRETTY = {
     "exit_rate": "Exit rate", "exit_rate_ci_low": "Exit low", "exit_rate_ci_high": "Exit high",
     "average": "Average", "difference": "Difference", "difference_ci_low": "Diff. low",
     "difference_ci_high": "Diff. high", "more_exits": "Above average", "converting_journeys": "Purchasing journeys",
-    "mean_days": "Mean days", "q1_days": "25% within days", "median_days": "Median days", "q3_days": "75% within days",
+    "mean_days": "Mean", "q1_days": "25% buy within", "median_days": "Half buy within", "q3_days": "75% buy within",
     "source": "Source", "ratings": "Ratings", "share_1": "1", "share_2": "2", "share_3": "3", "share_4": "4",
     "share_5": "5", "mean": "Mean", "texts": "Texts", "mean_sentiment": "Mean sentiment", "negative": "Negative",
     "negative_ci_low": "Neg. low", "negative_ci_high": "Neg. high", "positive": "Positive", "languages": "Languages",
@@ -1556,6 +1556,9 @@ def show(result: AnalyseResult, name: str, caption: str | None = None,
             change=[_fmt_change(k, v) for k, v in zip(df["kpi"], df["change"])],
             ci_low=[_fmt_interval(k, lo, hi) for k, lo, hi in zip(df["kpi"], df["ci_low"], df["ci_high"])],
         ).drop(columns="ci_high").rename(columns={"ci_low": "interval"})
+    if name == "time_to_convert":
+        shown = shown.assign(**{c: [duration(v) for v in df[c]] for c in
+                                ("mean_days", "q1_days", "median_days", "q3_days") if c in shown.columns})
     percent = [PRETTY.get(c, c) for c in cols if c in PERCENT_COLUMNS and name != "changes"]
     return display.show_table(shown.rename(columns=PRETTY), caption=caption, percent=percent)
 
