@@ -16,7 +16,7 @@ import pytest
 import yaml
 from matplotlib.figure import Figure
 
-from helpers import artifacts, data, identify
+from helpers import artifacts, data, display, identify
 
 ROOT = Path(__file__).resolve().parents[1]
 from helpers.errors import ClientNotFoundError, DataError, PeriodError
@@ -490,7 +490,7 @@ def test_figures_show_as_png_in_ipython():
 
     shell = InteractiveShell.instance()
     try:
-        assert identify.show_figures_inline() is True
+        assert display.enable_figures() is True
         fig = identify.journey_map(pd.DataFrame(columns=["touchpoint_id", "name", "kind", "stage", "status",
                                                          "customers", "volume", "csat", "csat_n"]), title="Empty")
         data, _ = shell.display_formatter.format(fig)

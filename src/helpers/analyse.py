@@ -49,7 +49,7 @@ from helpers import data, display, paths, sentiment, stats
 from helpers.clv import clv, fit_bgnbd, fit_gamma_gamma  # noqa: F401  (re-exported: helpers.analyse.fit_bgnbd)
 from helpers.config import STAGES, load_client
 from helpers.errors import DataError
-from helpers.identify import show_figures_inline
+from helpers.display import enable_figures
 from helpers.periods import Period
 
 UNKNOWN = "(not catalogued)"
@@ -1607,4 +1607,4 @@ def findings(result: AnalyseResult) -> dict:
     return {"findings": out, "metrics": metrics, "tables": tables}
 
 
-show_figures_inline()
+enable_figures()

@@ -1275,10 +1275,10 @@ def figures(result: EvaluationResult) -> list[Figure]:
 
 def show_figures(result: EvaluationResult) -> None:
     """Display one figure per change in a notebook (outside IPython: nothing is shown)."""
-    from helpers.identify import show_figures_inline
+    from helpers.display import enable_figures
 
     figs = figures(result)
-    if show_figures_inline():
+    if enable_figures():
         from IPython.display import display as ipy_display
 
         for fig in figs:

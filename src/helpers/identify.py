@@ -671,8 +671,7 @@ def journey_map(inventory: pd.DataFrame, *, unknowns: pd.DataFrame | None = None
     return fig
 
 
-show_figures_inline = display.enable_figures  # kept for callers that import it from here
-show_figures_inline()
+display.enable_figures()
 
 
 def journey_cards(fig: Figure) -> list[str]:

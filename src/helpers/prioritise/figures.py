@@ -15,11 +15,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 
-from helpers.identify import show_figures_inline
+from helpers.display import enable_figures
 from helpers.prioritise.attribution import MODEL_LABELS
 from helpers.prioritise.ranking import QUADRANT_ORDER
 
-show_figures_inline()  # a returned Figure shows once, as a PNG, in notebooks and reports
+enable_figures()  # a returned Figure shows once, as a PNG, in notebooks and reports
 
 QUADRANT_COLOURS = {"fix first": "#c0392b", "keep up": "#1e8449", "possible overkill": "#b9770e",
                     "low priority": "#7f8c8d"}
