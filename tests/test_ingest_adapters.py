@@ -476,3 +476,13 @@ def test_reviews_json_lines_and_ga4_user_journeys(tmp_path):
     assert ev["customer_id"].tolist() == [pseudonym("p1", key), pseudonym("U-77", key), pseudonym("p2", key)]
     assert ev["journey_id"].nunique() == 3  # one journey per user: p1 and U-77 count as two people here
     assert ev["ts"].iloc[0] == pd.Timestamp(1782900000000000, unit="us")
+
+
+def test_a_quote_inside_an_unquoted_value_is_not_an_error(tmp_path):
+    csv = ("order_id,customer_id,ts,revenue,touchpoint_id\n"
+           'A1,C1,2026-07-01 10:00,4999,Cykel 26" hjul\nA2,C2,2026-07-02 10:00,10,store\n')
+    make_client(tmp_path, files={"o.csv": csv}, sources=[{"table": "orders", "file": "raw/o.csv"}])
+    result = ingest_client("acme", root=tmp_path)
+    assert result.accepted == 2
+    od = pd.read_parquet(tmp_path / "data/acme/processed/orders.parquet")
+    assert od["touchpoint_id"].iloc[0] == 'Cykel 26" hjul'

@@ -275,8 +275,10 @@ class CsvReader(Reader):
         if produced == 0:
             raise DataError("the file has a header but no data rows", file=self.path, row=self.skip + 1,
                             hint="export the data again including the rows, or remove this source from client.yml")
-        if self._odd_quotes():
-            raise self._diagnose("unbalanced quotes", invalid)
+        if self._odd_quotes():  # an inch mark (26" wheels) is fine; a quote that swallows rows is not
+            problem = self._diagnose("unbalanced quotes", invalid, quotes_only=True)
+            if problem is not None:
+                raise problem
 
     def _odd_quotes(self) -> bool:
         """An odd number of quote characters: a quoted value runs to the end of the file (Arrow accepts that)."""
@@ -288,7 +290,7 @@ class CsvReader(Reader):
                 count += block.count(b'"')
         return count % 2 == 1
 
-    def _diagnose(self, message: str, invalid: list) -> DataError:
+    def _diagnose(self, message: str, invalid: list, quotes_only: bool = False) -> DataError | None:
         """Turn an Arrow parse error into a message with the row and what to fix (a slow, exact second pass)."""
         expected = len(self.columns)
         try:
@@ -331,6 +333,8 @@ class CsvReader(Reader):
             return DataError(f"bytes that are not valid {self.encoding} text (the file mixes encodings)",
                              file=self.path, row=row,
                              hint="open it in a text editor and save it again as UTF-8, or export it again")
+        if quotes_only:
+            return None
         if "UTF8" in message or "utf-8" in message.lower() or "decode" in message.lower():
             row = _first_bad_utf8_row(self.path)
             return DataError("bytes that are not valid UTF-8 text (the file mixes encodings)", file=self.path,
