@@ -486,3 +486,20 @@ def test_a_quote_inside_an_unquoted_value_is_not_an_error(tmp_path):
     assert result.accepted == 2
     od = pd.read_parquet(tmp_path / "data/acme/processed/orders.parquet")
     assert od["touchpoint_id"].iloc[0] == 'Cykel 26" hjul'
+
+
+def test_semicolon_files_default_to_decimal_commas(tmp_path):
+    csv = "order_id;customer_id;ts;revenue\nA1;C1;01.07.2026;1.234\nA2;C2;02.07.2026;12.5\nA3;C3;03.07.2026;7,25\n"
+    comma = csv.replace(";", ",").replace("7,25", '"7,25"').replace("A", "B")
+    make_client(tmp_path, files={"o.csv": csv, "p.csv": comma},
+                sources=[{"table": "orders", "file": "raw/o.csv"}, {"table": "orders", "file": "raw/p.csv"}])
+    ingest_client("acme", root=tmp_path)
+    od = pd.read_parquet(tmp_path / "data/acme/processed/orders.parquet")
+    assert od["revenue"].tolist() == [1234.0, 12.5, 7.25, 1.234, 12.5, 7.25]
+    # the same export listed twice: every row a duplicate, which is a file-level mistake
+    make_client(tmp_path, sources=[{"table": "orders", "file": "raw/o.csv"}, {"table": "orders", "file": "raw/o.csv"}])
+    with pytest.raises(SchemaError, match="listed twice"):
+        ingest_client("acme", root=tmp_path)
+    from helpers.ingest.convert import parse_numbers
+
+    assert parse_numbers(pd.Series(["1.234"], dtype="str"))[0].item() == 1.234  # comma files: a decimal point

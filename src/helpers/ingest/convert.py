@@ -168,7 +168,8 @@ def parse_numbers(series: pd.Series, decimal: str | None = None) -> tuple[pd.Ser
     """Raw numbers -> float64 and a mask of bad values.
 
     Accepts "1234.5", "1234,5" (decimal comma), "1.234,50" and "1 234,50" (thousands separators),
-    currency marks ("kr", "DKK", "€") and a trailing ",-". ``decimal=","`` reads "1.234" as 1234.
+    currency marks ("kr", "DKK", "€") and a trailing ",-". ``decimal=","`` reads "1.234" as 1234
+    (otherwise 1.234); "12.5" is 12.5 either way.
     """
     if pd.api.types.is_bool_dtype(series):
         return series.astype("float64"), pd.Series(False, index=series.index)

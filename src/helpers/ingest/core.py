@@ -339,6 +339,9 @@ class _FileIngest:
     def run(self) -> None:
         reader = self.a.open()
         self.report.description = reader.description
+        # Scandinavian exports separated by ';' write decimal commas: there "1.234" is one thousand two
+        # hundred and thirty-four (decimal points such as "12.5" still read as they are)
+        self.decimal = self.a.source.decimal or ("," if getattr(reader, "delimiter", None) == ";" else None)
         self.a.bind(reader.columns)
         self.sink.open_part(self.a.output_columns())
         file_rows = 0
@@ -364,12 +367,16 @@ class _FileIngest:
         if self.report.accepted == 0 and self.report.rejected > 0:
             top, _ = self.report.reasons.most_common(1)[0]
             column = top.split(":", 1)[0] if ":" in top else None
+            if "duplicate value" in top:
+                hint = ("every row repeats an id seen before: is the same export listed twice in client.yml, "
+                        "or copied into raw/ twice?")
+            else:
+                hint = ("check the column mapping (`columns:`), the date format (`date_format:`, dates read: "
+                        f"{DATE_FORMS}) and the decimal separator (`decimal:`) of this source in client.yml")
             raise SchemaError(
                 f"no row can be used: all {self.report.rejected:,} rows were rejected, most often for "
                 f"\"{top}\"",
-                file=self.report.file, row=self.first_bad_row, column=column,
-                hint="check the column mapping (`columns:`), the date format (`date_format:`, dates read: "
-                     f"{DATE_FORMS}) and the decimal separator (`decimal:`) of this source in client.yml",
+                file=self.report.file, row=self.first_bad_row, column=column, hint=hint,
             )
 
     # -- one chunk
@@ -398,7 +405,7 @@ class _FileIngest:
                 add(future, lambda i, s=s: f"ts: date {_show(s.iat[i])} is in the future")
                 work[c] = conv
             elif dtype.startswith("float"):
-                conv, bad = parse_numbers(s, self.a.source.decimal)
+                conv, bad = parse_numbers(s, self.decimal)
                 add(bad, lambda i, s=s, c=c: f"{c}: cannot read {_show(s.iat[i])} as a number")
                 work[c] = conv
             elif dtype == "bool":
