@@ -1021,29 +1021,33 @@ class _Generator:
         return pa.array([f"{prefix}{i:0{w}d}" for i in range(first, first + n)], type=pa.string())
 
     # -- orders
-    def _extra_orders(self) -> dict:
+    def _extra_orders(self, block: int = 250_000) -> dict:
         """Purchases outside tracked journeys, BG/NBD-like: each customer buys at a Poisson rate
         (gamma-distributed across customers) and drops out after any purchase with a beta-distributed
-        probability. Returned sorted by time."""
+        probability. Drawn in blocks of customers (bounded memory); returned sorted by time."""
         spec, rng = self.spec, self.rng
         r, alpha, a, b = spec.extra_orders
-        n = self.n_customers
-        lam = rng.gamma(r, 1.0 / alpha, size=n)  # purchases per day
-        p_drop = rng.beta(a, b, size=n)
-        birth = self.t0 + (rng.random(n) ** 1.5 * (self.t1 - self.t0)).astype(np.int64)
-        birth[rng.random(n) < 0.35] = self.t0
-        k = np.minimum(rng.geometric(p_drop), 25)  # purchases before dropping out
-        rows = np.repeat(np.arange(n), k)
-        waits = rng.exponential(1.0, size=rows.size) / lam[rows] * 86400.0
-        first_idx = np.r_[0, np.cumsum(k)[:-1]]
-        cs = np.cumsum(waits)
-        base = np.repeat(cs[first_idx] - waits[first_idx], k)
-        ts = birth[rows] + (cs - base).astype(np.int64)
-        ok = ts <= self.t1
-        rows, ts = rows[ok], ts[ok]
-        rev = np.round(rng.gamma(6.0, 1 / 6.0, size=rows.size) * self.cust_spend[rows], 2).clip(49)
         dec = np.array([self.tp_index[d] for d in spec.retention])
-        tp = dec[rng.integers(0, len(dec), size=rows.size)]
+        parts = []
+        for lo in range(0, self.n_customers, block):
+            n = min(block, self.n_customers - lo)
+            lam = rng.gamma(r, 1.0 / alpha, size=n)  # purchases per day
+            p_drop = rng.beta(a, b, size=n)
+            birth = self.t0 + (rng.random(n) ** 1.5 * (self.t1 - self.t0)).astype(np.int64)
+            birth[rng.random(n) < 0.35] = self.t0
+            k = np.minimum(rng.geometric(p_drop), 25)  # purchases before dropping out
+            rows = np.repeat(np.arange(n), k)
+            waits = rng.exponential(1.0, size=rows.size) / lam[rows] * 86400.0
+            first_idx = np.r_[0, np.cumsum(k)[:-1]]
+            cs = np.cumsum(waits)
+            base = np.repeat(cs[first_idx] - waits[first_idx], k)
+            ts = birth[rows] + (cs - base).astype(np.int64)
+            ok = ts <= self.t1
+            rows, ts = rows[ok] + lo, ts[ok]
+            rev = np.round(rng.gamma(6.0, 1 / 6.0, size=rows.size) * self.cust_spend[rows], 2).clip(49)
+            tp = dec[rng.integers(0, len(dec), size=rows.size)]
+            parts.append((rows, ts, rev, tp))
+        rows, ts, rev, tp = (np.concatenate([p[i] for p in parts]) for i in range(4))
         order = np.lexsort((rows, ts))
         return dict(cust=rows[order], ts=ts[order], revenue=rev[order], tp=tp[order])
 
