@@ -211,6 +211,9 @@ def test_key_file_created_on_first_use(tmp_path, monkeypatch):
     ("Ordre 12345 kom 2026-05-01 10:00:00, pris 1.234,50 kr", "Ordre 12345 kom 2026-05-01 10:00:00, pris 1.234,50 kr"),
     ("den 01.05.2026 kl 10", "den 01.05.2026 kl 10"),
     ("kontakt: ole(at)firma.no", "kontakt: [email]"),
+    ("mit CPR er 010185-1234", "mit CPR er [id]"),
+    ("personnummer 19850101-1234 eller 850101-1234", "personnummer [id] eller [id]"),
+    ("fødselsnummer 01018512345", "fødselsnummer [id]"),
 ])
 def test_masking(text, expected):
     assert mask_text(text) == expected

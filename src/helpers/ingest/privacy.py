@@ -8,8 +8,9 @@ still join), not reversible without the key. The key comes from
 2. the key file ``$TPKIT_KEY_FILE`` (default ``~/.config/tpkit/key``), created
    with a random key on first use (mode 0600), outside the repository.
 
-E-mail addresses and phone numbers in free text (comments, review texts,
-titles, replies) become ``[email]`` and ``[phone]``.
+E-mail addresses, phone numbers and national identity numbers (Danish CPR,
+Swedish personnummer, Norwegian fødselsnummer) in free text (comments, review
+texts, titles, replies) become ``[email]``, ``[phone]`` and ``[id]``.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ HASH_CHARS = 16
 
 EMAIL_MASK = "[email]"
 PHONE_MASK = "[phone]"
+ID_MASK = "[id]"
 
 #: free-text columns that are masked in every canonical table
 TEXT_COLUMNS = ("comment", "text", "title", "reply")
@@ -48,6 +50,9 @@ _PHONE = re.compile(
     r"(?![\w@\-/])"
 )
 _DIGITS = re.compile(r"\d")
+# national identity numbers: Danish CPR (ddmmyy-xxxx), Swedish personnummer ((yy)yymmdd-xxxx, '+' past 100),
+# Norwegian fødselsnummer (11 digits)
+_NATIONAL_ID = re.compile(r"(?<![\w\-])(?:(?:19|20)?\d{6}[-+]?\d{4}|\d{11})(?![\w\-])")
 
 
 def key_file_path() -> Path:
@@ -165,8 +170,25 @@ def mask_text(text):
     if "@" in text or "(at)" in text or "[at]" in text:
         text = _EMAIL.sub(EMAIL_MASK, text)
     if _DIGITS.search(text):
+        text = _NATIONAL_ID.sub(_id_sub, text)
         text = _PHONE.sub(_phone_sub, text)
     return text
+
+
+def _id_sub(match: re.Match) -> str:
+    digits = "".join(_DIGITS.findall(match.group(0)))
+    day, month = int(digits[-10:-8]), int(digits[-8:-6])
+    if len(digits) == 11:  # Norwegian: ddmmyy + 5
+        day, month = int(digits[:2]), int(digits[2:4])
+    elif len(digits) == 12:  # Swedish long form: yyyymmdd + 4
+        day, month = int(digits[6:8]), int(digits[4:6])
+    elif len(digits) == 10 and "-" not in match.group(0) and "+" not in match.group(0):
+        return match.group(0)  # ten plain digits: left to the phone rule
+    else:  # ddmmyy-xxxx (Danish) or yymmdd-xxxx (Swedish)
+        dk = 1 <= int(digits[:2]) <= 31 and 1 <= int(digits[2:4]) <= 12
+        se = 1 <= int(digits[4:6]) <= 31 and 1 <= int(digits[2:4]) <= 12
+        return ID_MASK if dk or se else match.group(0)
+    return ID_MASK if 1 <= day <= 31 and 1 <= month <= 12 else match.group(0)
 
 
 def mask_series(series: pd.Series) -> pd.Series:
