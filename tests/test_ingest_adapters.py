@@ -398,9 +398,14 @@ def test_unknown_adapter_and_option_are_config_errors(tmp_path):
         ingest_client("acme", root=tmp_path)
 
 
-def test_demo_client_ga4_path_gives_the_same_events(demo_root):
+def test_demo_client_ga4_path_gives_the_same_events(demo_root, tmp_path):
+    import shutil
+
     from helpers.ingest.ga4 import write_ga4_demo
 
+    # work on a copy: the shared demo project must keep exactly its two clients
+    shutil.copytree(demo_root / "data" / "nordlys", tmp_path / "data" / "nordlys")
+    demo_root = tmp_path
     name = write_ga4_demo(demo_root, "nordlys")
     assert name == "nordlys-ga4"
     assert list((demo_root / "data" / name / "raw" / "ga4").glob("events_*.parquet"))
