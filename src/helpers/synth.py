@@ -325,7 +325,7 @@ FJORDTECH = ClientSpec(
     driver_weights={"support_portal": 0.42, "onboarding": 0.33, "sales_call": 0.20, "free_trial": 0.12,
                     "account_review": 0.06, "website": 0.02, "webinar": 0.0, "contract_signing": 0.0,
                     "linkedin_ads": 0.0, "onsite_workshop": 0.0},
-    overall_base=3.8,
+    overall_base=4.0,
     order_value=42_000.0,
     extra_orders=(1.2, 300.0, 1.0, 4.0),
     seasonal="b2b",
