@@ -357,3 +357,24 @@ def test_ground_truth_structure():
     ft = synth.ground_truth("fjordtech")
     assert "2026Q3" in ft.periods and "2026Q2" in ft.periods
     assert set(ft.segments) == {"enterprise", "smb"}
+
+
+def test_unknown_demo_client_is_a_kit_error(tmp_path):
+    from helpers.errors import KitError
+
+    with pytest.raises(KitError, match="not a demo client"):
+        synth.write_demo(tmp_path, events=SMALL, clients=("acme",))
+
+
+def test_docs_describe_the_planted_truth():
+    text = (Path(__file__).resolve().parents[1] / "docs" / "demo-data.md").read_text(encoding="utf-8")
+    for client, gt in synth.GROUND_TRUTH.items():
+        assert client in text
+        for change_id in gt.changes:
+            assert change_id in text
+        for file, n in gt.bad_rows.items():
+            assert f"{file}.csv ({n})" in text
+        assert gt.drop_off_touchpoint in text
+        for tp in gt.driver_order[:4]:
+            assert tp in text
+    assert "trade_fair" in text and "tiktok_ads" in text
