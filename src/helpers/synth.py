@@ -317,9 +317,9 @@ FJORDTECH = ClientSpec(
         "contract_signing": {"conversion": 0.75, "null": 0.25},
     },
     retention={
-        "contract_signing": (("onboarding", 0.95, 72, 0.4), ("support_portal", 0.75, 400, 0.7),
-                             ("support_portal", 0.45, 900, 0.6), ("account_review", 0.55, 1500, 0.3),
-                             ("onsite_workshop", 0.15, 700, 0.4)),
+        "contract_signing": (("onboarding", 0.95, 48, 0.4), ("support_portal", 0.75, 150, 0.6),
+                             ("support_portal", 0.45, 400, 0.5), ("account_review", 0.55, 600, 0.3),
+                             ("onsite_workshop", 0.15, 300, 0.4)),
     },
     gap_hours={"*": 24, "website": 6, "contract_signing": 120, "sales_call": 72},
     driver_weights={"support_portal": 0.42, "onboarding": 0.33, "sales_call": 0.20, "free_trial": 0.12,
@@ -342,7 +342,7 @@ FJORDTECH = ClientSpec(
     survey_share=0.15,
     events_per_customer=30,
     events_share=0.065,
-    min_events=5_000,
+    min_events=15_000,
     max_events=70_000,
 )
 
@@ -1134,9 +1134,7 @@ class _Generator:
         dw = np.array([spec.driver_weights.get(t.id, 0.0) for t in rated_pool])
         per_q = int(np.clip(self.n_customers * spec.survey_share, 60, 4000))
         out, out_ts = [], []
-        wave = 0
         for q in pd.period_range(spec.start, spec.end, freq="Q"):
-            wave += 1
             qs = self._utc(q.start_time)
             qe = min(self._utc(q.end_time.floor("s")), self.t1)
             # fieldwork in the last month of the quarter
@@ -1170,8 +1168,10 @@ class _Generator:
             order = np.lexsort((tp, survey))
             survey, tp, csat, nps = survey[order], tp[order], csat[order], nps[order]
             overall_row = tp < 0
-            comment, has_comment = self._comments(np.where(overall_row, csat, 3), 0.2)
-            has_comment &= overall_row
+            comment = np.full(n_rows, None, dtype=object)
+            has_comment = np.zeros(n_rows, dtype=bool)
+            # a comment on some overall answers
+            comment[overall_row], has_comment[overall_row] = self._comments(csat[overall_row], 0.2)
             out_ts.append(ts[survey])
             out.append(pa.table({
                 "survey_id": pa.array(sid, type=pa.string()).take(pa.array(survey)),
@@ -1479,7 +1479,7 @@ def write_demo(root: Path, events: int | None = None, seed: int = DEFAULT_SEED,
     """Write client.yml and raw exports of the demo clients under ``root/data/``; returns the client names.
 
     ``events`` sets nordlys's number of events (default about 1,000,000; customers scale with it,
-    about 20 events per customer); fjordtech is about 6.5% of that, between 5,000 and 70,000 events.
+    about 20 events per customer); fjordtech is about 6.5% of that, between 15,000 and 70,000 events.
     The same ``seed`` and ``events`` give byte-identical files.
     """
     out = []
