@@ -508,3 +508,54 @@ def test_semicolon_files_default_to_decimal_commas(tmp_path):
     from helpers.ingest.convert import parse_numbers
 
     assert parse_numbers(pd.Series(["1.234"], dtype="str"))[0].item() == 1.234  # comma files: a decimal point
+
+
+# ---------------------------------------------------------------- JSON fields that first appear late
+
+
+def test_json_fields_first_seen_late_are_kept(tmp_path):
+    """Columns are the fields of every record, not of the first thousand."""
+    reviews = [{"id": f"R{i}", "stars": 4, "createdAt": "2026-07-01T10:00:00Z", "text": "ok",
+                **({"companyReply": {"text": f"svar {i}"}} if i >= 1200 else {})} for i in range(1300)]
+    events = []
+    for i in range(1200):
+        late = i >= 1100
+        rec = {"event_name": "purchase" if late and i % 2 else "page_view",
+               "event_timestamp": str(1782900000000000 + i * 1_000_000), "user_pseudo_id": f"p{i % 50}",
+               "event_params": [{"key": "ga_session_id", "value": {"int_value": str(i // 10)}}]}
+        if late:
+            rec["user_id"] = f"U{i % 50}"
+            if i % 2:
+                rec["ecommerce"] = {"purchase_revenue": 100.0 + i}
+        events.append(rec)
+    make_client(tmp_path, files={"r.json": json.dumps(reviews),
+                                 "r.jsonl": "\n".join(json.dumps({**x, "id": "L" + x["id"]}) for x in reviews) + "\n",
+                                 "ga/events_1.jsonl": "\n".join(json.dumps(x) for x in events) + "\n"},
+                sources=[{"table": "reviews", "file": "raw/r.json", "adapter": "reviews", "site": "trustpilot"},
+                         {"table": "reviews", "file": "raw/r.jsonl", "adapter": "reviews", "site": "trustpilot"},
+                         {"table": "events", "file": "raw/ga/events_*.jsonl", "adapter": "ga4",
+                          "customer": "user_id", "rules": [{"touchpoint": "web", "event": "page_view"}]}])
+    result = ingest_client("acme", root=tmp_path)
+    assert result.rejected == 0
+    rv = pd.read_parquet(tmp_path / "data/acme/processed/reviews.parquet").set_index("review_id")
+    assert rv.loc["R1250", "reply"] == "svar 1250" and rv.loc["LR1299", "reply"] == "svar 1299"
+    assert rv["reply"].notna().sum() == 200 and len(rv) == 2600
+    ev = pd.read_parquet(tmp_path / "data/acme/processed/events.parquet")
+    buys = ev[ev["converted"]]
+    assert len(buys) == 50 and buys["revenue"].notna().all() and (buys["revenue"] > 1000).all()
+    key = KEY.encode()
+    assert ev["customer_id"].iloc[1150] == pseudonym("U0", key)  # the signed-in user, not the pseudo id
+
+
+def test_json_reader_columns_cover_the_whole_file(tmp_path):
+    from helpers.ingest.readers import JsonReader
+
+    recs = [{"a": 1, "b": None}] * 1500 + [{"a": 2, "b": {"c": 3}, "late": "x"}]
+    (tmp_path / "x.jsonl").write_text("\n".join(json.dumps(r) for r in recs) + "\n")
+    (tmp_path / "x.json").write_text(json.dumps(recs))
+    for name in ("x.jsonl", "x.json"):
+        reader = JsonReader(tmp_path / name)
+        assert reader.columns == ["a", "b.c", "late"]
+        frames = list(reader.chunks())
+        assert sum(len(c.frame) for c in frames) == 1501
+        assert frames[-1].frame["late"].iloc[-1] == "x"

@@ -349,6 +349,9 @@ class _FileIngest:
         for chunk in reader.chunks():
             file_rows += len(chunk.frame)
             if list(chunk.frame.columns) != reader.columns:  # JSON records need not all have every field
+                extra = [c for c in chunk.frame.columns if c not in reader.columns and chunk.frame[c].notna().any()]
+                if extra:  # the reader's columns are the fields of the whole file: this must not happen
+                    raise RuntimeError(f"{self.report.file}: fields {extra} are missing from the reader's columns")
                 chunk.frame = chunk.frame.reindex(columns=reader.columns)
             raw, rows = self.a.records(chunk)
             if raw.empty:

@@ -503,19 +503,53 @@ class ParquetReader(Reader):
 # ---------------------------------------------------------------- JSON
 
 
-def _normalise_records(records: list, path: Path, first_row: int) -> pd.DataFrame:
-    for i, rec in enumerate(records):
-        if not isinstance(rec, dict):
-            raise DataError(f"expected one JSON object per record, found {type(rec).__name__}", file=path,
-                            row=first_row + i, hint="export records as objects ({\"field\": value, ...})")
+def _check_record(rec, path: Path, row: int) -> None:
+    if not isinstance(rec, dict):
+        raise DataError(f"expected one JSON object per record, found {type(rec).__name__}", file=path,
+                        row=row, hint="export records as objects ({\"field\": value, ...})")
+
+
+def _normalise_records(records: list) -> pd.DataFrame:
     frame = pd.json_normalize(records, sep=".")
     # a record that is null in some rows and an object in others gives "x" (all null) next to "x.y": drop "x"
     parents = [c for c in frame.columns if any(o.startswith(c + ".") for o in frame.columns)]
     return frame.drop(columns=[c for c in parents if frame[c].isna().all()])
 
 
+def _collect_keys(record: dict, prefix: str, keys: dict, filled: set) -> None:
+    """The column names ``pd.json_normalize(sep=".")`` gives one record (in order), and which are not null."""
+    for k, v in record.items():
+        name = f"{prefix}{k}"
+        if isinstance(v, dict):
+            _collect_keys(v, name + ".", keys, filled)
+            continue
+        keys.setdefault(name, None)
+        if v is not None:
+            filled.add(name)
+
+
+def _columns_of(keys: dict, filled: set) -> list[str]:
+    """All fields of a file: a field that is null in some records and an object in others gives "x" (always
+    null) next to "x.y": "x" is dropped, as :func:`_normalise_records` drops it per chunk."""
+    names = list(keys)
+    parents = {n.rsplit(".", 1)[0] for n in names if "." in n}
+    out, seen = [], set()
+    for n in names:
+        if n in parents and n not in filled:
+            continue
+        if n not in seen:
+            seen.add(n)
+            out.append(n)
+    return out
+
+
 class JsonReader(Reader):
-    """JSON lines (one object per line) or one JSON array of objects (read at once: keep those small)."""
+    """JSON lines (one object per line) or one JSON array of objects (read at once: keep those small).
+
+    The columns are the union of the fields of every record: JSON lines are read twice, once for the
+    field names (and to find a broken line before anything is ingested) and once in chunks; an array is
+    parsed once and kept in memory.
+    """
 
     ARRAY_LIMIT = 512 << 20
 
@@ -543,41 +577,43 @@ class JsonReader(Reader):
         if not self.array and not start.startswith("{"):
             raise DataError("not JSON: the file must start with '{' (JSON lines) or '[' (an array of records)",
                             file=path, row=1, hint="export JSON (or CSV) again")
-        first = next(self._batches(limit=1000), None)
-        if first is None or first.empty:
+        keys: dict[str, None] = {}
+        filled: set[str] = set()
+        count = 0
+        if self.array:
+            self._data = self._load_array()
+            for i, rec in enumerate(self._data):
+                _check_record(rec, path, i + 1)
+                _collect_keys(rec, "", keys, filled)
+            count = len(self._data)
+        else:
+            for _, rec in self._lines():
+                _collect_keys(rec, "", keys, filled)
+                count += 1
+        if count == 0 or not keys:
             raise DataError("the file holds no records", file=path, hint="export the data again")
-        self._columns_hint = list(first.columns)
-        self.columns = self._columns_hint
+        self.columns = _columns_of(keys, filled)
         self.description = "JSON array" if self.array else "JSON lines"
 
-    def _batches(self, limit: int | None = None) -> Iterator[pd.DataFrame]:
-        for chunk in self._chunks(limit):
-            yield chunk.frame
+    def _load_array(self) -> list:
+        if self.path.stat().st_size > self.ARRAY_LIMIT:
+            raise DataError("a JSON array this large cannot be streamed", file=self.path,
+                            hint="export JSON lines (one record per line) instead")
+        try:
+            data = json.loads(self.path.read_text(encoding=self.encoding))
+        except json.JSONDecodeError as exc:
+            raise DataError(f"not valid JSON: {exc.msg}", file=self.path, row=exc.lineno,
+                            hint="export the file again; it may be cut off") from None
+        if isinstance(data, dict):
+            lists = [v for v in data.values() if isinstance(v, list)]
+            data = lists[0] if len(lists) == 1 else None
+        if not isinstance(data, list):
+            raise DataError("the JSON holds no list of records", file=self.path,
+                            hint="export an array of objects or JSON lines")
+        return data
 
-    def _chunks(self, limit: int | None = None) -> Iterator[RawChunk]:
-        if self.array:
-            if self.path.stat().st_size > self.ARRAY_LIMIT:
-                raise DataError("a JSON array this large cannot be streamed", file=self.path,
-                                hint="export JSON lines (one record per line) instead")
-            try:
-                data = json.loads(self.path.read_text(encoding=self.encoding))
-            except json.JSONDecodeError as exc:
-                raise DataError(f"not valid JSON: {exc.msg}", file=self.path, row=exc.lineno,
-                                hint="export the file again; it may be cut off") from None
-            if isinstance(data, dict):
-                lists = [v for v in data.values() if isinstance(v, list)]
-                data = lists[0] if len(lists) == 1 else None
-            if not isinstance(data, list):
-                raise DataError("the JSON holds no list of records", file=self.path,
-                                hint="export an array of objects or JSON lines")
-            if limit:
-                data = data[:limit]
-            for start in range(0, len(data), 50_000):
-                part = data[start:start + 50_000]
-                yield RawChunk(_normalise_records(part, self.path, start + 1),
-                               np.arange(start + 1, start + 1 + len(part)))
-            return
-        buf, rows = [], []
+    def _lines(self) -> Iterator[tuple[int, dict]]:
+        """(line number, record) of every non-blank line of a JSON lines file."""
         with open(self.path, encoding=self.encoding, errors="strict") as fh:
             lineno = 0
             try:
@@ -585,22 +621,31 @@ class JsonReader(Reader):
                     if not line.strip():
                         continue
                     try:
-                        buf.append(json.loads(line))
+                        rec = json.loads(line)
                     except json.JSONDecodeError as exc:
                         raise DataError(f"not a valid JSON record: {exc.msg} (character {exc.colno})",
                                         file=self.path, row=lineno,
                                         hint="each line must be one complete JSON object; the file may be cut off")
-                    rows.append(lineno)
-                    if limit and len(buf) >= limit:
-                        break
-                    if len(buf) >= 50_000:
-                        yield RawChunk(_normalise_records(buf, self.path, rows[0]), np.asarray(rows))
-                        buf, rows = [], []
+                    _check_record(rec, self.path, lineno)
+                    yield lineno, rec
             except UnicodeDecodeError:
                 raise DataError("bytes that are not valid UTF-8 text", file=self.path, row=lineno + 1,
                                 hint="save the file as UTF-8") from None
-        if buf:
-            yield RawChunk(_normalise_records(buf, self.path, rows[0]), np.asarray(rows))
 
     def chunks(self) -> Iterator[RawChunk]:
-        yield from self._chunks()
+        if self.array:
+            data = self._data
+            for start in range(0, len(data), 50_000):
+                part = data[start:start + 50_000]
+                yield RawChunk(_normalise_records(part),
+                               np.arange(start + 1, start + 1 + len(part)))
+            return
+        buf, rows = [], []
+        for lineno, rec in self._lines():
+            buf.append(rec)
+            rows.append(lineno)
+            if len(buf) >= 50_000:
+                yield RawChunk(_normalise_records(buf), np.asarray(rows))
+                buf, rows = [], []
+        if buf:
+            yield RawChunk(_normalise_records(buf), np.asarray(rows))
