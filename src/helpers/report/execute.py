@@ -49,17 +49,20 @@ class KernelSession:
         self._log = None
 
     def start(self) -> None:
-        from jupyter_client import KernelManager
+        from jupyter_client import AsyncKernelManager
+        from jupyter_core.utils import run_sync
 
         env = dict(os.environ)
         env.update({"PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": "0", "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
         env.pop("MPLBACKEND", None)  # the kernel's inline backend renders figures into the notebook
-        km = KernelManager(kernel_name=self.kernel_name)
+        # asynchronous manager: nbclient then polls kernel liveness while waiting for output,
+        # so a kernel that dies mid-cell is noticed at once instead of at the cell timeout
+        km = AsyncKernelManager(kernel_name=self.kernel_name)
         if self.log is not None and self._log is None:
             self._log = open(self.log, "ab")
         streams = {"stdout": self._log, "stderr": self._log} if self._log else {}
         try:
-            km.start_kernel(cwd=str(self.cwd) if self.cwd else None, env=env, **streams)
+            run_sync(km.start_kernel)(cwd=str(self.cwd) if self.cwd else None, env=env, **streams)
             self.km = km
             self._silent(KERNEL_SETUP)
         except Exception as exc:
@@ -68,7 +71,10 @@ class KernelSession:
         self.used = False
 
     def _silent(self, code: str) -> None:
-        kc = self.km.client()
+        from jupyter_client import BlockingKernelClient
+
+        kc = BlockingKernelClient()
+        kc.load_connection_info(self.km.get_connection_info())
         kc.start_channels()
         try:
             kc.wait_for_ready(timeout=self.startup_timeout)
@@ -87,7 +93,9 @@ class KernelSession:
         """Execute one notebook; raises papermill's PapermillExecutionError when a cell fails."""
         import papermill as pm
 
-        if self.km is None or not self.km.is_alive():
+        from jupyter_core.utils import run_sync
+
+        if self.km is None or not run_sync(self.km.is_alive)():
             self.restart()
         elif self.used:
             self._silent(RESET + KERNEL_SETUP)
@@ -102,13 +110,15 @@ class KernelSession:
         km, self.km = self.km, None
         if km is None:
             return
+        from jupyter_core.utils import run_sync
+
         try:
             if km.has_kernel:
-                km.shutdown_kernel(now=True)
+                run_sync(km.shutdown_kernel)(now=True)
         except Exception:  # already gone: nothing left to stop
             pass
         try:
-            km.cleanup_resources()
+            run_sync(km.cleanup_resources)()
         except Exception:
             pass
 

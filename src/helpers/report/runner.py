@@ -108,16 +108,46 @@ def find_notebooks(notebooks_dir: str | Path | None = None, root: Path | None = 
     return steps, summary
 
 
-def check_parameters(notebook: Path, given: dict) -> None:
-    """Raise :class:`ParameterError` unless ``notebook`` declares every given name and gets
-    a value for each parameter it declares without a default (``None``)."""
+def declared_parameters(notebook: Path) -> dict[str, object]:
+    """Names assigned in the notebook's ``parameters`` cell, with their default values.
+
+    The cell is read with Python's own parser (papermill's line parser drops lines whose
+    comment holds quotes, such as ``root = ""  # "" = found from the working directory``);
+    a cell that is not plain literal assignments falls back to ``papermill.inspect_notebook``.
+    """
+    import ast
+
+    nb = json.loads(Path(notebook).read_text(encoding="utf-8"))  # plain JSON: nbformat is slow to import
+    cells = [c for c in nb.get("cells", []) if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if not cells:
+        return {}
+    source = cells[0].get("source", "")
+    try:
+        tree = ast.parse("".join(source) if isinstance(source, list) else source)
+        out = {}
+        for node in tree.body:
+            if not isinstance(node, (ast.Assign, ast.AnnAssign)):
+                raise ValueError("not an assignment")
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for t in targets:
+                out[t.id] = ast.literal_eval(node.value) if node.value is not None else None
+        return out
+    except (SyntaxError, ValueError, AttributeError):
+        pass
     import papermill as pm
 
     try:
-        declared = pm.inspect_notebook(str(notebook))
+        found = pm.inspect_notebook(str(notebook))
     except ValueError as exc:  # no kernelspec / language in the notebook metadata
         raise ParameterError(f"{notebook.name}: its parameters cannot be read ({exc})", file=notebook,
-                             hint="open and save it once in JupyterLab so it records its kernel") from None
+                             hint="keep the parameters cell to literal assignments") from None
+    return {name: (None if p.get("default") in ("None", None) else p.get("default")) for name, p in found.items()}
+
+
+def check_parameters(notebook: Path, given: dict) -> None:
+    """Raise :class:`ParameterError` unless ``notebook`` declares every given name and gets
+    a value for each parameter it declares without a default (``None``)."""
+    declared = declared_parameters(notebook)
     if not declared:
         raise ParameterError(f"{notebook.name} has no cell tagged 'parameters'", file=notebook,
                              hint=f"tag the cell that assigns {', '.join(CONTRACT)} with 'parameters'")
@@ -126,7 +156,7 @@ def check_parameters(notebook: Path, given: dict) -> None:
         raise ParameterError(f"{notebook.name} does not take the parameter(s) {', '.join(unknown)}", file=notebook,
                              hint=f"its parameters cell declares {', '.join(declared)}; add the missing names "
                                   "or stop passing them")
-    missing = sorted(n for n, p in declared.items() if n not in given and p.get("default") in ("None", None))
+    missing = sorted(n for n, default in declared.items() if n not in given and default is None)
     if missing:
         raise ParameterError(f"{notebook.name} needs a value for {', '.join(missing)}", file=notebook,
                              hint="pass it to the report runner or give it a default in the parameters cell")
