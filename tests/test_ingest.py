@@ -210,6 +210,12 @@ def test_key_file_created_on_first_use(tmp_path, monkeypatch):
     ("UK +44 (0)20 7946 0958", "UK [phone]"),
     ("Ordre 12345 kom 2026-05-01 10:00:00, pris 1.234,50 kr", "Ordre 12345 kom 2026-05-01 10:00:00, pris 1.234,50 kr"),
     ("den 01.05.2026 kl 10", "den 01.05.2026 kl 10"),
+    # Danish numbers in pairs whose first three groups look like a date are still phone numbers
+    ("ring 20.12.34.56", "ring [phone]"),
+    ("tlf.: 31-12-20-25", "tlf.: [phone]"),
+    ("ring 20.12.34 56 i dag", "ring [phone] i dag"),
+    ("kom 31-12-20 12:30 og 01.05.26 10.00", "kom 31-12-20 12:30 og 01.05.26 10.00"),
+    ("31/12/2025 23:59", "31/12/2025 23:59"),
     ("kontakt: ole(at)firma.no", "kontakt: [email]"),
     ("mit CPR er 010185-1234", "mit CPR er [id]"),
     ("personnummer 19850101-1234 eller 850101-1234", "personnummer [id] eller [id]"),

@@ -147,18 +147,29 @@ def _phone_sub(match: re.Match) -> str:
 _AMOUNT = re.compile(r"\d+[.,]\d{1,2}|\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?")
 
 
-_DATE_START = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)|(\d{1,2})[./\-](\d{1,2})[./\-](\d{2}|\d{4})(?!\d)")
+# a date, optionally followed by a time; the phone pattern stops at ':', so "10:00" arrives as "10"
+_DATE = re.compile(
+    r"(?:(\d{4})-(\d{1,2})-(\d{1,2})|(\d{1,2})([./\-])(\d{1,2})\5(\d{2}|\d{4}))"
+    r"(?:[\sT]+(\d{1,2})(?:[.:](\d{2})){0,2})?"
+)
+# Danish numbers written in pairs with one separator ("20.12.34.56", "31-12-20-25") are phone numbers even
+# when the first three pairs look like a date
+_PAIRS = re.compile(r"\d{2}([.\-])\d{2}\1\d{2}\1\d{2}")
 
 
 def _looks_like_date(text: str) -> bool:
-    """A date (optionally followed by a time) such as 2026-05-01 10:00 or 01.05.2026, not a phone number."""
-    m = _DATE_START.match(text)
+    """The whole candidate is a date (optionally followed by a time) such as 2026-05-01 10:00 or 01.05.2026."""
+    if _PAIRS.fullmatch(text):
+        return False
+    m = _DATE.fullmatch(text)
     if not m:
         return False
     if m.group(1):
         month, day = int(m.group(2)), int(m.group(3))
     else:
-        day, month = int(m.group(4)), int(m.group(5))
+        day, month = int(m.group(4)), int(m.group(6))
+    if m.group(8) is not None and int(m.group(8)) > 23:
+        return False
     return 1 <= month <= 12 and 1 <= day <= 31
 
 
