@@ -90,7 +90,8 @@ def test_rejects_name_row_and_reason(client):
     assert "in the future" in ev.loc[8, "reason"]
     fb = pd.read_csv(client / "data/acme/rejects/feedback.csv").set_index("row")
     assert "csat: value 7.0 is not one of the allowed values" in fb.loc[3, "reason"]
-    assert "duplicate value 'r2' (first seen in row 3)" in fb.loc[4, "reason"]
+    # the first r2 was rejected, so the second is judged on its own values, not as a duplicate
+    assert "nps: value 11.0" in fb.loc[4, "reason"] and "duplicate" not in fb.loc[4, "reason"]
     assert "csat: cannot read 'x' as a number" in fb.loc[6, "reason"]
 
 
@@ -265,9 +266,41 @@ def test_chunked_reading_keeps_accounting_and_duplicates_across_chunks(tmp_path,
     assert f.rows_read == 50 and f.accepted + f.rejected == 50
     rej = pd.read_csv(tmp_path / "data/acme/rejects/feedback.csv")
     dups = rej[rej["reason"].str.contains("duplicate")]
-    assert len(dups) == 10 and dups["row"].min() == 42
+    # r5 (row 7, csat 6) was rejected: its repeat in row 47 (csat 4, four chunks later) is accepted
+    assert len(dups) == 9 and dups["row"].min() == 42 and 47 not in set(dups["row"])
     fb = pd.read_parquet(tmp_path / "data/acme/processed/feedback.parquet")
     assert fb["response_id"].is_unique
+    assert fb.set_index("response_id").loc["r5", "customer_id"] == pseudonym("c45", KEY.encode())
+
+
+def test_a_rejected_row_does_not_block_its_corrected_repeat(tmp_path):
+    """Only accepted rows register their key: a corrected row after an invalid one keeps the id."""
+    a = ("response_id,customer_id,ts,touchpoint_id,csat,nps\n"
+         "r1,c1,2026-05-01 10:00:00,web,7,9\n"      # row 2: csat 7, rejected
+         "r1,c1,2026-05-01 10:00:00,web,4,9\n"      # row 3: the corrected row, accepted
+         "r1,c1,2026-05-01 10:00:00,web,5,9\n"      # row 4: a duplicate of row 3
+         "r2,c2,2030-05-01 10:00:00,web,4,9\n"      # row 5: a future date, rejected
+         "r3,c3,2026-05-01 10:00:00,web,x,9\n"      # row 6: unreadable csat, rejected
+         "r2,c2,2026-05-01 10:00:00,web,4,9\n"      # row 7: r2 corrected, accepted
+         "r4,c4,2026-05-01 10:00:00,web,9,9\n")     # row 8: csat 9, rejected
+    b = ("response_id,customer_id,ts,touchpoint_id,csat,nps\n"
+         "r4,c4,2026-05-01 10:00:00,web,3,9\n"      # r4 corrected in the next file: accepted
+         "r3,c3,2026-05-01 10:00:00,web,2,9\n"      # r3 as well
+         "r1,c1,2026-05-01 10:00:00,web,2,9\n")     # r1 was accepted in a.csv: a duplicate
+    make_client(tmp_path, files={"a.csv": a, "b.csv": b},
+                sources=[{"table": "feedback", "file": "raw/a.csv"}, {"table": "feedback", "file": "raw/b.csv"}])
+    result = ingest_client("acme", root=tmp_path)
+    fb = pd.read_parquet(tmp_path / "data/acme/processed/feedback.parquet")
+    assert fb["response_id"].tolist() == ["r1", "r2", "r4", "r3"]
+    assert fb["csat"].tolist() == [4.0, 4.0, 3.0, 2.0]
+    rej = pd.read_csv(tmp_path / "data/acme/rejects/feedback.csv")
+    reasons = dict(zip(rej["source_file"] + ":" + rej["row"].astype(str), rej["reason"]))
+    assert set(reasons) == {"raw/a.csv:2", "raw/a.csv:4", "raw/a.csv:5", "raw/a.csv:6", "raw/a.csv:8",
+                            "raw/b.csv:4"}
+    assert "duplicate value 'r1' (first seen in row 3)" in reasons["raw/a.csv:4"]
+    assert "duplicate value 'r1' (first seen in raw/a.csv row 3)" in reasons["raw/b.csv:4"]
+    assert not any("duplicate" in reasons[k] for k in ("raw/a.csv:2", "raw/a.csv:5", "raw/a.csv:6", "raw/a.csv:8"))
+    assert [(f.accepted, f.rejected) for f in result.files] == [(2, 5), (2, 1)]
 
 
 def test_stale_tables_are_removed_when_a_source_goes(client):

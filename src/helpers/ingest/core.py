@@ -5,8 +5,9 @@
 1. load client.yml and resolve each source's files (globs allowed);
 2. per file, stream chunks through its adapter, convert values (local time ->
    UTC, decimal commas), pseudonymise identifiers, mask free text, reject
-   duplicates and future dates, validate with the canonical schema
-   (:func:`helpers.schema.split_valid`), and append accepted rows to Parquet
+   future dates, validate with the canonical schema
+   (:func:`helpers.schema.split_valid`), reject repeated ids (the first
+   accepted row of an id wins), and append accepted rows to Parquet
    and rejected rows (original values, file, row, reason) to a rejects CSV;
 3. write ``_manifest.json`` and move everything into place at the end.
 
@@ -421,45 +422,63 @@ class _FileIngest:
                 work[c] = self.a.map_touchpoints(as_text(s))
             else:
                 work[c] = as_text(s)
-        # duplicates of the table's key (first occurrence wins, across chunks and files)
-        dup = np.zeros(n, dtype=bool)
-        if self.key and all(k in work for k in self.key):
-            keys = work[list(self.key)].astype("string").apply(lambda col: col.str.strip())
-            complete = keys.notna().all(axis=1).to_numpy()
-            joined = keys.iloc[:, 0] if len(self.key) == 1 else keys.agg("|".join, axis=1)
+        # the canonical schema, and the table's key: the first *accepted* row of a key wins (across chunks and
+        # files), so an invalid row does not block a corrected row with the same id later. Each round
+        # validates the first remaining occurrence of every key not yet taken; a key is registered only
+        # for a row that is accepted, and later occurrences of a key that was not get the next round.
+        own = np.fromiter(problems, dtype=np.int64, count=len(problems))  # rows we reject ourselves
+        keyed = bool(self.key) and all(k in work for k in self.key)
+        if keyed:
+            keys = [work[k].astype("string").str.strip() for k in self.key]
+            joined = keys[0] if len(keys) == 1 else keys[0].str.cat(keys[1:], sep="|")
+            complete = joined.notna().to_numpy()
             joined = joined.to_numpy(dtype=object)
-            seen = self.seen
-            for i in np.flatnonzero(complete):
-                k = joined[i]
-                first = seen.get(k)
-                if first is None:
-                    seen[k] = (self.report.file, int(rows[i]))
-                else:
-                    dup[i] = True
-                    where = f"row {first[1]}" if first[0] == self.report.file else f"{first[0]} row {first[1]}"
-                    problems.setdefault(i, []).append(
-                        f"{'+'.join(self.key)}: duplicate value {k!r} (first seen in {where})")
-        # the canonical schema on everything that is not a duplicate
-        keep = ~dup
-        subset = work[keep]
-        accepted, rejected = split_valid(self.table, subset.assign(_pos=np.flatnonzero(keep)))
-        own = set(problems)
-        if not rejected.empty:
-            for pos, reason in zip(rejected["_pos"].to_numpy(), rejected["reason"].to_numpy()):
-                mine = problems.setdefault(int(pos), [])
+        remaining = np.ones(n, dtype=bool)
+        dup = np.zeros(n, dtype=bool)
+        parts: list[tuple[np.ndarray, pd.DataFrame]] = []
+        seen = self.seen
+        while remaining.any():
+            this = remaining.copy()
+            if keyed:
+                taken = remaining & complete & np.fromiter(map(seen.__contains__, joined), dtype=bool, count=n)
+                dup |= taken
+                remaining &= ~taken
+                this = remaining.copy()
+                cand = np.flatnonzero(remaining & complete)
+                later = pd.Series(joined[cand]).duplicated(keep="first").to_numpy()
+                this[cand[later]] = False
+            pos = np.flatnonzero(this)
+            remaining[pos] = False
+            if pos.size == 0 and parts:
+                continue
+            accepted, rejected = split_valid(self.table, work.iloc[pos].assign(_pos=pos))
+            rejected_pos = rejected["_pos"].to_numpy(dtype=np.int64) if not rejected.empty else np.array([], np.int64)
+            for p_, reason in zip(rejected_pos, rejected["reason"].to_numpy() if not rejected.empty else []):
+                mine = problems.setdefault(int(p_), [])
                 for part in str(reason).split("; "):
                     col = part.split(":", 1)[0]
                     # a value we could not read shows up again as missing: report it once
-                    if part.endswith("value is missing") and any(p.startswith(f"{col}: ") for p in mine):
+                    if part.endswith("value is missing") and any(x.startswith(f"{col}: ") for x in mine):
                         continue
                     mine.append(part)
-        # rows only we flagged (unreadable values, future dates) are still in `accepted`: take them out
-        if own:
-            valid_pos = np.flatnonzero(keep)
-            rejected_by_schema = set(rejected["_pos"].astype(int)) if not rejected.empty else set()
-            acc_pos = np.array([p for p in valid_pos if p not in rejected_by_schema], dtype=np.int64)
-            drop = np.isin(acc_pos, np.fromiter(own, dtype=np.int64))
-            accepted = accepted[~drop].reset_index(drop=True)
+            acc_pos = pos[~np.isin(pos, rejected_pos)]
+            # rows only we flagged (unreadable values, future dates) are still in `accepted`: take them out
+            good = ~np.isin(acc_pos, own)
+            acc_pos, accepted = acc_pos[good], accepted[good].reset_index(drop=True)
+            if keyed:
+                fresh = acc_pos[complete[acc_pos]]
+                seen.update(zip(joined[fresh], ((self.report.file, int(r)) for r in rows[fresh])))
+            parts.append((acc_pos, accepted))
+        for i in np.flatnonzero(dup):
+            k = joined[i]
+            first = seen[k]
+            where = f"row {first[1]}" if first[0] == self.report.file else f"{first[0]} row {first[1]}"
+            problems.setdefault(int(i), []).append(f"{'+'.join(self.key)}: duplicate value {k!r} (first seen in {where})")
+        if len(parts) == 1:
+            accepted = parts[0][1]
+        else:  # back into file order
+            order = np.argsort(np.concatenate([p_ for p_, _ in parts]), kind="stable")
+            accepted = pd.concat([f for _, f in parts], ignore_index=True).iloc[order].reset_index(drop=True)
         self._reject(raw, work, rows, problems)
         self.report.rows_read += n
         self.report.accepted += len(accepted)
