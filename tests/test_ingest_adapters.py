@@ -479,7 +479,8 @@ def test_reviews_json_lines_and_ga4_user_journeys(tmp_path):
     ev = pd.read_parquet(tmp_path / "data/acme/processed/events.parquet")
     key = KEY.encode()
     assert ev["customer_id"].tolist() == [pseudonym("p1", key), pseudonym("U-77", key), pseudonym("p2", key)]
-    assert ev["journey_id"].nunique() == 3  # one journey per user: p1 and U-77 count as two people here
+    # one journey per user: p1's event before the login joins the user U-77 it signs in as
+    assert ev["journey_id"].tolist() == [pseudonym("U-77", key), pseudonym("U-77", key), pseudonym("p2", key)]
     assert ev["ts"].iloc[0] == pd.Timestamp(1782900000000000, unit="us")
 
 
@@ -559,3 +560,21 @@ def test_json_reader_columns_cover_the_whole_file(tmp_path):
         frames = list(reader.chunks())
         assert sum(len(c.frame) for c in frames) == 1501
         assert frames[-1].frame["late"].iloc[-1] == "x"
+
+
+def test_ga4_login_inside_a_session_keeps_one_journey(tmp_path):
+    """customer: user_id changes the customer at login, never the session journey."""
+    ga = ("event_timestamp,event_name,user_pseudo_id,user_id,ga_session_id,page_location\n"
+          "1782900000000000,page_view,p1,,11,https://x.dk/\n"
+          "1782900060000000,login,p1,U-77,11,https://x.dk/\n"
+          "1782900120000000,page_view,p1,U-77,11,https://x.dk/\n"
+          "1782900180000000,page_view,p1,U-77,12,https://x.dk/\n"
+          "1782900240000000,page_view,p2,U-77,13,https://x.dk/\n")
+    make_client(tmp_path, files={"ga.csv": ga},
+                sources=[{"table": "events", "file": "raw/ga.csv", "adapter": "ga4", "customer": "user_id",
+                          "rules": [{"touchpoint": "web", "event": "page_view"}]}])
+    ingest_client("acme", root=tmp_path)
+    ev = pd.read_parquet(tmp_path / "data/acme/processed/events.parquet")
+    key = KEY.encode()
+    assert ev["customer_id"].tolist() == [pseudonym("p1", key)] + [pseudonym("U-77", key)] * 4
+    assert ev["journey_id"].tolist() == [pseudonym(j, key) for j in ("p1.11", "p1.11", "p1.11", "p1.12", "p2.13")]

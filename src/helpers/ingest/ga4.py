@@ -13,8 +13,11 @@ canonical                     GA4
 ts                            ``event_timestamp`` (microseconds since 1970, UTC)
 customer_id                   ``user_pseudo_id`` (``customer: user_id`` uses the
                               signed-in user id where present), keyed hash
-journey_id                    user + ``ga_session_id`` (``journey: user`` makes
-                              one journey per user), keyed hash
+journey_id                    ``user_pseudo_id`` + ``ga_session_id`` (a login
+                              inside a session does not split it); ``journey:
+                              user`` makes one journey per user (with ``customer:
+                              user_id`` a device's events join the user id it
+                              signs in as), keyed hash
 touchpoint_id                 the first matching rule (below); events no rule
                               matches keep their event name, so the identify step
                               lists them as touchpoints not in the catalogue
@@ -124,6 +127,7 @@ class Ga4Adapter(Adapter):
                               file=self.cfg.path, hint="customer: user_pseudo_id")
         if "segment_property" in self.opts:
             self.produces = self.produces + ("segment",)
+        self._user_of: dict[str, str] = {}  # user_pseudo_id -> the first user_id it signed in as
 
     def _rules(self, rules) -> list[dict]:
         if not isinstance(rules, list):
@@ -201,11 +205,26 @@ class Ga4Adapter(Adapter):
         micros = pd.to_numeric(as_text(self._field(raw, "event_timestamp")), errors="coerce")
         ok_ts = micros.notna() & (micros > 0) & (micros < 4.1e15)
         ts = pd.to_datetime(micros.where(ok_ts), unit="us").astype("datetime64[us]")
-        user = as_text(self._field(raw, "user_pseudo_id"))
+        pseudo = as_text(self._field(raw, "user_pseudo_id"))
+        user = pseudo
         if self.customer == "user_id":
             signed = as_text(self._field(raw, "user_id"))
-            user = signed.where(signed.notna(), user)
+            user = signed.where(signed.notna(), pseudo)
         session = as_text(self._field(raw, "ga_session_id", "ga_session_id"))
+        if self.journey == "session":
+            # a GA4 session belongs to a device (user_pseudo_id): a login inside it does not start another one
+            journey = pseudo + "." + session.fillna("0")
+        elif self.customer == "user_id":
+            # one journey per person: a device's events before the login join the user it signs in as
+            known = signed.notna() & pseudo.notna()
+            pairs = pd.DataFrame({"p": pseudo[known], "u": signed[known]}).drop_duplicates("p")
+            for p_, u in zip(pairs["p"], pairs["u"]):
+                self._user_of.setdefault(p_, u)
+            lookup = {p_: self._user_of[p_] for p_ in pseudo.dropna().unique() if p_ in self._user_of}
+            journey = signed.where(signed.notna(), pseudo.map(lookup).astype(pseudo.dtype))
+            journey = journey.where(journey.notna(), pseudo)
+        else:
+            journey = pseudo
         page = as_text(self._field(raw, "page_location", "page_location")).fillna("")
         src = as_text(self._field(raw, "source")).fillna("").str.lower()
         med = as_text(self._field(raw, "medium")).fillna("").str.lower()
@@ -235,7 +254,7 @@ class Ga4Adapter(Adapter):
             "customer_id": user,
             "ts": ts,
             "touchpoint_id": tp,
-            "journey_id": (user + "." + session.fillna("0")) if self.journey == "session" else user,
+            "journey_id": journey,
             "converted": converted,
             "revenue": revenue.where(converted, 0.0),
         }, index=raw.index)
