@@ -441,3 +441,18 @@ def test_reason_kinds_group_reasons_without_their_values():
     assert reason_kind("ts: cannot read 'soon' as a date/time") == reason_kind("ts: cannot read 'x' as a date/time")
     assert reason_kind("response_id: duplicate value 'r2' (first seen in row 3)") == \
         reason_kind("response_id: duplicate value 'r9' (first seen in raw/a.csv row 7)")
+
+
+def test_rejects_and_examples_hold_only_canonical_columns(tmp_path):
+    """A mapped column outside the schema is neither written to rejects nor shown in examples."""
+    fb = ("response_id,customer_id,ts,touchpoint_id,csat,nps,Noter\n"
+          "r1,c1,2026-05-01 10:00:00,web,7,9,ring 20.12.34.56\n"
+          "r2,c2,2026-05-01 10:00:00,web,4,9,ok\n")
+    make_client(tmp_path, files={"feedback.csv": fb},
+                sources=[{"table": "feedback", "file": "raw/feedback.csv", "columns": {"notes": "Noter"}}])
+    result = ingest_client("acme", root=tmp_path)
+    rej = pd.read_csv(tmp_path / "data/acme/rejects/feedback.csv", dtype=str)
+    assert "notes" not in rej.columns and "Noter" not in rej.columns and len(rej) == 1
+    (row, reason, values), = result.files[0].examples
+    assert row == 2 and "csat" in reason and "notes" not in values and values["response_id"] == "r1"
+    assert "20.12.34.56" not in result.format(details=True)

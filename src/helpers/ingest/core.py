@@ -494,13 +494,12 @@ class _FileIngest:
         if not problems:
             return
         pos = np.array(sorted(problems), dtype=np.int64)
-        out = raw.iloc[pos].copy()
+        # the canonical columns only (the rejects file has no others), so the examples show nothing else
+        out = raw.iloc[pos][[c for c in raw.columns if c in self.schema.columns]].copy()
         # no personal data in rejects either: identifiers hashed, free text masked
         for c in out.columns:
             if c in PSEUDONYMISED or c in TEXT_COLUMNS:
                 out[c] = work[c].iloc[pos].to_numpy()
-            elif c not in self.schema.columns and (out[c].dtype == object or pd.api.types.is_string_dtype(out[c])):
-                out[c] = mask_series(out[c].astype(object))
         out["source_file"] = self.report.file
         out["row"] = rows[pos]
         out["reason"] = ["; ".join(dict.fromkeys(problems[int(p)])) for p in pos]

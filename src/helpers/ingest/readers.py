@@ -152,7 +152,6 @@ class CsvReader(Reader):
         except csv.Error as exc:  # pragma: no cover - one line cannot be broken this way
             raise DataError(f"the header cannot be read: {exc}", file=path, row=1) from None
         self.columns = _check_header(path, header, row=self.skip + 1)
-        self._has_data = any(line.strip() for line in lines[1:]) or len(head) >= SNIFF_BYTES
         self.description = f"CSV, delimiter {self.delimiter!r}, encoding {self.encoding}"
 
     # -- sniffing
