@@ -456,3 +456,19 @@ def test_rejects_and_examples_hold_only_canonical_columns(tmp_path):
     (row, reason, values), = result.files[0].examples
     assert row == 2 and "csat" in reason and "notes" not in values and values["response_id"] == "r1"
     assert "20.12.34.56" not in result.format(details=True)
+
+
+def test_planted_phone_numbers_leave_neither_processed_nor_rejects(tmp_path):
+    """Accepted and rejected rows carrying phone numbers and e-mail addresses in every planted form."""
+    from ingest_helpers import PLANTED_EMAILS, PLANTED_PHONES
+
+    comments = list(PLANTED_PHONES) + list(PLANTED_EMAILS)
+    lines = ["response_id,customer_id,ts,touchpoint_id,csat,nps,comment"]
+    for i, text in enumerate(comments):
+        csat = 4 if i % 2 else 9  # every other row is rejected
+        lines.append(f'p{i},c{i},2026-05-01 10:00:00,web,{csat},8,"Ring {text} tak"')
+    make_client(tmp_path, files={"feedback.csv": "\n".join(lines) + "\n"},
+                sources=[{"table": "feedback", "file": "raw/feedback.csv"}])
+    result = ingest_client("acme", root=tmp_path)
+    assert result.accepted > 0 and result.rejected > 0
+    assert_no_personal_data(tmp_path / "data/acme", {f"c{i}" for i in range(len(comments))})

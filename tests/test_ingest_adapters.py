@@ -578,3 +578,30 @@ def test_ga4_login_inside_a_session_keeps_one_journey(tmp_path):
     key = KEY.encode()
     assert ev["customer_id"].tolist() == [pseudonym("p1", key)] + [pseudonym("U-77", key)] * 4
     assert ev["journey_id"].tolist() == [pseudonym(j, key) for j in ("p1.11", "p1.11", "p1.11", "p1.12", "p2.13")]
+
+
+def test_sample_exports_hold_the_planted_personal_data():
+    """The leak check above is only as good as what the raw exports hold: every planted value is there."""
+    from ingest_helpers import PLANTED_EMAILS, PLANTED_PHONES
+
+    from helpers.ingest.readers import XlsxReader
+
+    texts = [(EXPORTS / "raw" / f).read_text(encoding="utf-8-sig") for f in ("survey_wide.csv", "trustpilot.json")]
+    for chunk in XlsxReader(EXPORTS / "raw" / "survey_touchpoint.xlsx").chunks():
+        texts.append(" ".join(chunk.frame["Comment"].dropna()))
+    raw = "\n".join(texts)
+    for phone in ("20.12.34.56", "31-12-20-25", "+45 20123456", "0046 70 123 45 67", "+47 912 34 567"):
+        assert phone in raw and phone in PLANTED_PHONES
+    for email in ("kari.nordmann@example.no", "kunde.service+ordre@example.com", "mette.larsen@example.dk"):
+        assert email in raw and email in PLANTED_EMAILS
+
+
+@pytest.mark.parametrize("leak", ["ring 20 12 34 56", "tlf 31.12.20.25", "+46 (0)70-123 45 67", "912 34 567",
+                                  "mail KARI.NORDMANN@example.no"])
+def test_leak_check_does_not_rely_on_the_masker(tmp_path, leak):
+    from ingest_helpers import assert_no_personal_data
+
+    (tmp_path / "processed").mkdir()
+    pd.DataFrame({"comment": ["ok", leak]}).to_parquet(tmp_path / "processed" / "feedback.parquet")
+    with pytest.raises(AssertionError):
+        assert_no_personal_data(tmp_path, set())

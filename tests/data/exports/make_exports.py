@@ -30,6 +30,26 @@ COMMENTS = [
     "Fin hjemmeside, nem at bruge",
     "Kontakt +45 40 12 34 56 efter kl. 16",
 ]
+# Phone numbers and e-mail addresses planted in the free text of the exports, in forms the masker must
+# catch; tests check the outputs for them with their own patterns, not with the masker.
+PLANTED_PHONES = ["20.12.34.56", "31-12-20-25", "+45 20123456", "0046 70 123 45 67", "+47 912 34 567"]
+PLANTED_EMAILS = ["kari.nordmann@example.no", "kunde.service+ordre@example.com"]
+PLANTED = [
+    "Ring 20.12.34.56 efter kl. 16",
+    "tlf.: 31-12-20-25",
+    "Kontakt mig på +45 20123456 eller kari.nordmann@example.no",
+    "Min svenske mobil er 0046 70 123 45 67",
+    "Norsk nummer +47 912 34 567, mail kunde.service+ordre@example.com",
+]
+
+
+def _plant(text, k: int):
+    """The k-th planted text instead of ``text`` (0 <= k < len(PLANTED)); the random draw stays as it was."""
+    return PLANTED[k] if 0 <= k < len(PLANTED) else text
+
+
+def _title(title: str, i: int) -> str:
+    return "Ring 31-12-20-25" if i == 7 else title
 
 
 def ga4() -> None:
@@ -89,7 +109,7 @@ def survey_wide() -> None:
                                                                     else str(nps))
         def sc():
             return "" if rng.random() < 0.3 else str(rng.randrange(1, 6))
-        comment = rng.choice(COMMENTS)
+        comment = _plant(rng.choice(COMMENTS), i - 10)
         comment = f'"{comment}"' if comment else ""
         rows.append(";".join([f"S-{5000 + i}", rng.choice(CUSTOMERS), day.strftime("%d-%m-%Y %H:%M"), nps_text,
                               sc(), sc(), sc(), str(rng.randrange(1, 6)), comment]))
@@ -105,7 +125,7 @@ def survey_touchpoint() -> None:
         ws.append([f"T-{900 + i}", rng.choice(CUSTOMERS),
                    datetime(2026, 8, 1, 9) + timedelta(days=i, minutes=rng.randrange(600)),
                    rng.choice(["Kundeservice (telefon)", "Web", "Butik", "Levering"]),
-                   rng.randrange(1, 6), rng.randrange(0, 11), rng.choice(COMMENTS) or None])
+                   rng.randrange(1, 6), rng.randrange(0, 11), _plant(rng.choice(COMMENTS) or None, i - 20)])
     wb.save(RAW / "survey_touchpoint.xlsx")
 
 
@@ -154,8 +174,8 @@ def trustpilot() -> None:
         reviews.append({
             "id": f"65a{i:05d}f",
             "stars": stars,
-            "title": rng.choice(titles),
-            "text": rng.choice(COMMENTS) or "Ingen kommentar",
+            "title": _title(rng.choice(titles), i),
+            "text": _plant(rng.choice(COMMENTS) or "Ingen kommentar", i - 15),
             "language": rng.choice(["da", "da", "en"]),
             "createdAt": t.isoformat().replace("+00:00", "Z"),
             "consumer": {"displayName": f"Kunde {i}"},
