@@ -333,7 +333,7 @@ FJORDTECH = ClientSpec(
     review_sources=("g2", "trustpilot"),
     changes=(
         dict(id="CH-portal-search", touchpoint="support_portal", description="New search in the support portal",
-             start="2026-04-15", kpis=["csat"], expected_direction="up", design="its", csat_delta=0.30),
+             start="2026-04-15", kpis=["csat"], expected_direction="up", design="its", csat_delta=0.50),
         dict(id="CH-trial-30", touchpoint="free_trial", description="Free trial extended from 14 to 30 days",
              start="2026-06-01", kpis=["conversion"], expected_direction="up", design="its"),
     ),
