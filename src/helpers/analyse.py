@@ -33,7 +33,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import ibis
@@ -45,7 +44,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from scipy import stats as st
 
-from helpers import data, display, paths, sentiment, stats
+from helpers import data, display, sentiment, stats
 from helpers.clv import clv, fit_bgnbd, fit_gamma_gamma  # noqa: F401  (re-exported: helpers.analyse.fit_bgnbd)
 from helpers.config import STAGES, load_client
 from helpers.errors import DataError
@@ -964,23 +963,8 @@ def _compute(cfg, per: Period, catalogue: pd.DataFrame, con, events, ev, root, h
     )
 
 
-def _stamp(client: str, root) -> tuple:
-    folder = paths.client_dir(client, root)
-    files = [folder / "client.yml", *sorted(paths.processed_dir(client, root).glob("*"))]
-    return tuple((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files if f.is_file())
-
-
-@lru_cache(maxsize=4)
-def _cached(client: str, period: str, root: str | None, stamp: tuple) -> AnalyseResult:
-    return compute(client, period, root)
-
-
-def run(client: str, period: str | Period, root: str | Path | None = None) -> AnalyseResult:
-    """The step 2 result, cached until client.yml or the processed data change."""
-    root = str(Path(root).resolve()) if root else None
-    label = Period.parse(period).label
-    load_client(client, root)
-    return _cached(client, label, root, _stamp(client, root))
+run = data.cached_step(compute)
+run.__doc__ = "The step 2 result, cached until client.yml or the processed data change."
 
 
 def kpi_table(client: str, period: str | Period, by: str = "touchpoint", root: str | Path | None = None

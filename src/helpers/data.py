@@ -99,3 +99,37 @@ def read_small(client: str, name: str, root: str | Path | None = None, columns: 
         raise DataError(f"no processed table '{name}' for client '{client}' (looked for {path})",
                         hint=f"run `tpkit ingest {client}`")
     return pd.read_parquet(path, columns=columns)
+
+
+def input_stamp(client: str, root: str | Path | None = None) -> tuple:
+    """What a step result depends on: client.yml and the processed files (name, size, mtime)."""
+    folder = paths.client_dir(client, root)
+    files = [folder / "client.yml", *sorted(paths.processed_dir(client, root).glob("*"))]
+    return tuple((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files if f.is_file())
+
+
+def cached_step(compute, maxsize: int = 8):
+    """Turn ``compute(client, period, root)`` into ``run(client, period, root=None)``.
+
+    ``run`` validates the client and period, and reuses the last result until
+    client.yml or the processed data change, so a notebook can call it in every
+    cell without recomputing the event aggregates.
+    """
+    from functools import lru_cache, wraps
+
+    from helpers.config import load_client
+    from helpers.periods import Period
+
+    @lru_cache(maxsize=maxsize)
+    def cached(client: str, label: str, root: str | None, stamp: tuple):
+        return compute(client, label, root)
+
+    @wraps(compute)
+    def run(client: str, period, root: str | Path | None = None):
+        root = str(Path(root).resolve()) if root else None
+        label = Period.parse(period).label
+        load_client(client, root)
+        return cached(client, label, root, input_stamp(client, root))
+
+    run.cache_clear = cached.cache_clear
+    return run

@@ -20,7 +20,6 @@ import datetime as dt
 import json
 import textwrap
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import ibis
@@ -500,25 +499,8 @@ def compute(client: str, period: str | Period, root: str | Path | None = None, c
     )
 
 
-def _stamp(client: str, root) -> tuple:
-    """What the result depends on: client.yml and processed files (name, size, mtime)."""
-    folder = paths.client_dir(client, root)
-    files = [folder / "client.yml", *sorted(paths.processed_dir(client, root).glob("*"))]
-    return tuple((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files if f.is_file())
-
-
-@lru_cache(maxsize=8)
-def _cached(client: str, period: str, root: str | None, stamp: tuple) -> IdentifyResult:
-    return compute(client, period, root)
-
-
-def run(client: str, period: str | Period, root: str | Path | None = None) -> IdentifyResult:
-    """The step 1 result for ``client`` and ``period``, cached until client.yml or the processed data change."""
-    client = str(client)  # papermill's -p turns a client called 007 into the number 7
-    root = str(Path(root).resolve()) if root else None
-    label = Period.parse(period).label
-    load_client(client, root)  # clear error for an unknown client before anything else
-    return _cached(client, label, root, _stamp(client, root))
+run = data.cached_step(compute)
+run.__doc__ = "The step 1 result for ``client`` and ``period``, cached until client.yml or the processed data change."
 
 
 # ---- analyst conveniences: one table each -----------------------------------------

@@ -150,7 +150,6 @@ def importance_performance_figure(ipm: pd.DataFrame, names: dict | None = None, 
     xcut = ipm.attrs.get("performance_cut", float(np.mean(x)))
     ycut = ipm.attrs.get("importance_cut", float(np.mean(y)))
     xpad = max((x.max() - x.min()) * 0.18, 0.15)
-    ypad = max((y.max() - y.min()) * 0.12, 0.02)
     ax.set_xlim(x.min() - xpad, x.max() + xpad)
     # square-root scale: most touchpoints have small shares; it spreads them out so labels fit
     ax.set_yscale("function", functions=(_ssqrt, _ssquare))

@@ -11,16 +11,14 @@ backend; everything else works on the small aggregates.
 
 from __future__ import annotations
 
-import datetime as dt
 import warnings
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from helpers import data, display, paths
+from helpers import data, display
 from helpers.config import load_client
 from helpers.errors import DataError
 from helpers.periods import Period
@@ -247,23 +245,8 @@ def compute(client: str, period: str | Period, root: str | Path | None = None, c
     )
 
 
-def _stamp(client: str, root) -> tuple:
-    folder = paths.client_dir(client, root)
-    files = [folder / "client.yml", *sorted(paths.processed_dir(client, root).glob("*"))]
-    return tuple((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files if f.is_file())
-
-
-@lru_cache(maxsize=8)
-def _cached(client: str, period: str, root: str | None, stamp: tuple) -> PrioritiseResult:
-    return compute(client, period, root)
-
-
-def run(client: str, period: str | Period, root: str | Path | None = None) -> PrioritiseResult:
-    """The step 3 result, cached until client.yml or the processed data change."""
-    root = str(Path(root).resolve()) if root else None
-    label = Period.parse(period).label
-    load_client(client, root)
-    return _cached(client, label, root, _stamp(client, root))
+run = data.cached_step(compute)
+run.__doc__ = "The step 3 result, cached until client.yml or the processed data change."
 
 
 # ---------------------------------------------------------------------------
