@@ -290,3 +290,9 @@ def test_batch_result_table_and_exit_code(tmp_path):
     assert not batch.ok and batch.exit_code == 1 and batch.failed == [bad]
     table = batch.table()
     assert "client" in table.splitlines()[0] and "02.ipynb" in table and "KeyError" in table
+
+
+def test_tiny_adjusted_p_reads_as_below_a_thousandth():
+    assert summary._fmt_p(1.2e-17) == "< 0.001"
+    assert summary._fmt_p(0.0312) == "0.031"
+    assert summary._fmt_p(float("nan")) == ""

@@ -68,6 +68,12 @@ def _fmt(v, digits: int = 2) -> str:
     return "" if math.isnan(f) else f"{f:,.{digits}f}"
 
 
+def _fmt_p(v) -> str:
+    """A p value as people read it: three decimals, and "< 0.001" below that."""
+    text = _fmt(v, 3)
+    return "< 0.001" if text == "0.000" else text
+
+
 def verdict_table(collected: dict) -> pd.DataFrame | None:
     """One row per change and KPI: effect with its 95% interval, adjusted p and the verdict."""
     df = _find_table(collected.get("evaluate", {}), VERDICT_COLUMNS)
@@ -84,7 +90,7 @@ def verdict_table(collected: dict) -> pd.DataFrame | None:
         out["Method"] = df["design"].to_numpy()
     out["Effect (95% CI)"] = effect
     if "p_adj" in df.columns:
-        out["Adjusted p"] = [_fmt(v, 3) for v in df["p_adj"]]
+        out["Adjusted p"] = [_fmt_p(v) for v in df["p_adj"]]
     out["Verdict"] = df["verdict"].to_numpy()
     return out
 
