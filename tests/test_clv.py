@@ -382,3 +382,111 @@ def test_expected_purchases_for_many_customers_equals_row_by_row(cdnow, bg):
     slow = bg._expected(np.asarray(10.0), x, tx, T)
     assert fast.shape == x.shape
     np.testing.assert_allclose(fast, slow, rtol=1e-13)
+
+
+# ---------------------------------------------------------------------------
+# Robustness of the expectations and of the fit (near a = 1, b < 1, little drop-out)
+# ---------------------------------------------------------------------------
+
+
+def _expected_by_p_integral(fit, t, x, tx, T):
+    """E[purchases in (T, T+t] | x, t_x, T] from the model definition, without 2F1.
+
+    Integrating lambda out of the individual-level expectation in closed form leaves
+    P(alive) * E[(1 - ((alpha+T) / (alpha+T+p t))^(r+x)) / p] over p ~ Beta(a, b + x),
+    computed here by adaptive quadrature with relative tolerance 1e-12.
+    """
+    r, alpha, a, b = fit.r, fit.alpha, fit.a, fit.b
+    k, c = r + x, t / (alpha + T)
+
+    def g(p):
+        return k * c if p == 0 else -math.expm1(-k * math.log1p(p * c)) / p
+
+    mean = integrate.quad(g, 0, 1, weight="alg", wvar=(a - 1, b + x - 1), epsabs=0, epsrel=1e-12, limit=200)[0]
+    mean /= math.exp(betaln(a, b + x))
+    odds = 0.0 if x == 0 else math.exp(betaln(a + 1, b + x - 1) - betaln(a, b + x)
+                                       + (r + x) * (math.log(alpha + T) - math.log(alpha + tx)))
+    return mean / (1 + odds)
+
+
+def test_p_integral_reference_agrees_with_the_double_integral():
+    fit = clv.BGNBDFit(r=0.132, alpha=4.89, a=1.048, b=0.383, loglik=0.0, n=0)
+    for x, tx, T in [(0, 0.0, 60.0), (3, 40.0, 60.0)]:
+        want = _bgnbd_individual_integrals(fit, x, tx, T, t=52.0)[2]
+        assert _expected_by_p_integral(fit, 52.0, x, tx, T) == pytest.approx(want, rel=1e-7)
+
+
+@pytest.mark.parametrize("a", [0.5, 0.8, 1.0, 1.048, 1.5, 2.0])
+@pytest.mark.parametrize("b", [0.2, 0.383, 1.0, 5.0])
+def test_expected_purchases_grid_nonnegative_monotone_and_exact(a, b):
+    """Grid a in [0.5, 2], b in [0.2, 5], x in {0, 1, 5, 20}, t up to 104 weeks.
+
+    Includes a + b = 1 with x = 0 (a = 0.8, b = 0.2), where the closed form's 2F1 has
+    c = a + b + x - 1 = 0 and yields 0/0. Tolerance: relative 1e-7 against quadrature.
+    """
+    ts = np.arange(0.0, 105.0)
+    for r in (0.132, 1.0):
+        fit = clv.BGNBDFit(r=r, alpha=4.89, a=a, b=b, loglik=0.0, n=0)
+        for x, tx, T in [(0, 0.0, 60.0), (1, 10.0, 52.0), (5, 70.0, 78.0), (20, 30.0, 60.0)]:
+            path = np.array([float(fit.expected_purchases(t, x, tx, T)) for t in ts])
+            assert np.all(np.isfinite(path)) and path[0] == 0.0
+            assert np.all(path >= 0) and np.all(np.diff(path) >= -1e-12 * path[-1])
+            for t in (1.0, 52.0, 104.0):
+                want = _expected_by_p_integral(fit, t, x, tx, T)
+                assert path[int(t)] == pytest.approx(want, rel=1e-7), (r, x, t)
+        new = fit.expected_purchases_new_customer(ts)
+        assert np.all(np.isfinite(new)) and np.all(new >= 0) and np.all(np.diff(new) >= 0)
+        # a new customer is x = 0 observed over T = 0
+        assert float(new[52]) == pytest.approx(_expected_by_p_integral(fit, 52.0, 0, 0.0, 0.0), rel=1e-7)
+
+
+def _simulate_bgnbd(rng, n, r, alpha, a, b, T):
+    lam = rng.gamma(r, 1 / alpha, n)
+    p = rng.beta(a, b, n)
+    x = np.zeros(n)
+    tx = np.zeros(n)
+    for i in range(n):
+        t = 0.0
+        while True:
+            t += rng.exponential(1 / lam[i])
+            if t > T[i]:
+                break
+            x[i] += 1
+            tx[i] = t
+            if rng.random() < p[i]:
+                break
+    return x, tx
+
+
+def test_reported_toy_fit_gives_nonnegative_clv():
+    """The reported penalised fit r=0.132, alpha=4.89, a=1.048, b=0.383 on customers simulated from it."""
+    rng = np.random.default_rng(11)
+    n = 400
+    T = rng.integers(52, 79, n).astype(float)
+    x, tx = _simulate_bgnbd(rng, n, 0.132, 4.89, 1.048, 0.383, T)
+    summary = pd.DataFrame({"frequency": x, "recency": tx, "T": T,
+                            "monetary_value": np.where(x > 0, rng.gamma(5.0, 4.0, n), 0.0)})
+    fit = clv.BGNBDFit(r=0.132, alpha=4.89, a=1.048, b=0.383, loglik=0.0, n=n)
+    path = np.array([fit.expected_purchases(t, x, tx, T) for t in np.arange(0.0, 53.0)])
+    assert np.all(path >= 0) and np.all(np.diff(path, axis=0) >= -1e-12)
+    gg = clv.GammaGammaFit(p=6.25, q=3.74, v=15.44, loglik=0.0, n=0)
+    value = clv.clv(fit, gg, summary, months=12)
+    assert np.all(np.isfinite(value)) and np.all(value >= 0)
+    # the a + b = 1, x = 0 pole of the closed form goes through the fallback too
+    pole = clv.BGNBDFit(r=0.132, alpha=4.89, a=0.617, b=0.383, loglik=0.0, n=n)
+    value = clv.clv(pole, gg, summary, months=12)
+    assert np.all(np.isfinite(value)) and np.all(value >= 0)
+
+
+def test_fit_without_drop_out_reports_not_converged():
+    """Poisson buyers who never drop out: the likelihood rises towards a -> 0; no r ~ 1e6 estimate."""
+    rng = np.random.default_rng(3)
+    n = 300
+    lam = rng.gamma(2.0, 1 / 10, n)
+    T = rng.integers(52, 79, n).astype(float)
+    x = rng.poisson(lam * T).astype(float)
+    tx = np.where(x > 0, T * rng.beta(np.maximum(x, 1), 1), 0.0)
+    fit = clv.fit_bgnbd(pd.DataFrame({"frequency": x, "recency": tx, "T": T}))
+    assert not fit.converged and "bound" in fit.note
+    assert max(fit.params.values()) <= math.exp(clv.BGNBD_LOG_BOUND) * (1 + 1e-9)
+    assert min(fit.params.values()) >= math.exp(-clv.BGNBD_LOG_BOUND) * (1 - 1e-9)

@@ -33,7 +33,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
+from scipy import integrate, optimize
 from scipy.special import betaln, digamma, gammaln, hyp2f1
 
 from helpers.errors import DataError
@@ -234,6 +234,7 @@ class BGNBDFit:
     n: int
     converged: bool = True
     freq: str = "W"
+    note: str = ""
 
     @property
     def params(self) -> dict:
@@ -274,7 +275,8 @@ class BGNBDFit:
         return self._expected(t, x, tx, T)
 
     def _expected(self, t, x, tx, T):
-        r, alpha, b = self.r, self.alpha, self.b
+        r, alpha, a, b = self.r, self.alpha, self.a, self.b
+        t, x, T = np.broadcast_arrays(np.asarray(t, dtype=float), x, T)
 
         def f(a):
             z = t / (alpha + T + t)
@@ -283,18 +285,24 @@ class BGNBDFit:
             body = 1.0 - np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t))) * hyp
             return head * body
 
-        return _near_one(self.a, f) / (1.0 + self._odds_dead(x, tx, T))
+        with np.errstate(all="ignore"):
+            closed = _near_one(a, f)
+        # closed = E[g(p)] for p ~ Beta(a, b + x): the expectation of a purchasing customer
+        value = _checked(closed, r + x, alpha + T, t, a, b + x)
+        return value / (1.0 + self._odds_dead(x, tx, T))
 
     def expected_purchases_new_customer(self, t):
         """E[X(t)] for a randomly chosen new customer over a span t (FHL 2005, eq. 9)."""
         t = np.asarray(t, dtype=float)
-        r, alpha, b = self.r, self.alpha, self.b
+        r, alpha, a, b = self.r, self.alpha, self.a, self.b
 
         def f(a):
             hyp = hyp2f1(r, b, a + b - 1.0, t / (alpha + t))
             return (a + b - 1.0) / (a - 1.0) * (1.0 - (alpha / (alpha + t)) ** r * hyp)
 
-        return _near_one(self.a, f)
+        with np.errstate(all="ignore"):
+            closed = _near_one(a, f)
+        return _checked(closed, r, alpha, t, a, b)
 
 
 _A_EPS = 1e-5
@@ -311,6 +319,51 @@ def _near_one(a: float, f):
     return f(a)
 
 
+def _g_mean_by_quadrature(k: float, s: float, t: float, a: float, b: float) -> float:
+    """E[(1 - (s / (s + p t))^k) / p] for p ~ Beta(a, b), by adaptive quadrature.
+
+    This is the model's definition with lambda integrated out in closed form
+    (elementary functions only), so it does not depend on 2F1.
+    """
+    if t <= 0:
+        return 0.0
+    c = t / s
+
+    def g(p):
+        if p == 0.0:
+            return k * c
+        return -math.expm1(-k * math.log1p(p * c)) / p
+
+    val = integrate.quad(g, 0.0, 1.0, weight="alg", wvar=(a - 1.0, b - 1.0), epsabs=0.0, epsrel=1e-11,
+                         limit=200)[0]
+    return val / math.exp(betaln(a, b))
+
+
+def _checked(closed, k, s, t, a, b):
+    """The closed-form E[g(p)], p ~ Beta(a, b), replaced by quadrature where it is not credible.
+
+    g(p) = (1 - (s / (s + p t))^k) / p lies in [0, k t / s], so any value
+    outside that range (or NaN/inf) is a numerical failure of 2F1 or of the
+    (a - 1) cancellation: e.g. c = a + b - 1 at or near a non-positive integer
+    (x = 0 with a + b = 1 gives 0/0), or large parameters with z close to 1.
+    Those entries are recomputed from the model's definition.
+    """
+    closed = np.asarray(closed, dtype=float)
+    k, s, t, b = np.broadcast_arrays(np.asarray(k, float), np.asarray(s, float), np.asarray(t, float),
+                                     np.asarray(b, float))
+    closed = np.broadcast_to(closed, k.shape)
+    upper = k * t / s
+    c = a + b - 1.0
+    near_pole = (c <= 0.5) & (np.abs(c - np.round(c)) < 1e-6)
+    bad = ~np.isfinite(closed) | (closed < 0) | (closed > upper * (1 + 1e-9) + 1e-300) | near_pole
+    if not bad.any():
+        return closed.copy() if closed.ndim else float(closed)
+    out = np.array(closed, dtype=float)
+    for idx in zip(*np.nonzero(bad)) if out.ndim else [()]:
+        out[idx] = _g_mean_by_quadrature(float(k[idx]), float(s[idx]), float(t[idx]), a, float(b[idx]))
+    return out if out.ndim else float(out)
+
+
 def _aggregate(*cols: np.ndarray):
     """Unique rows and their counts: the likelihood only depends on (x, t_x, T)."""
     stacked = np.column_stack(cols)
@@ -319,27 +372,31 @@ def _aggregate(*cols: np.ndarray):
 
 
 LOG_BOUND = 20.0  # parameters are kept within exp(-20) .. exp(20)
+#: BG/NBD parameters are kept within exp(-10) .. exp(10) (4.5e-5 .. 2.2e4): beyond that the
+#: likelihood is flat towards a limiting model (no drop-out, no rate heterogeneity) and the
+#: estimates carry no information, so the fit is reported as not converged instead.
+BGNBD_LOG_BOUND = 10.0
 
 
-def _maximise(neg_ll, x0: np.ndarray):
+def _maximise(neg_ll, x0: np.ndarray, log_bound: float = LOG_BOUND):
     """Minimise a negative log-likelihood in log-parameters; Nelder-Mead polish if L-BFGS-B stalls.
 
     ``neg_ll(theta)`` returns the value and its gradient in theta.
 
     Returns the optimiser result and whether it converged to an interior point
-    (a parameter on the +/- ``LOG_BOUND`` edge means the likelihood keeps rising
+    (a parameter on the +/- ``log_bound`` edge means the likelihood keeps rising
     towards a limiting model, which the caller reports as not converged).
     """
-    bounds = [(-LOG_BOUND, LOG_BOUND)] * len(x0)
+    bounds = [(-log_bound, log_bound)] * len(x0)
     with np.errstate(all="ignore"):
         res = optimize.minimize(neg_ll, x0, method="L-BFGS-B", jac=True, bounds=bounds)
         if not res.success or not np.isfinite(res.fun):
-            start = np.clip(res.x, -LOG_BOUND, LOG_BOUND) if np.all(np.isfinite(res.x)) else x0
+            start = np.clip(res.x, -log_bound, log_bound) if np.all(np.isfinite(res.x)) else x0
             res2 = optimize.minimize(lambda th: neg_ll(th)[0], start, method="Nelder-Mead", bounds=bounds,
                                      options={"maxiter": 20_000, "xatol": 1e-10, "fatol": 1e-12})
             if np.isfinite(res2.fun) and (not np.isfinite(res.fun) or res2.fun <= res.fun):
                 res = res2
-    interior = bool(np.all(np.abs(res.x) < LOG_BOUND - 1e-6))
+    interior = bool(np.all(np.abs(res.x) < log_bound - 1e-6))
     return res, bool(res.success) and interior
 
 
@@ -383,10 +440,21 @@ def fit_bgnbd(
         return val, jac
 
     x0 = np.log(initial) if initial is not None else np.zeros(4)
-    res, converged = _maximise(neg_ll, np.asarray(x0, dtype=float))
+    res, converged = _maximise(neg_ll, np.clip(np.asarray(x0, dtype=float), -BGNBD_LOG_BOUND, BGNBD_LOG_BOUND),
+                               BGNBD_LOG_BOUND)
     r, alpha, a, b = (float(v) for v in np.exp(res.x))
     ll = float((w * _bgnbd_loglik_terms(r, alpha, a, b, ux, utx, uT)).sum())
-    return BGNBDFit(r, alpha, a, b, ll, int(x.size), converged, freq)
+    note = ""
+    if not converged:
+        edge = [n for n, th in zip(("r", "alpha", "a", "b"), res.x) if abs(th) >= BGNBD_LOG_BOUND - 1e-6]
+        if edge:
+            note = (f"parameter(s) {', '.join(edge)} ran to the bound exp(+/-{BGNBD_LOG_BOUND:g}): the likelihood "
+                    "keeps rising towards a limiting model (e.g. almost no drop-out: a -> 0 or b -> infinity, "
+                    "or no rate heterogeneity: r, alpha -> infinity); the estimates are not identified, "
+                    "use a penalizer or more data")
+        else:
+            note = f"optimiser did not converge: {getattr(res, 'message', '')}"
+    return BGNBDFit(r, alpha, a, b, ll, int(x.size), converged, freq, note)
 
 
 # ---------------------------------------------------------------------------
