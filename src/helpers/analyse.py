@@ -1055,9 +1055,9 @@ def kpi_figure(kpis: pd.DataFrame, measures: tuple[str, ...] = ("conversion", "c
             ok = low.notna() & high.notna()
             ax.hlines(y[ok], low[ok], high[ok], color="#555555", lw=2, zorder=1)
         sub = df.assign(_y=y)
-        sub = sub[sub[m].notna()]
-        h = hue if hue and sub[hue].notna().any() else None  # no points: nothing to colour
-        sns.scatterplot(data=sub, x=m, y="_y", hue=h, palette=palette if h else None, s=60, zorder=2, ax=ax,
+        points = sub[sub[m].notna()]
+        h = hue if hue and points[hue].notna().any() else None  # no points: nothing to colour
+        sns.scatterplot(data=points, x=m, y="_y", hue=h, palette=palette if h else None, s=60, zorder=2, ax=ax,
                         legend=False, edgecolor="#222222")
         if low is not None:
             hollow = sub[sub[m].notna() & ~(low.notna() & high.notna())]
