@@ -325,20 +325,7 @@ def test_fit_recovers_simulated_parameters():
     rng = np.random.default_rng(7)
     r, alpha, a, b = 0.5, 5.0, 0.8, 3.0
     n, T = 6000, 52.0
-    lam = rng.gamma(r, 1 / alpha, n)
-    p = rng.beta(a, b, n)
-    x = np.zeros(n)
-    tx = np.zeros(n)
-    for i in range(n):
-        t = 0.0
-        while True:
-            t += rng.exponential(1 / lam[i])
-            if t > T:
-                break
-            x[i] += 1
-            tx[i] = t
-            if rng.random() < p[i]:
-                break
+    x, tx = _simulate_bgnbd(rng, n, r, alpha, a, b, np.full(n, T))
     fit = clv.fit_bgnbd(pd.DataFrame({"frequency": x, "recency": tx, "T": T}))
     assert fit.r == pytest.approx(r, rel=0.2)
     assert fit.alpha == pytest.approx(alpha, rel=0.25)
