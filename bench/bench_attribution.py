@@ -16,7 +16,7 @@ after imports:
 * ``Markov, order 2``: the same with states made of the last two touchpoints.
 
 Exactness: the kit's removal effects are compared with an independent solver
-(:func:`helpers.synth.removal_effects`, pandas and a matrix inverse) on the same fitted chain.
+(:func:`helpers.demo.removal_effects`, pandas and a matrix inverse) on the same fitted chain.
 
 Another open-source implementation, ChannelAttribution (PyPI), runs in a separate Python given by
 ``--other-python`` or ``$TPKIT_BENCH_OTHER_PYTHON`` (default ``/tmp/tpkit-bench-venv/bin/python``); it
@@ -131,7 +131,7 @@ def timed(fn, *args, **kwargs):
 
 
 def run_kit(events_path: Path) -> dict:
-    from helpers import data, prioritise, synth
+    from helpers import data, demo, prioritise
 
     con = data.connect(engine="duckdb")
     events = con.read_parquet(str(events_path))
@@ -145,7 +145,7 @@ def run_kit(events_path: Path) -> dict:
 
     heur, t_heur = timed(heuristics)
     mk2, t_markov2 = timed(prioritise.markov_attribution, paths, order=2)
-    independent = synth.removal_effects(prioritise.transition_matrix(paths))
+    independent = demo.removal_effects(prioritise.transition_matrix(paths))
     diff_exact = max(abs(mk.removal_effects[c] - v) for c, v in independent.items())
     totals_ok = all(abs(h["conversions"].sum() - mk.total_conversions) < 1e-6 * max(1, mk.total_conversions)
                     for h in heur.values())
@@ -219,7 +219,7 @@ def report(meta: dict, kit: dict, other: dict) -> str:
         f"{na or format(o['t_markov'] + o['t_heuristics'], '.2f')} |",
         f"| Markov, order 2 ({kit['order2_states']:,} states) | {kit['t_markov2']:.2f} | - |",
         "",
-        f"Removal effects of the kit against an independent exact solver (`helpers.synth.removal_effects` on "
+        f"Removal effects of the kit against an independent exact solver (`helpers.demo.removal_effects` on "
         f"the same fitted chain): largest difference {kit['diff_exact']:.1e}. Every heuristic model shares "
         f"out all {mk.total_conversions:,.0f} conversions: {'yes' if kit['totals_ok'] else 'NO'}.",
     ]

@@ -23,12 +23,12 @@ def demo_root(tmp_path_factory) -> Path:
 
     Tests that use it point helpers at it with ``root=demo_root``.
     """
-    from helpers import ingest, synth
+    from helpers import demo, ingest
 
     root = tmp_path_factory.mktemp("demo")
     (root / "pyproject.toml").write_text('[project]\nname = "tpkit"\n')
     os.environ.setdefault("TPKIT_KEY", "test-key-not-secret")
-    for client in synth.write_demo(root, events=SMALL_EVENTS):
+    for client in demo.write_demo(root, events=SMALL_EVENTS):
         ingest.ingest_client(client, root=root)
     return root
 

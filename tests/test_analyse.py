@@ -605,9 +605,9 @@ def test_period_bounds():
 
 @pytest.mark.parametrize("client", ["nordlys", "fjordtech"])
 def test_demo_planted_drop_off_and_segment_gap_are_recovered(demo_root, client):
-    from helpers import synth
+    from helpers import demo
 
-    truth = synth.GROUND_TRUTH[client]
+    truth = demo.GROUND_TRUTH[client]
     r = analyse.run(client, "2026Q3", root=demo_root)
     top = r.exits.iloc[0]
     assert top["touchpoint_id"] == truth.drop_off_touchpoint

@@ -487,9 +487,9 @@ DESIGNS = {"its": "interrupted time series", "did": "difference-in-differences",
 
 @pytest.mark.parametrize("client", ["nordlys", "fjordtech"])
 def test_demo_changes_against_ground_truth(demo_root, client):
-    from helpers import synth
+    from helpers import demo
 
-    truth = synth.GROUND_TRUTH[client].changes
+    truth = demo.GROUND_TRUTH[client].changes
     t = evaluate.evaluate_changes(client, "2026Q3", root=demo_root)
     assert set(t.change_id) == set(truth)
     for row in t.itertuples():

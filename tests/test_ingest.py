@@ -336,14 +336,14 @@ def test_load_manifest_without_ingest(tmp_path):
 
 
 def test_demo_planted_rows_are_exactly_the_rejects(demo_root):
-    from helpers import synth
+    from helpers import demo
 
-    for client in synth.DEMO_CLIENTS:
+    for client in demo.DEMO_CLIENTS:
         manifest = load_manifest(client, root=demo_root)
         for entry in manifest["files"]:
             assert entry["accepted"] + entry["rejected"] == entry["rows_read"], entry
             table = entry["table"]
-            assert entry["rejected"] == len(synth.BAD_ROWS[table]), entry
+            assert entry["rejected"] == len(demo.BAD_ROWS[table]), entry
             if entry["rejected"]:
                 rej = pd.read_csv(demo_root / "data" / client / "rejects" / f"{table}.csv", dtype=str)
                 assert len(rej) == entry["rejected"]
@@ -353,9 +353,9 @@ def test_demo_planted_rows_are_exactly_the_rejects(demo_root):
 
 
 def test_demo_outputs_hold_no_personal_data(demo_root):
-    from helpers import synth
+    from helpers import demo
 
-    for client in synth.DEMO_CLIENTS:
+    for client in demo.DEMO_CLIENTS:
         folder = demo_root / "data" / client
         raw_ids = set(pd.read_csv(folder / "raw" / "orders.csv", usecols=["customer_id"], dtype=str)
                       ["customer_id"].dropna())

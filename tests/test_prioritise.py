@@ -3,7 +3,7 @@
 Statistics are checked against published values (Johnson relative weights of the
 rwa R package README), hand-derived chains and weights, and second methods
 (statsmodels OLS for Shapley R^2, a seeded simulation for Markov removal effects,
-helpers.synth's independent absorbing-chain solver), plus recovery of the planted
+helpers.demo's independent absorbing-chain solver), plus recovery of the planted
 ground truth of the demo clients.
 """
 
@@ -267,13 +267,13 @@ def test_markov_revenue_follows_the_removal_effects_of_revenue():
     assert t["revenue"].tolist() == pytest.approx([100.0, 300.0])
 
 
-def test_markov_agrees_with_the_independent_solver_in_synth():
-    from helpers import synth
+def test_markov_agrees_with_the_independent_solver_in_the_demo_generator():
+    from helpers import demo
 
     paths = pd.DataFrame({"path": ["a > b > c", "a > c > a > b", "b", "b > c", "c > c > b", "a"],
                           "conversions": [5, 3, 0, 4, 2, 1], "nulls": [1, 2, 6, 3, 1, 4]})
     mk = prioritise.markov_attribution(paths)
-    other = synth.removal_effects(prioritise.transition_matrix(paths))
+    other = demo.removal_effects(prioritise.transition_matrix(paths))
     for ch, v in other.items():
         assert mk.removal_effects[ch] == pytest.approx(v, abs=1e-12)
 
@@ -626,22 +626,22 @@ def fjordtech_root(tmp_path_factory):
     leading drivers (planted weights 0.42 and 0.33) reliably."""
     import os
 
-    from helpers import ingest, synth
+    from helpers import demo, ingest
 
     root = tmp_path_factory.mktemp("fjordtech")
     (root / "pyproject.toml").write_text('[project]\nname = "tpkit"\n')
     os.environ.setdefault("TPKIT_KEY", "test-key-not-secret")
-    synth.write_client("fjordtech", root)
+    demo.write_client("fjordtech", root)
     ingest.ingest_client("fjordtech", root=root)
     return root
 
 
 @pytest.mark.parametrize("client", ["nordlys", "fjordtech"])
 def test_planted_driver_order_is_recovered(demo_root, fjordtech_root, client):
-    from helpers import data, synth
+    from helpers import data, demo
 
     root = demo_root if client == "nordlys" else fjordtech_root
-    truth = synth.GROUND_TRUTH[client]
+    truth = demo.GROUND_TRUTH[client]
     fb = data.read_small(client, "feedback", root=root)
     frame, drivers, _ = prioritise.driver_dataset(fb, "nps", min_ratings=30)
     kd = prioritise.key_drivers(frame, "nps", drivers, n_boot=50)
@@ -652,9 +652,9 @@ def test_planted_driver_order_is_recovered(demo_root, fjordtech_root, client):
 
 @pytest.mark.parametrize("client", ["nordlys", "fjordtech"])
 def test_planted_transition_structure_is_recovered(demo_root, client):
-    from helpers import data, synth
+    from helpers import data, demo
 
-    truth = synth.GROUND_TRUTH[client]
+    truth = demo.GROUND_TRUTH[client]
     planted = truth.pooled_transitions
     ev = data.table(data.connect(client, root=demo_root), "events", client, root=demo_root)
     paths = prioritise.journey_paths(ev, dt.datetime(2000, 1, 1), dt.datetime(2026, 7, 1))
@@ -680,12 +680,12 @@ def test_planted_transition_structure_is_recovered(demo_root, client):
 
 
 def test_planted_drop_off_touchpoint_has_the_highest_drop_off(demo_root):
-    from helpers import data, synth
+    from helpers import data, demo
 
     ev = data.table(data.connect("nordlys", root=demo_root), "events", "nordlys", root=demo_root)
     paths = prioritise.journey_paths(ev, dt.datetime(2000, 1, 1), dt.datetime(2026, 7, 1))
     fr = prioritise.friction(paths)
-    assert fr["channel"].iloc[0] == synth.GROUND_TRUTH["nordlys"].drop_off_touchpoint
+    assert fr["channel"].iloc[0] == demo.GROUND_TRUTH["nordlys"].drop_off_touchpoint
     assert fr["flag"].iloc[0] == "above average"
 
 

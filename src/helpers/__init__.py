@@ -1,6 +1,6 @@
 """Customer touchpoint analysis kit.
 
-Modules: periods, config, schema, data (Ibis engines), synth (demo data),
+Modules: periods, config, schema, data (the read layer), kpis, demo (demo data, never imported by the product path),
 ingest, identify, stats, analyse, prioritise, evaluate, report, display.
 """
 

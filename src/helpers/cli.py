@@ -33,13 +33,13 @@ def demo(
     root: Optional[Path] = typer.Option(None, help="project folder (default: this repository)"),
 ):
     """Generate the demo clients' raw exports and client.yml, ingest them, and optionally render reports."""
-    from helpers import ingest, synth
+    from helpers import demo, ingest
 
     base = _root(root)
     kwargs = {"events": events}
     if seed is not None:
         kwargs["seed"] = seed
-    clients = synth.write_demo(base, **kwargs)
+    clients = demo.write_demo(base, **kwargs)
     for client in clients:
         result = ingest.ingest_client(client, root=base)
         typer.echo(result.format())

@@ -1,4 +1,4 @@
-"""helpers.synth: deterministic demo data whose planted structure is really in the files."""
+"""helpers.demo: deterministic demo data whose planted structure is really in the files."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import synth
+from helpers.demo import generator
 from helpers.config import load_client
 from helpers.schema import columns_for
 
@@ -20,7 +20,7 @@ SMALL = 60_000
 @pytest.fixture(scope="module")
 def small(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("synth")
-    assert synth.write_demo(root, events=SMALL) == ["nordlys", "fjordtech"]
+    assert generator.write_demo(root, events=SMALL) == ["nordlys", "fjordtech"]
     return root
 
 
@@ -45,13 +45,13 @@ def _clean_events(root: Path, client: str = "nordlys") -> pd.DataFrame:
 
 def test_same_seed_gives_byte_identical_files(small, tmp_path):
     again = tmp_path / "again"
-    synth.write_demo(again, events=SMALL)
+    generator.write_demo(again, events=SMALL)
     assert _files(small) == _files(again)
     assert len(_files(small)) == 12  # 2 x (client.yml + 5 raw files)
 
 
 def test_another_seed_gives_other_data(small, tmp_path):
-    synth.write_demo(tmp_path, events=SMALL, seed=7, clients=("fjordtech",))
+    generator.write_demo(tmp_path, events=SMALL, seed=7, clients=("fjordtech",))
     a = (small / "data/fjordtech/raw/events.csv").read_bytes()
     b = (tmp_path / "data/fjordtech/raw/events.csv").read_bytes()
     assert a != b
@@ -61,7 +61,7 @@ def test_sizes_scale_with_events(tmp_path):
     counts = {}
     for n in (20_000, 80_000):
         root = tmp_path / str(n)
-        synth.write_demo(root, events=n, clients=("nordlys",))
+        generator.write_demo(root, events=n, clients=("nordlys",))
         ev = _read(root, "nordlys", "events")
         counts[n] = (len(ev), ev["customer_id"].nunique())
         assert abs(len(ev) - n) / n < 0.15
@@ -74,10 +74,10 @@ def test_sizes_scale_with_events(tmp_path):
 def test_client_yml_loads_and_matches_ground_truth(small):
     for client in ("nordlys", "fjordtech"):
         cfg = load_client(client, small)
-        gt = synth.GROUND_TRUTH[client]
+        gt = generator.GROUND_TRUTH[client]
         assert tuple(cfg.touchpoint_ids) == gt.catalogue
         assert {c.id for c in cfg.changes} == set(gt.changes)
-        assert {s.table for s in cfg.sources} == set(synth.RAW_FILES)
+        assert {s.table for s in cfg.sources} == set(generator.RAW_FILES)
         assert all(s.adapter == "canonical" and (cfg.dir / s.file).is_file() for s in cfg.sources)
     nl = load_client("nordlys", small)
     assert nl.timezone == "Europe/Copenhagen" and nl.currency == "DKK" and nl.first_period == "2025Q2"
@@ -92,17 +92,17 @@ def test_client_yml_loads_and_matches_ground_truth(small):
 
 def test_raw_columns_are_canonical_names(small):
     for client in ("nordlys", "fjordtech"):
-        for table in synth.RAW_FILES:
+        for table in generator.RAW_FILES:
             with open(small / "data" / client / "raw" / f"{table}.csv", encoding="utf-8", newline="") as fh:
                 header = next(csv.reader(fh))
-            assert header == synth.COLUMNS[table]
+            assert header == generator.COLUMNS[table]
             assert set(header) <= set(columns_for(table)), (client, table)
 
 
 def test_timestamps_are_local_text_and_ids_raw(small):
     ev = _read(small, "nordlys", "events")
     good = ev["ts"].str.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
-    assert good.sum() >= len(ev) - synth.GROUND_TRUTH["nordlys"].bad_rows["events"]
+    assert good.sum() >= len(ev) - generator.GROUND_TRUTH["nordlys"].bad_rows["events"]
     assert ev.loc[good, "ts"].min() >= "2025-04-01" and ev.loc[good, "ts"].max() <= "2026-09-30 23:59:59"
     assert ev["customer_id"].str.match(r"NL-\d{7}$").sum() == len(ev) - 3
     fb = _read(small, "nordlys", "feedback")
@@ -112,7 +112,7 @@ def test_timestamps_are_local_text_and_ids_raw(small):
 
 def test_bad_rows_as_planted(small):
     for client in ("nordlys", "fjordtech"):
-        gt = synth.GROUND_TRUTH[client]
+        gt = generator.GROUND_TRUTH[client]
         assert gt.bad_rows["events"] >= 5 and gt.bad_rows["costs"] == 0
         fb = _read(small, client, "feedback")
         assert fb["response_id"].duplicated().sum() == 2
@@ -133,11 +133,11 @@ def test_ingest_rejects_exactly_the_planted_rows(small):
     for client in ("nordlys", "fjordtech"):
         result = ingest.ingest_client(client, root=small, dry_run=True)
         rejected = {t: v["rejected"] for t, v in result.tables.items()}
-        assert rejected == dict(synth.GROUND_TRUTH[client].bad_rows), client
+        assert rejected == dict(generator.GROUND_TRUTH[client].bad_rows), client
 
 
 def test_blind_spot_absent_unknown_present(small):
-    gt = synth.GROUND_TRUTH["nordlys"]
+    gt = generator.GROUND_TRUTH["nordlys"]
     assert gt.blind_spots == ("trade_fair",) and gt.unknown_touchpoints == ("tiktok_ads",)
     ev = _read(small, "nordlys", "events")
     fb = _read(small, "nordlys", "feedback")
@@ -164,7 +164,7 @@ def _transitions(ev: pd.DataFrame) -> pd.DataFrame:
 def medium(tmp_path_factory) -> Path:
     """nordlys at 300,000 events: enough volume to check planted effects (about 2 seconds)."""
     root = tmp_path_factory.mktemp("synth_medium")
-    synth.write_demo(root, events=300_000, clients=("nordlys",))
+    generator.write_demo(root, events=300_000, clients=("nordlys",))
     return root
 
 
@@ -185,7 +185,7 @@ def medium_feedback(medium) -> pd.DataFrame:
 def test_empirical_transitions_match_planted_matrix(medium_events):
     ev = medium_events
     ev = ev[ev.groupby("journey_id")["ts"].transform("min") < "2026-07-01"]  # before the conversion changes
-    gt = synth.GROUND_TRUTH["nordlys"]
+    gt = generator.GROUND_TRUTH["nordlys"]
     for segment, planted in gt.segment_transitions.items():
         counts = _transitions(ev[ev["segment"] == segment])
         counts = counts.reindex(index=planted.index, columns=planted.columns, fill_value=0)
@@ -202,13 +202,13 @@ def test_pooled_chain_and_removal_effects(medium_events):
     """A first-order chain fitted to all pre-change journeys converges to the pooled matrix of the truth."""
     ev = medium_events
     ev = ev[ev.groupby("journey_id")["ts"].transform("min") < "2026-07-01"]
-    gt = synth.GROUND_TRUTH["nordlys"]
+    gt = generator.GROUND_TRUTH["nordlys"]
     planted = gt.pooled_transitions
     counts = _transitions(ev).reindex(index=planted.index, columns=planted.columns, fill_value=0)
     freq = counts.div(counts.sum(axis=1), axis=0)
     tol = 4 * np.sqrt(planted * (1 - planted)).div(np.sqrt(counts.sum(axis=1)), axis=0) + 0.01
     assert ((freq - planted).abs() <= tol).all().all()
-    empirical = synth.removal_effects(freq)
+    empirical = generator.removal_effects(freq)
     for tp, effect in gt.removal_effects.items():
         assert empirical[tp] == pytest.approx(effect, abs=0.03), tp
     ranked = sorted(gt.removal_effects, key=gt.removal_effects.get, reverse=True)
@@ -216,7 +216,7 @@ def test_pooled_chain_and_removal_effects(medium_events):
 
 
 def test_touchpoint_csat_means_as_planted(medium_feedback):
-    gt = synth.GROUND_TRUTH["nordlys"]
+    gt = generator.GROUND_TRUTH["nordlys"]
     fb = medium_feedback
     tr = fb[(fb["survey_id"] == "") & (fb["source"] == "survey") & (fb["segment"] == "guest")]
     tr = tr[tr["ts"] < "2026-05-01"]  # before any CSAT change
@@ -239,7 +239,7 @@ def test_key_driver_order_recovered(medium_feedback):
     x["const"] = 1.0
     beta = pd.Series(np.linalg.lstsq(x.to_numpy(), overall.to_numpy(), rcond=None)[0], index=x.columns)
     ranked = beta.drop("const").sort_values(ascending=False).index.tolist()
-    gt = synth.GROUND_TRUTH["nordlys"]
+    gt = generator.GROUND_TRUTH["nordlys"]
     assert ranked[:4] == gt.driver_order[:4]
     assert set(ranked[:6]) == set(gt.driver_order[:6])
     assert rel["survey_id"].str.match(r"S\d{4}Q\d-\d{5}$").all()
@@ -252,7 +252,7 @@ def _journeys(ev: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_changes_have_their_planted_effects(medium_events, medium_feedback):
-    gt = synth.GROUND_TRUTH["nordlys"].changes
+    gt = generator.GROUND_TRUTH["nordlys"].changes
     ev = medium_events
     j = _journeys(ev)
     # CH-checkout: conversion of journeys reaching web_checkout, +5 points from 2026-08-01
@@ -316,14 +316,14 @@ def test_reviews_text_matches_rating(small):
 
 
 def test_fjordtech_shape(small):
-    gt = synth.GROUND_TRUTH["fjordtech"]
+    gt = generator.GROUND_TRUTH["fjordtech"]
     ev = _read(small, "fjordtech", "events")
     assert set(ev["touchpoint_id"]) - {""} <= set(gt.catalogue)
     assert set(ev["segment"]) == {"enterprise", "smb"}
     assert ev.loc[ev["ts"].str.match(r"\d{4}-"), "ts"].min() >= "2025-07-01"
-    assert synth.client_events(synth.FJORDTECH, None) == 65_000
-    assert synth.client_events(synth.FJORDTECH, 60_000) == 15_000
-    assert synth.client_events(synth.FJORDTECH, 10_000_000) == 70_000
+    assert generator.client_events(generator.FJORDTECH, None) == 65_000
+    assert generator.client_events(generator.FJORDTECH, 60_000) == 15_000
+    assert generator.client_events(generator.FJORDTECH, 10_000_000) == 70_000
     assert gt.changes["CH-portal-search"].design == "its" and gt.changes["CH-trial-30"].null
 
 
@@ -332,14 +332,14 @@ def test_segment_conversion_difference(small):
     ev = ev[ev.groupby("journey_id")["ts"].transform("min") < "2026-07-01"]
     conv = ev.groupby("journey_id").agg(seg=("segment", "first"), conv=("converted", "any"))
     rates = conv.groupby("seg")["conv"].mean()
-    gt = synth.GROUND_TRUTH["nordlys"]
+    gt = generator.GROUND_TRUTH["nordlys"]
     assert rates["club"] / rates["guest"] > 1.6
     for seg in ("club", "guest"):
         assert rates[seg] == pytest.approx(gt.segment_conversion[seg], abs=0.03)
 
 
 def test_ground_truth_structure():
-    gt = synth.ground_truth("nordlys")
+    gt = generator.ground_truth("nordlys")
     assert gt.drop_off_touchpoint == "faq"
     m = gt.transitions
     assert m.loc["faq", "null"] == m.drop(index=["start", "web_checkout", "store_checkout"])["null"].max()
@@ -354,7 +354,7 @@ def test_ground_truth_structure():
     assert ch["CH-checkout"].effects["conversion"] == 0.05
     assert gt.touchpoint_csat["service_centre"] < gt.touchpoint_csat["web_checkout"] < gt.touchpoint_csat["store"]
     assert gt.periods == ("2025Q2", "2025Q3", "2025Q4", "2026Q1", "2026Q2", "2026Q3")
-    ft = synth.ground_truth("fjordtech")
+    ft = generator.ground_truth("fjordtech")
     assert "2026Q3" in ft.periods and "2026Q2" in ft.periods
     assert set(ft.segments) == {"enterprise", "smb"}
 
@@ -363,12 +363,12 @@ def test_unknown_demo_client_is_a_kit_error(tmp_path):
     from helpers.errors import KitError
 
     with pytest.raises(KitError, match="not a demo client"):
-        synth.write_demo(tmp_path, events=SMALL, clients=("acme",))
+        generator.write_demo(tmp_path, events=SMALL, clients=("acme",))
 
 
 def test_docs_describe_the_planted_truth():
     text = (Path(__file__).resolve().parents[1] / "docs" / "demo-data.md").read_text(encoding="utf-8")
-    for client, gt in synth.GROUND_TRUTH.items():
+    for client, gt in generator.GROUND_TRUTH.items():
         assert client in text
         for change_id in gt.changes:
             assert change_id in text
