@@ -55,7 +55,7 @@ STEP_ONE = (
     "from helpers import artifacts, display",
     "LEFT_BEHIND = client",
     'display.say("Step one ran for {c} in {p}.", c=client, p=period)',
-    'artifacts.save(artifacts_dir, "identify", findings=["Finding about " + client])',
+    'artifacts.save(artifacts_dir, artifacts.Findings("identify", ["Finding about " + client]))',
 )
 STEP_TWO = (
     "from helpers import artifacts, display\nimport sys, warnings",

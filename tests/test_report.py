@@ -250,7 +250,7 @@ def test_rendered_html_escapes_names_embeds_logo_and_loads_nothing(tmp_path):
 
 def test_summary_tolerates_missing_steps(tmp_path):
     steps = summary.collect(tmp_path)
-    assert not any(s["available"] for s in steps.values())
+    assert not any(s.available for s in steps.values())
     assert "not available" in summary.top_findings(steps).markup
     assert "not available" in summary.top_priorities(steps).markup
     assert "not available" in summary.verdicts(steps).markup
@@ -259,15 +259,18 @@ def test_summary_tolerates_missing_steps(tmp_path):
 
 
 def test_summary_shows_findings_priorities_and_verdicts_escaped(tmp_path):
-    artifacts.save(tmp_path, "identify", findings=["<img src=x onerror=alert(1)> is a blind spot"],
-                   metrics={"touchpoints": 9, "touchpoints_with_data": 7, "blind_spots": 2})
+    artifacts.save(tmp_path, artifacts.Findings("identify", ["<img src=x onerror=alert(1)> is a blind spot"],
+                                                {"touchpoints": 9, "touchpoints_with_data": 7, "blind_spots": 2}))
     prio = pd.DataFrame({"touchpoint_id": ["b", "a"], "name": ["Checkout <b>", "Website"], "rank": [2, 1],
                          "score": [0.5, 0.91234], "reason": ["slow", "low CSAT, high reach"]})
-    artifacts.save(tmp_path, "prioritise", tables={"priorities": prio})
+    artifacts.save(tmp_path, artifacts.Findings("prioritise", tables={"priorities": prio}))
     ev = pd.DataFrame({"change_id": ["new-checkout"], "kpi": ["conversion"], "design": ["diff-in-diff"],
                        "effect": [0.021], "ci_low": [0.004], "ci_high": [0.038], "p_adj": [0.0312],
                        "verdict": ["Conversion rose: the change worked."]})
-    artifacts.save(tmp_path, "evaluate", tables={"changes": ev})
+    # a table under another name is not the verdict table, whatever its columns
+    artifacts.save(tmp_path, artifacts.Findings("evaluate", tables={"changes": ev}))
+    assert summary.verdict_table(summary.collect(tmp_path)) is None
+    artifacts.save(tmp_path, artifacts.Findings("evaluate", tables={"verdicts": ev}))
     steps = summary.collect(tmp_path)
     findings = summary.top_findings(steps).markup
     assert "&lt;img src=x onerror=alert(1)&gt;" in findings and "<img" not in findings
@@ -276,7 +279,8 @@ def test_summary_shows_findings_priorities_and_verdicts_escaped(tmp_path):
     prio_html = summary.top_priorities(steps).markup
     assert "Checkout &lt;b&gt;" in prio_html and "low CSAT, high reach" in prio_html
     verdicts = summary.verdicts(steps).markup
-    assert "0.02 (0.00 to 0.04)" in verdicts and "0.031" in verdicts and "the change worked" in verdicts
+    # a conversion effect is in percentage points, as step 4 states it
+    assert "+2.1 pp (+0.4 to +3.8)" in verdicts and "0.031" in verdicts and "the change worked" in verdicts
     cards = summary.overview(steps).markup
     assert "7 / 9" in cards and "3 / 4" in cards
 
@@ -293,6 +297,8 @@ def test_batch_result_table_and_exit_code(tmp_path):
 
 
 def test_tiny_adjusted_p_reads_as_below_a_thousandth():
-    assert summary._fmt_p(1.2e-17) == "< 0.001"
-    assert summary._fmt_p(0.0312) == "0.031"
-    assert summary._fmt_p(float("nan")) == ""
+    from helpers import kpis
+
+    assert kpis.fmt_p(1.2e-17) == "< 0.001"
+    assert kpis.fmt_p(0.0312) == "0.031"
+    assert kpis.fmt_p(float("nan")) == ""

@@ -7,13 +7,16 @@ notebooks saved to (:mod:`helpers.artifacts`). A step that saved nothing shows
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import pandas as pd
 
-from helpers import artifacts
+from helpers import artifacts, kpis
+from helpers.artifacts import Findings
+from helpers.config import load_client
 from helpers.display import HTML, esc, show_table
+from helpers.errors import KitError
+from helpers.periods import Period
 
 STEP_TITLES = {
     "identify": "Identify",
@@ -26,29 +29,15 @@ PRIORITY_COLUMNS = ("touchpoint_id", "rank", "reason")
 VERDICT_COLUMNS = ("change_id", "kpi", "verdict")
 
 
-def collect(artifacts_dir: str | Path) -> dict[str, dict]:
-    """Each step's saved findings, metrics and tables, with ``available`` False where it saved nothing."""
-    out = {}
-    for step in artifacts.STEPS:
-        available = bool(artifacts_dir) and (Path(artifacts_dir) / f"{step}.json").is_file()
-        payload = artifacts.load(artifacts_dir, step) if available else {
-            "step": step, "findings": [], "metrics": {}, "tables": {}}
-        payload["available"] = available
-        out[step] = payload
-    return out
+def collect(artifacts_dir: str | Path) -> dict[str, Findings]:
+    """Each step's saved :class:`~helpers.artifacts.Findings` (``available`` False where it saved nothing)."""
+    return artifacts.load_all(artifacts_dir)
 
 
-def _find_table(payload: dict, columns: tuple[str, ...]) -> pd.DataFrame | None:
-    for name in sorted(payload.get("tables", {})):
-        df = payload["tables"][name]
-        if all(c in df.columns for c in columns):
-            return df
-    return None
-
-
-def priority_table(collected: dict, n: int = 5) -> pd.DataFrame | None:
+def priority_table(collected: dict[str, Findings], n: int = 5) -> pd.DataFrame | None:
     """The top ``n`` ranked touchpoints (rank, touchpoint, score, why), or None when step 3 has none."""
-    df = _find_table(collected.get("prioritise", {}), PRIORITY_COLUMNS)
+    step = collected.get("prioritise")
+    df = step.table("priorities") if step is not None else None
     if df is None:
         return None
     df = df.sort_values("rank", kind="stable").head(n)
@@ -60,37 +49,24 @@ def priority_table(collected: dict, n: int = 5) -> pd.DataFrame | None:
     return out
 
 
-def _fmt(v, digits: int = 2) -> str:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return "" if v is None else str(v)
-    return "" if math.isnan(f) else f"{f:,.{digits}f}"
-
-
-def _fmt_p(v) -> str:
-    """A p value as people read it: three decimals, and "< 0.001" below that."""
-    text = _fmt(v, 3)
-    return "< 0.001" if text == "0.000" else text
-
-
-def verdict_table(collected: dict) -> pd.DataFrame | None:
-    """One row per change and KPI: effect with its 95% interval, adjusted p and the verdict."""
-    df = _find_table(collected.get("evaluate", {}), VERDICT_COLUMNS)
+def verdict_table(collected: dict[str, Findings]) -> pd.DataFrame | None:
+    """One row per change and KPI: effect with its 95% interval in the KPI's unit, adjusted p and the verdict."""
+    step = collected.get("evaluate")
+    df = step.table("verdicts") if step is not None else None
     if df is None:
         return None
     effect = []
     for _, row in df.iterrows():
-        text = _fmt(row.get("effect"))
-        if text and "ci_low" in row and "ci_high" in row and _fmt(row["ci_low"]):
-            text += f" ({_fmt(row['ci_low'])} to {_fmt(row['ci_high'])})"
-        effect.append(text)
-    out = pd.DataFrame({"Change": df["change_id"].to_numpy(), "KPI": df["kpi"].to_numpy()})
+        text = kpis.fmt_change(row["kpi"], row.get("effect"))
+        interval = kpis.fmt_interval(row["kpi"], row.get("ci_low"), row.get("ci_high"))
+        effect.append(f"{text} ({interval})" if text and interval else text)
+    out = pd.DataFrame({"Change": df["change_id"].to_numpy(),
+                        "KPI": [kpis.short(k) for k in df["kpi"]]})
     if "design" in df.columns:
         out["Method"] = df["design"].to_numpy()
     out["Effect (95% CI)"] = effect
     if "p_adj" in df.columns:
-        out["Adjusted p"] = [_fmt_p(v) for v in df["p_adj"]]
+        out["Adjusted p"] = [kpis.fmt_p(v) for v in df["p_adj"]]
     out["Verdict"] = df["verdict"].to_numpy()
     return out
 
@@ -101,7 +77,7 @@ def _not_available(what: str) -> HTML:
 
 def overview(collected: dict) -> HTML:
     """Headline counts as cards: touchpoints with data, blind spots, priorities, changes evaluated."""
-    ident = collected.get("identify", {}).get("metrics", {})
+    ident = collected["identify"].metrics if "identify" in collected else {}
     cards = []
     if "touchpoints" in ident:
         cards.append((f"{ident.get('touchpoints_with_data', 0)} / {ident['touchpoints']}", "touchpoints with data"))
@@ -113,7 +89,7 @@ def overview(collected: dict) -> HTML:
     verdicts = verdict_table(collected)
     if verdicts is not None:
         cards.append((str(verdicts["Change"].nunique()), "changes evaluated"))
-    available = sum(1 for s in artifacts.STEPS if collected.get(s, {}).get("available"))
+    available = sum(1 for s in artifacts.STEPS if s in collected and collected[s].available)
     cards.append((f"{available} / {len(artifacts.STEPS)}", "analysis steps available"))
     body = "".join(f'<div class="tp-card"><div class="tp-card-value">{esc(v)}</div>'
                    f'<div class="tp-card-label">{esc(label)}</div></div>' for v, label in cards)
@@ -124,10 +100,10 @@ def top_findings(collected: dict, per_step: int = 3) -> HTML:
     """Up to ``per_step`` findings of each step, in step order; "not available" for a step without any."""
     blocks = []
     for step in artifacts.STEPS:
-        payload = collected.get(step, {})
+        payload = collected.get(step, Findings.missing(step))
         title = STEP_TITLES[step]
-        findings = [f for f in payload.get("findings", []) if str(f).strip()][:per_step]
-        if not payload.get("available"):
+        findings = list(payload.findings[:per_step])
+        if not payload.available:
             inner = f'<p class="tp-na">{NOT_AVAILABLE}</p>'
         elif not findings:
             inner = '<p class="tp-na">No findings recorded.</p>'
@@ -157,10 +133,6 @@ def verdicts(collected: dict) -> HTML:
 
 def say_scope(client: str, period: str, root: str | Path | None = None) -> HTML:
     """One sentence naming the client and period covered."""
-    from helpers.config import load_client
-    from helpers.errors import KitError
-    from helpers.periods import Period
-
     p = Period.parse(period)
     try:
         name = load_client(client, root or None).name
