@@ -75,6 +75,9 @@ class KernelSession:
 
         kc = BlockingKernelClient()
         kc.load_connection_info(self.km.get_connection_info())
+        # without a manager the client judges liveness by heartbeat alone, whose default 1 s
+        # is missed on a loaded machine: the process check is the manager's, done in run()
+        kc.hb_channel.time_to_dead = float(self.startup_timeout)
         kc.start_channels()
         try:
             kc.wait_for_ready(timeout=self.startup_timeout)

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import platform
-import subprocess
 from importlib import metadata
 from pathlib import Path
 
 from helpers import __version__, paths
 
-KIT_DIR = Path(__file__).resolve().parents[1]  # src/helpers
-REPO_DIR = KIT_DIR.parents[1]  # the kit's source checkout (templates/, notebooks/)
-TEMPLATE_DIR = REPO_DIR / "templates"
+KIT_DIR = Path(__file__).resolve().parents[1]  # the installed helpers package
+#: what a report needs besides code, shipped as package data (in a checkout: links to notebooks/ and templates/)
+ASSETS_DIR = KIT_DIR / "report" / "assets"
+TEMPLATE_DIR = ASSETS_DIR / "templates"
+NOTEBOOK_DIR = ASSETS_DIR / "notebooks"
 PACKAGES = ("tpkit", "pandas", "numpy", "scipy", "statsmodels", "matplotlib", "seaborn", "ibis-framework",
             "duckdb", "pyarrow", "pandera", "papermill", "nbconvert", "nbformat", "ipykernel")
 
@@ -69,15 +70,12 @@ def package_versions() -> dict[str, str]:
 
 
 def code_version() -> str:
-    """``git describe`` of the kit's checkout when it is one, else the package version."""
-    try:
-        done = subprocess.run(["git", "-C", str(REPO_DIR), "describe", "--tags", "--always", "--dirty"],
-                              capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        done = None
-    if done is not None and done.returncode == 0 and done.stdout.strip():
-        return f"tpkit {__version__}, git {done.stdout.strip()}"
-    return f"tpkit {__version__}"
+    """The kit's version and a digest of its code and report template.
+
+    The same code gives the same text whether the kit runs from a checkout or from
+    an installed wheel, so a report does not change with how the kit was installed.
+    """
+    return f"tpkit {__version__} (code {code_hash(TEMPLATE_DIR)[:12]})"
 
 
 def fingerprint(client: str, period: str, root: Path, notebooks: list[Path], code: str, versions: dict) -> str:

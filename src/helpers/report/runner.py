@@ -97,7 +97,7 @@ def find_notebooks(notebooks_dir: str | Path | None = None, root: Path | None = 
     """The step notebooks (01-, 02-, ... in order) and the summary notebook."""
     if notebooks_dir is None:
         local = Path(root) / "notebooks" if root else None
-        notebooks_dir = local if local and (local / SUMMARY_NOTEBOOK).is_file() else provenance.REPO_DIR / "notebooks"
+        notebooks_dir = local if local and (local / SUMMARY_NOTEBOOK).is_file() else provenance.NOTEBOOK_DIR
     folder = Path(notebooks_dir)
     steps = sorted(folder.glob(STEP_GLOB))
     summary = folder / SUMMARY_NOTEBOOK
