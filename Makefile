@@ -12,8 +12,9 @@ TPKIT := $(BIN)/tpkit
 PERIOD ?= $(shell $(PYTHON) -c "import datetime as d; t=d.date.today(); q=(t.month-1)//3; print(f'{t.year-1}Q4' if q==0 else f'{t.year}Q{q}')")
 CLIENT ?= nordlys
 PYTEST_ARGS ?=
+LAB_ARGS ?=
 
-.PHONY: help setup demo data test test-fast lab report reports bench clean distclean chromium lock
+.PHONY: help setup demo data test test-fast lint lab report reports bench clean distclean chromium lock
 
 help: ## List the targets
 	@echo "Touchpoint analysis kit - make targets:"
@@ -37,8 +38,12 @@ data: $(STAMP) ## Generate the two demo clients and ingest them (data/nordlys, d
 demo: $(STAMP) ## Generate and ingest the demo data, then render the demo clients' reports
 	$(TPKIT) demo --reports
 
-test: $(STAMP) chromium ## Run the whole test suite (unit, notebooks, Spark, browser)
+test: $(STAMP) chromium lint ## Run the linters and the whole test suite (unit, notebooks, Spark, browser)
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+lint: $(STAMP) ## ruff (lint, import order, complexity) over src, tests, bench; mypy on the typed core; no notebook outputs
+	$(BIN)/ruff check src tests bench notebooks
+	$(BIN)/mypy
 
 test-fast: $(STAMP) ## Run the tests without Spark and browser tests
 	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not spark and not browser" $(PYTEST_ARGS)
@@ -50,8 +55,11 @@ chromium: ## Install Debian's chromium for the report browser checks (if missing
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "note: chromium not found; browser checks will be skipped (install Debian's chromium package)"; fi
 
+# --allow-root where it runs as root (containers); no news or update check, so opening the kit makes no request
 lab: $(STAMP) ## Start JupyterLab on the kit's kernel (notebooks/)
-	$(BIN)/jupyter lab --notebook-dir=. --MappingKernelManager.default_kernel_name=$(KERNEL) notebooks/
+	$(BIN)/jupyter lab --notebook-dir=. --MappingKernelManager.default_kernel_name=$(KERNEL) \
+		--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
+		$$( [ "$$(id -u)" = 0 ] && echo --allow-root ) $(LAB_ARGS) notebooks/
 
 report: $(STAMP) ## Render one client's report: make report CLIENT=nordlys PERIOD=2026Q3
 	$(TPKIT) report $(CLIENT) --period $(PERIOD)
