@@ -64,7 +64,8 @@ with pacsv.CSVWriter(path, pa.schema([(c, pa.string()) for c in
             "customer_id": pc.binary_join_element_wise("NL-", pa.array(cust + 10_000_000).cast(pa.string()), ""),
             "ts": pc.replace_substring(pa.array(np.datetime_as_string(ts, unit="s")), "T", " "),
             "touchpoint_id": pa.array(tps[rng.integers(0, len(tps), n)]),
-            "journey_id": pc.binary_join_element_wise("J", pa.array(cust * 4 + secs // (137 * 86400)).cast(pa.string()), ""),
+            "journey_id": pc.binary_join_element_wise(
+                "J", pa.array(cust * 4 + secs // (137 * 86400)).cast(pa.string()), ""),
             "converted": pa.array(np.where(conv, "true", "false")),
             "revenue": pa.array(rev, mask=~conv).cast(pa.string()),
             "segment": pa.array(np.array(["new", "loyal", "club"])[rng.integers(0, 3, n)]),
@@ -168,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
         "|---|---:|---:|---:|---:|---:|---|",
     ]
     for name, rows, secs, cpu, rss, note in steps:
-        lines.append(f"| {name} | {rows:,} | {secs:.1f} | {cpu:.1f} | {rss / 2**20:,.0f} | {rows / secs:,.0f} | {note} |")
+        lines.append(f"| {name} | {rows:,} | {secs:.1f} | {cpu:.1f} | {rss / 2**20:,.0f} | {rows / secs:,.0f} "
+                     f"| {note} |")
     lines += ["", f"Target for ingest: under {TARGET_SECONDS} s and under {TARGET_BYTES >> 30} GB: "
                   f"**{'met' if ok else 'NOT met'}** ({ingest[0]:.1f} s, {ingest[1] / 2**30:.2f} GB)."]
     text = "\n".join(lines) + "\n"

@@ -104,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
         problems += [f"{label}/{p}" for p in compare(folder, new[label], args.rtol)]
     for p in problems:
         print(p)
-    print(f"{len(old)} artifact folder(s) compared: " + ("identical" if not problems else f"{len(problems)} differences"))
+    verdict = "identical" if not problems else f"{len(problems)} differences"
+    print(f"{len(old)} artifact folder(s) compared: {verdict}")
     return 1 if problems else 0
 
 

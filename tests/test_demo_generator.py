@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.demo import generator
 from helpers.config import load_client
+from helpers.demo import generator
 from helpers.schema import columns_for
 
 SMALL = 60_000

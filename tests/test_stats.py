@@ -17,6 +17,7 @@ Sources of the expected numbers:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -40,7 +41,7 @@ def test_estimate_is_frozen_and_serialises():
     d = e.to_dict()
     assert set(d) >= {"value", "se", "ci_low", "ci_high", "n", "method", "level", "note"}
     assert d["value"] == pytest.approx(0.3)
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         e.value = 0.5  # type: ignore[misc]
     assert e.defined and e.excludes(0.0) and not e.excludes(0.3)
 

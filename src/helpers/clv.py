@@ -432,7 +432,8 @@ def fit_bgnbd(
 
     def neg_ll(theta):
         params = np.exp(theta)
-        ll, grad = _bgnbd_loglik_grad(*params, ux, utx, uT)
+        r, alpha, a, b = params
+        ll, grad = _bgnbd_loglik_grad(r, alpha, a, b, ux, utx, uT)
         val = -(w * ll).sum() / total + penalizer * float(np.sum(params**2))
         jac = -(grad * w).sum(axis=1) / total * params + 2.0 * penalizer * params**2
         if not (np.isfinite(val) and np.all(np.isfinite(jac))):

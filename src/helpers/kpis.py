@@ -21,12 +21,11 @@ calls give "30,1 %" for Danish.
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass
-from typing import Literal
-
-import copy
 from functools import lru_cache
+from typing import Literal
 
 from babel import Locale
 from babel.numbers import NumberPattern, format_decimal

@@ -650,7 +650,8 @@ def sample_size_two_proportions(
     if not _check_p(p1, p2):
         return NAN
     if p1 == p2:
-        raise DataError("p1 and p2 are equal: no sample size detects a zero difference", hint="give two different rates")
+        raise DataError("p1 and p2 are equal: no sample size detects a zero difference",
+                        hint="give two different rates")
     tside = _tside(alternative)
     # closed form of the non-strict formula, then refine (strict adds a tiny term)
     qu = st.norm.isf(alpha / tside)

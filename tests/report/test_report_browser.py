@@ -50,7 +50,8 @@ def hostile_report(tmp_path_factory):
     write_notebook(nbs / "01-reviews.ipynb", "Step 1: Reviews", "from helpers import artifacts, display", reviews,
                    'display.show_table(reviews, caption="Reviews")',
                    f'display.say("Worst touchpoint: {{tp}}", tp={PAYLOAD_IMG!r})',
-                   f'artifacts.save(artifacts_dir, artifacts.Findings("identify", [{PAYLOAD_SCRIPT!r}, {PAYLOAD_REMOTE!r}]))')
+                   f'artifacts.save(artifacts_dir, artifacts.Findings("identify", '
+                   f'[{PAYLOAD_SCRIPT!r}, {PAYLOAD_REMOTE!r}]))')
     batch = report.build_reports("2026Q3", clients=["evil"], root=root, notebooks_dir=nbs, **QUIET)
     assert batch.ok, batch.table()
     return batch.results[0].report

@@ -183,7 +183,8 @@ def test_interrupt_leaves_no_half_written_report(project, monkeypatch):
 # ----------------------------------------------------------------------------- rendering (no kernel)
 
 def _executed(cells, outputs):
-    nb = nbformat.v4.new_notebook(metadata={"papermill": {"duration": 1.2}, "kernelspec": {"name": "python3", "display_name": "Python 3"},
+    nb = nbformat.v4.new_notebook(metadata={"papermill": {"duration": 1.2},
+                                            "kernelspec": {"name": "python3", "display_name": "Python 3"},
                                             "widgets": {}})
     for source, outs in zip(cells, outputs):
         if source.startswith("#"):

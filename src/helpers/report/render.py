@@ -102,7 +102,7 @@ def combine(parts: list[tuple[str, object]], title: str = "Report") -> tuple[obj
     """One notebook from (name, cleaned notebook) parts, plus the table of contents entries."""
     toc: list[dict] = []
     cells = []
-    for name, nb in parts:
+    for _name, nb in parts:
         for cell in nb.cells:
             cell = copy.deepcopy(cell)
             if cell.cell_type == "markdown":
