@@ -26,7 +26,7 @@ import pytest
 from scipy import stats as st
 
 from helpers import stats
-from helpers.errors import KitError
+from helpers.errors import DataError, KitError
 
 Z95 = 1.959963984540054
 
@@ -242,9 +242,15 @@ def test_mean_ignores_nan_and_handles_tiny_samples():
     assert math.isnan(none.value) and none.n == 0 and none.note
 
 
-def test_mean_without_variation_is_marked():
+def test_mean_without_variation_has_no_interval_and_no_significance():
+    # CSAT [5, 5, 5] against [4, 4]: a zero-width interval would call any difference certain
     e = stats.mean_ci([5, 5, 5])
-    assert (e.value, e.ci_low, e.ci_high) == (5.0, 5.0, 5.0) and "no variation" in e.note
+    assert e.value == 5.0 and not e.defined and "no variation" in e.note
+    assert not e.excludes(4.0)
+    d = stats.diff_means_ci([5, 5, 5], [4, 4])
+    assert d.value == pytest.approx(1.0) and not d.defined and not d.excludes(0.0) and "no variation" in d.note
+    frame = stats.mean_ci_frame(pd.DataFrame({"m": [5.0, 4.2], "sd": [0.0, 0.8], "n": [3, 40]}), "m", "sd", "n")
+    assert frame["m_ci_low"].isna().iloc[0] and frame["m_ci_low"].notna().iloc[1]
 
 
 def test_mean_from_stats_equals_mean_of_values(rng):
@@ -315,8 +321,9 @@ def test_all_detractors_mirror_image():
 
 
 def test_nps_one_respondent_and_empty():
+    # one respondent: the estimate 100 must not lie outside its own interval, so there is none
     one = stats.nps([10])
-    assert one.value == 100.0 and one.defined and "one respondent" in one.note
+    assert one.value == 100.0 and not one.defined and "one respondent" in one.note
     empty = stats.nps([])
     assert math.isnan(empty.value) and empty.n == 0 and empty.note
     only_nan = stats.nps([np.nan, np.nan])
@@ -551,3 +558,63 @@ def test_nps_frame_keeps_groups_without_scores():
     assert list(out.index) == ["a", "b"]
     assert out.loc["a", "nps"] == 0.0 and out.loc["a", "n"] == 2
     assert out.loc["b", "n"] == 0 and np.isnan(out.loc["b", "nps"])
+
+
+# ---------------------------------------------------------------------------------- A/B: interval inverts the test
+
+
+def _mee_score_z(x1, n1, x2, n2, delta):
+    """Score statistic of H0: p1 - p2 = delta, with the restricted MLE found numerically (independent of statsmodels)."""
+    from scipy import optimize as opt
+
+    lo, hi = max(0.0, -delta) + 1e-12, min(1.0, 1.0 - delta) - 1e-12
+
+    def negll(p2):
+        p1 = p2 + delta
+        return -(x1 * math.log(p1) + (n1 - x1) * math.log(1 - p1) + x2 * math.log(p2) + (n2 - x2) * math.log(1 - p2))
+
+    p2 = opt.minimize_scalar(negll, bounds=(lo, hi), method="bounded", options={"xatol": 1e-13}).x
+    p1 = p2 + delta
+    return (x1 / n1 - x2 / n2 - delta) / math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
+
+
+def test_pooled_z_test_matches_the_closed_form():
+    # 3/100 vs 10/100: pooled p = 0.065, se = sqrt(0.065 * 0.935 * (2 / 100))
+    z, p = stats.two_proportions_test(3, 100, 10, 100)
+    z0 = -0.07 / math.sqrt(0.065 * 0.935 * 0.02)
+    assert z == pytest.approx(z0, rel=1e-12) and p == pytest.approx(2 * (1 - 0.5 * (1 + math.erf(abs(z0) / 2**0.5))))
+    assert p == pytest.approx(0.0447, abs=5e-4)
+    assert all(math.isnan(v) for v in stats.two_proportions_test(0, 50, 0, 60))
+
+
+def test_score_interval_bounds_are_where_the_score_test_reaches_alpha():
+    e = stats.diff_proportions_ci(3, 100, 10, 100, method="score")
+    assert e.ci_high < 0  # the test rejects (p = 0.045), so the interval excludes 0 (Newcombe's does not)
+    assert stats.diff_proportions_ci(3, 100, 10, 100).ci_high > 0
+    for bound in (e.ci_low, e.ci_high):
+        assert abs(_mee_score_z(3, 100, 10, 100, bound)) == pytest.approx(Z95, abs=1e-5)
+
+
+def test_score_interval_and_pooled_test_always_agree():
+    for x1 in range(0, 41, 3):
+        for x2 in range(0, 41, 4):
+            z, p = stats.two_proportions_test(x1, 120, x2, 100)
+            if math.isnan(p) or abs(p - 0.05) < 1e-6:
+                continue
+            e = stats.diff_proportions_ci(x1, 120, x2, 100, method="score")
+            assert (p < 0.05) == e.excludes(0.0), (x1, x2, p, e)
+
+
+def test_mde_with_power_below_the_tests_size_is_a_clear_error():
+    with pytest.raises(DataError, match="power"):
+        stats.mde_two_proportions(0.3, 500, power=0.02)
+    with pytest.raises(DataError, match="power"):
+        stats.mde_mean(1.0, 50, 50, power=0.01)
+    # just above alpha/2 the MDE exists and is small
+    assert 0 < stats.mde_two_proportions(0.3, 500, power=0.05) < stats.mde_two_proportions(0.3, 500, power=0.8)
+
+
+def test_nps_interval_always_contains_its_estimate():
+    for scores in ([10, 10], [9, 10, 10], [0, 0], [7, 8], [10] * 5):
+        e = stats.nps(scores)
+        assert e.defined and e.ci_low <= e.value <= e.ci_high, (scores, e)

@@ -66,10 +66,12 @@ __all__ = [
     "mde_two_proportions",
     "mde_mean",
     "benjamini_hochberg",
+    "two_proportions_test",
 ]
 
 PROPORTION_METHODS = ("wilson", "agresti_coull", "jeffreys", "clopper_pearson", "wald")
 NAN = float("nan")
+ZERO_VARIANCE_NOTE = "no variation: every answer is the same, so the data cannot tell how uncertain the mean is"
 
 
 # ---------------------------------------------------------------------------
@@ -156,6 +158,15 @@ def _check_alpha(alpha: float) -> None:
 def _check_power(power: float) -> None:
     if not (0.0 < float(power) < 1.0):
         raise DataError(f"power must be between 0 and 1, got {power!r}", hint="give for example power=0.8")
+
+
+def _check_power_above_size(power: float, alpha: float, tside: int) -> None:
+    """A power at or below the test's own rejection rate under no effect is met by a zero effect."""
+    if float(power) <= float(alpha) / tside:
+        raise DataError(
+            f"power {power:g} is not above the test's false-positive rate ({alpha / tside:g} in each tail): "
+            "no minimum detectable effect exists",
+            hint="give a power above alpha, for example power=0.8")
 
 
 # ---------------------------------------------------------------------------
@@ -280,10 +291,17 @@ def diff_proportions_ci(
     ``newcombe`` (default) is the hybrid score interval, method 10 of Newcombe
     (1998b), built from the two Wilson intervals without continuity correction:
     ``L = d - sqrt((p1-l1)^2 + (u2-p2)^2)``, ``U = d + sqrt((u1-p1)^2 + (p2-l2)^2)``.
-    ``wald`` is ``d +/- z se``. ``se`` is ``sqrt(p1 q1/n1 + p2 q2/n2)`` for both.
+    ``score`` is the score interval of Mee (1984; Miettinen-Nurminen without the
+    N/(N-1) factor): every difference ``delta`` whose score test is not rejected,
+    the score statistic using the maximum-likelihood proportions restricted to
+    ``p1 - p2 = delta``. At ``delta = 0`` that test is the pooled z test of
+    :func:`two_proportions_test`, so the interval excludes 0 exactly when that test
+    rejects. ``wald`` is ``d +/- z se``.
+    ``se`` is ``sqrt(p1 q1/n1 + p2 q2/n2)`` for all three.
     """
-    if method not in ("newcombe", "wald"):
-        raise DataError(f"unknown method {method!r} for a difference of proportions", hint="use 'newcombe' or 'wald'")
+    if method not in ("newcombe", "score", "wald"):
+        raise DataError(f"unknown method {method!r} for a difference of proportions",
+                        hint="use 'newcombe', 'score' or 'wald'")
     p1, _, l1, u1 = (float(v) for v in _proportion_bounds(x1, n1, "wilson", level))
     p2, _, l2, u2 = (float(v) for v in _proportion_bounds(x2, n2, "wilson", level))
     n = float(n1) + float(n2)
@@ -296,10 +314,69 @@ def diff_proportions_ci(
     if method == "newcombe":
         low = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
         high = d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    elif method == "score":
+        low, high = _score_interval_diff(float(x1), float(n1), float(x2), float(n2), _z(level))
     else:
         z = _z(level)
         low, high = max(-1.0, d - z * se), min(1.0, d + z * se)
     return Estimate(d, se, low, high, n, method, level, "")
+
+
+def _restricted_p2(x1: float, n1: float, x2: float, n2: float, delta: float) -> float:
+    """Maximum-likelihood p2 under ``p1 = p2 + delta`` (the log-likelihood is concave: one root of its slope)."""
+    lo, hi = max(0.0, -delta), min(1.0, 1.0 - delta)
+
+    def slope(p2: float) -> float:
+        p1 = p2 + delta
+        return ((x1 / p1 if x1 else 0.0) - ((n1 - x1) / (1 - p1) if n1 > x1 else 0.0)
+                + (x2 / p2 if x2 else 0.0) - ((n2 - x2) / (1 - p2) if n2 > x2 else 0.0))
+
+    eps = 1e-14 * max(1.0, hi - lo)
+    a, b = lo + eps, hi - eps
+    if slope(a) <= 0:
+        return a
+    if slope(b) >= 0:
+        return b
+    return float(optimize.brentq(slope, a, b, xtol=1e-15, rtol=1e-14))
+
+
+def _score_z(x1: float, n1: float, x2: float, n2: float, delta: float) -> float:
+    p2 = _restricted_p2(x1, n1, x2, n2, delta)
+    p1 = p2 + delta
+    var = p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2
+    d = x1 / n1 - x2 / n2 - delta
+    if var <= 0:
+        return math.copysign(math.inf, d) if d else 0.0
+    return d / math.sqrt(var)
+
+
+def _score_interval_diff(x1: float, n1: float, x2: float, n2: float, z: float) -> tuple[float, float]:
+    """Bounds of the Mee score interval: the deltas where the score statistic is +z and -z."""
+    d = x1 / n1 - x2 / n2
+    eps = 1e-12
+    f_low = lambda t: _score_z(x1, n1, x2, n2, t) - z  # noqa: E731  decreasing in t
+    f_high = lambda t: _score_z(x1, n1, x2, n2, t) + z  # noqa: E731
+    low = -1.0 if f_low(-1.0 + eps) <= 0 else float(optimize.brentq(f_low, -1.0 + eps, d, xtol=1e-13))
+    high = 1.0 if f_high(1.0 - eps) >= 0 else float(optimize.brentq(f_high, d, 1.0 - eps, xtol=1e-13))
+    return low, high
+
+
+def two_proportions_test(x1: float, n1: float, x2: float, n2: float) -> tuple[float, float]:
+    """Pooled z test of ``p1 = p2``: ``(z, two-sided p)``; the test that the ``score`` interval inverts.
+
+    ``z = (p1 - p2) / sqrt(p (1 - p) (1/n1 + 1/n2))`` with the pooled ``p``. NaN
+    when a group is empty or both groups have all or no successes (nothing varies).
+    """
+    n1, n2, x1, x2 = float(n1), float(n2), float(x1), float(x2)
+    if not (n1 > 0 and n2 > 0):
+        return NAN, NAN
+    _validate_counts(np.array([x1, x2]), np.array([n1, n2]))
+    pooled = (x1 + x2) / (n1 + n2)
+    var = pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2)
+    if not var > 0:
+        return NAN, NAN
+    z = (x1 / n1 - x2 / n2) / math.sqrt(var)
+    return float(z), float(2.0 * st.norm.sf(abs(z)))
 
 
 # ---------------------------------------------------------------------------
@@ -333,9 +410,12 @@ def mean_ci_from_stats(mean: float, sd: float, n: float, level: float = 0.95) ->
     if sd < 0:
         raise DataError(f"standard deviation must not be negative, got {sd}")
     se = float(sd) / math.sqrt(n)
+    if se == 0:
+        # every answer the same: the sample says nothing about the spread, so no interval
+        # (a zero-width one would make any difference look certain)
+        return Estimate(float(mean), 0.0, NAN, NAN, n, "t", level, ZERO_VARIANCE_NOTE)
     t = float(st.t.ppf(0.5 + level / 2.0, n - 1))
-    note = "no variation: every value is the same, so the interval has zero width" if se == 0 else ""
-    return Estimate(float(mean), se, float(mean) - t * se, float(mean) + t * se, n, "t", level, note)
+    return Estimate(float(mean), se, float(mean) - t * se, float(mean) + t * se, n, "t", level, "")
 
 
 def mean_ci_frame(
@@ -349,8 +429,8 @@ def mean_ci_frame(
     """Copy of ``df`` with t intervals from per-row summary statistics (vectorised).
 
     Adds ``{name}_se``, ``{name}_ci_low`` and ``{name}_ci_high`` (``name``
-    defaults to ``mean_col``). Rows with n < 2 or a missing sd get NaN bounds,
-    as :func:`mean_ci_from_stats` does.
+    defaults to ``mean_col``). Rows with n < 2, a missing sd or no variation
+    (sd 0) get NaN bounds, as :func:`mean_ci_from_stats` does.
     """
     _check_level(level)
     for col in (mean_col, sd_col, n_col):
@@ -362,7 +442,7 @@ def mean_ci_frame(
     m = pd.to_numeric(df[mean_col]).to_numpy(dtype=float, na_value=np.nan)
     if np.any(sd < 0):
         raise DataError(f"column '{sd_col}' has negative standard deviations", column=sd_col)
-    ok = (n >= 2) & np.isfinite(sd)
+    ok = (n >= 2) & np.isfinite(sd) & (sd > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         se = np.where(ok, sd / np.sqrt(n), np.nan)
         t = np.where(ok, st.t.ppf(0.5 + level / 2.0, np.where(ok, n - 1.0, 1.0)), np.nan)
@@ -400,7 +480,8 @@ def diff_means_ci(a: Iterable[float], b: Iterable[float], level: float = 0.95) -
     va, vb = xa.var(ddof=1) / na, xb.var(ddof=1) / nb
     se = math.sqrt(va + vb)
     if se == 0:
-        return Estimate(d, 0.0, d, d, n, "welch", level, "no variation in either group")
+        return Estimate(d, 0.0, NAN, NAN, n, "welch", level, "no variation in either group: "
+                        "the data cannot tell how uncertain the difference is")
     df = (va + vb) ** 2 / (va**2 / (na - 1) + vb**2 / (nb - 1))
     t = float(st.t.ppf(0.5 + level / 2.0, df))
     return Estimate(d, se, d - t * se, d + t * se, n, "welch", level, "")
@@ -432,9 +513,13 @@ def _nps_from_counts(promoters, passives, detractors, level: float):
         va = ppa - pda
         sea = np.sqrt((ppa + pda - va**2) / na)
         degenerate = (n > 0) & ~(se > 0)
-        low = np.where(degenerate, va - z * sea, low)
-        high = np.where(degenerate, va + z * sea, high)
+        # the adjusted interval is centred on the adjusted estimate: widen it to hold the estimate itself
+        low = np.where(degenerate, np.minimum(va - z * sea, value), low)
+        high = np.where(degenerate, np.maximum(va + z * sea, value), high)
         low, high = np.clip(low, -1.0, 1.0), np.clip(high, -1.0, 1.0)
+        # one respondent: no spread to estimate, no interval
+        low = np.where(n == 1, np.nan, low)
+        high = np.where(n == 1, np.nan, high)
     empty = ~(n > 0)
     out = [np.where(empty, np.nan, a * 100.0) for a in (value, se, low, high)]
     return (*out, n, degenerate)
@@ -466,7 +551,7 @@ def nps_counts(promoters: int, passives: int, detractors: int, level: float = 0.
     elif bool(degenerate):
         note = _DEGENERATE_NOTE
     if n == 1:
-        note = "one respondent: " + note
+        note = "one respondent: no interval"
     return Estimate(float(value), float(se), float(low), float(high), n, "nps_wald", level, note)
 
 
@@ -696,6 +781,7 @@ def mde_two_proportions(
         return NAN
     p_base = float(p_base)
     tside = _tside(alternative)
+    _check_power_above_size(power, alpha, tside)
     sign = 1.0 if direction == "increase" else -1.0
     d_max = (1.0 - p_base) if sign > 0 else p_base
     eps = 1e-12
@@ -727,6 +813,7 @@ def mde_mean(
     if n1 < 2 or n2 < 2 or n1 + n2 < 3:
         return NAN
     tside = _tside(alternative)
+    _check_power_above_size(power, alpha, tside)
     df = n1 + n2 - 2.0
     scale = math.sqrt(1.0 / n1 + 1.0 / n2)
     crit = st.t.isf(alpha / tside, df)
