@@ -564,7 +564,7 @@ def test_nps_frame_keeps_groups_without_scores():
 
 
 def _mee_score_z(x1, n1, x2, n2, delta):
-    """Score statistic of H0: p1 - p2 = delta, with the restricted MLE found numerically (independent of statsmodels)."""
+    """Score statistic of H0: p1 - p2 = delta; restricted MLE found numerically (independent of the kit)."""
     from scipy import optimize as opt
 
     lo, hi = max(0.0, -delta) + 1e-12, min(1.0, 1.0 - delta) - 1e-12
