@@ -48,12 +48,12 @@ lint: $(STAMP) ## ruff (lint, import order, complexity) over src, tests, bench; 
 test-fast: $(STAMP) ## Run the tests without Spark and browser tests
 	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not spark and not browser" $(PYTEST_ARGS)
 
-chromium: ## Install Debian's chromium for the report browser checks (if missing and root)
-	@if command -v chromium >/dev/null 2>&1; then exit 0; fi; \
+chromium: ## Install Debian's chromium and poppler-utils for the browser and PDF checks (if missing and root)
+	@if command -v chromium >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "Installing chromium (Debian package) for the browser checks..."; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	else echo "note: chromium not found; browser checks will be skipped (install Debian's chromium package)"; fi
+		echo "Installing chromium and poppler-utils (Debian packages) for the browser and PDF checks..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
+	else echo "note: chromium or pdftotext not found; browser and PDF checks will be skipped (install Debian's chromium and poppler-utils)"; fi
 
 # --allow-root where it runs as root (containers); no news or update check, so opening the kit makes no request
 lab: $(STAMP) ## Start JupyterLab on the kit's kernel (notebooks/)

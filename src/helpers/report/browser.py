@@ -14,6 +14,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from helpers.errors import ReportError
+
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
          "--disable-default-apps", "--disable-extensions", "--hide-scrollbars", "--mute-audio",
@@ -100,6 +102,41 @@ def visit(html: Path, screenshot: Path | None = None, *, width: int = 1280, heig
                             "--virtual-time-budget=3000", url], tmp / "p2", timeout)
             shot = screenshot if screenshot.is_file() else None
     return PageVisit(dom, requests, shot)
+
+
+def print_pdf(html: Path, pdf: Path, *, chromium: str | None = None, timeout: float = 180) -> Path:
+    """Print ``html`` to ``pdf`` with headless Chromium: A4 from the report's print styles.
+
+    Page size, margins, page numbers and the running footer (client and period) come
+    from the report's own ``@page`` rules, so Chromium's date/URL header is turned off.
+    The file is the same for the same HTML apart from its creation date. Raises
+    :class:`~helpers.errors.ReportError` when Chromium is missing or writes no PDF.
+    """
+    chromium = chromium or find_chromium()
+    if chromium is None:
+        raise ReportError("a PDF needs Chromium, which is not installed",
+                          hint="install Debian's chromium package (make chromium) or leave out --pdf")
+    pdf = Path(pdf).resolve()
+    pdf.parent.mkdir(parents=True, exist_ok=True)
+    part = pdf.with_name(f".{pdf.name}.part")
+    part.unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory(prefix="tpkit-chromium-") as tmp:
+        try:
+            done = _run(chromium, [*OFFLINE, f"--print-to-pdf={part}", "--no-pdf-header-footer",
+                                   "--virtual-time-budget=5000", Path(html).resolve().as_uri()], Path(tmp) / "p",
+                        timeout)
+        except subprocess.TimeoutExpired:
+            part.unlink(missing_ok=True)
+            raise ReportError(f"Chromium did not print {html} within {timeout:.0f} s") from None
+        except OSError as exc:
+            raise ReportError(f"Chromium could not be started ({exc})",
+                              hint="install Debian's chromium package (make chromium)") from None
+    if not part.is_file() or part.stat().st_size == 0 or not part.read_bytes().startswith(b"%PDF"):
+        part.unlink(missing_ok=True)
+        err = done.stderr.decode("utf-8", errors="replace").strip().splitlines()[-1:] or [""]
+        raise ReportError(f"Chromium wrote no PDF for {html} (exit {done.returncode}) {err[0]}".strip())
+    part.replace(pdf)
+    return pdf
 
 
 if __name__ == "__main__":  # pragma: no cover - manual use

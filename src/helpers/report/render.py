@@ -196,6 +196,16 @@ def exporter(template_dir: Path = TEMPLATE_DIR):
     return exp
 
 
+def css_string(text: str) -> str:
+    """``text`` as the body of a double-quoted CSS string, safe inside a <style> element.
+
+    Every character but letters, digits and a few plain punctuation marks becomes a CSS
+    hex escape, so neither a quote nor ``</style>`` from a client name can end the string.
+    """
+    safe = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,-_()")
+    return "".join(c if c in safe else f"\\{ord(c):06x}" for c in str(text))
+
+
 def render_html(nb, toc: list[dict], *, client_name: str, period_label: str, period_span: str = "",
                 colour: str | None = None, logo: Path | None = None, footer: str = "",
                 template_dir: Path = TEMPLATE_DIR, exp=None) -> str:
@@ -211,6 +221,8 @@ def render_html(nb, toc: list[dict], *, client_name: str, period_label: str, per
             "logo": logo_data_uri(logo),
             "toc": toc,
             "footer": footer,
+            # running footer of every printed page (PDF): client and period
+            "page_footer_css": css_string(f"{client_name} \u00b7 {period_label}"),
         },
     }
     body, _ = exp.from_notebook_node(nb, resources=resources)
