@@ -2,8 +2,8 @@
 
 Each simulated report has the five tests of the demo (three interrupted time series, one
 difference-in-differences, one A/B test with CUPED) at the demo's volumes, with the monthly
-satisfaction shocks the demo data shares across touchpoints. The evaluation code is the one
-the reports use (helpers.evaluate).
+satisfaction shocks the demo data shares across touchpoints (simulated by helpers.demo.verdicts).
+The estimators are the ones the reports use (helpers.evaluate).
 
 1. A/A: no change has any effect. Share of tests with p < 0.05, share called "moved" after the
    Benjamini-Hochberg adjustment over the report, interval coverage; share of reports with at
@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import evaluate
+from helpers.demo import verdicts as sim
 
 OUT = Path(__file__).resolve().parent / "results" / "verdicts.md"
 
@@ -35,17 +36,17 @@ OUT = Path(__file__).resolve().parent / "results" / "verdicts.md"
 def its_error_choices(n: int, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     rows = []
-    shape = [s for s in evaluate.DEMO_SHAPE if s["design"] == "its"]
+    shape = [s for s in sim.DEMO_SHAPE if s["design"] == "its"]
     for _ in range(n):
-        shocks = rng.normal(0, evaluate.MONTH_SHOCK_SD, size=40)
+        shocks = rng.normal(0, sim.MONTH_SHOCK_SD, size=40)
         for spec in shape:
             weeks = np.arange(-spec["pre"], spec["post"])
             k = rng.poisson(spec["n_week"], size=weeks.size).clip(1)
             if spec["kind"] == "proportion":
                 y = rng.binomial(k, spec["base"]) / k
             else:
-                mu = spec["base"] + shocks[((weeks + spec["pre"]) / evaluate.WEEKS_PER_MONTH).astype(int)]
-                y, _ = evaluate._ratings_mean(rng, mu, k)
+                mu = spec["base"] + shocks[((weeks + spec["pre"]) / sim.WEEKS_PER_MONTH).astype(int)]
+                y, _ = sim.ratings_mean(rng, mu, k)
             df = pd.DataFrame({"week": weeks, "value": y, "n": k})
             for errors in evaluate.ITS_ERRORS:
                 r = evaluate.interrupted_time_series(df, "value", "week", 0, errors=errors, weights="n").effect
@@ -70,12 +71,12 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     n = args.datasets
     t0 = time.time()
-    aa = evaluate.simulate_verdicts(n, seed=args.seed)
-    aa_sum = evaluate.summarise_simulation(aa)
+    aa = sim.simulate_verdicts(n, seed=args.seed)
+    aa_sum = sim.summarise_simulation(aa)
     any_moved = float(aa.groupby("dataset")["moved"].any().mean())
     mdes = aa.groupby("test", sort=False)["mde"].median().to_numpy()
-    planted = evaluate.simulate_verdicts(n, seed=args.seed + 1, effects=mdes)
-    pl_sum = evaluate.summarise_simulation(planted)
+    planted = sim.simulate_verdicts(n, seed=args.seed + 1, effects=mdes)
+    pl_sum = sim.summarise_simulation(planted)
     its = its_error_choices(max(n // 2, 50), args.seed + 2)
     se_binom = np.sqrt(0.05 * 0.95 / n)
     text = [
@@ -83,7 +84,7 @@ def main(argv=None) -> int:
         "",
         f"`bench/bench_verdicts.py --datasets {n} --seed {args.seed}` ({time.time() - t0:.0f} s). Each dataset is one "
         "simulated report with the five tests of the nordlys demo report at the demo's volumes "
-        "(`helpers.evaluate.DEMO_SHAPE`), evaluated by the code the reports use.",
+        "(`helpers.demo.verdicts.DEMO_SHAPE`), evaluated by the code the reports use.",
         "",
         f"## A/A: no effect anywhere ({n} reports)",
         "",
