@@ -14,7 +14,7 @@ CLIENT ?= nordlys
 PYTEST_ARGS ?=
 LAB_ARGS ?=
 
-.PHONY: help setup demo data test test-fast lint lab report reports bench clean distclean chromium lock
+.PHONY: help setup demo data test test-fast lint catalogs lab report reports bench clean distclean chromium lock
 
 help: ## List the targets
 	@echo "Touchpoint analysis kit - make targets:"
@@ -54,6 +54,9 @@ chromium: ## Install Debian's chromium and poppler-utils for the browser and PDF
 		echo "Installing chromium and poppler-utils (Debian packages) for the browser and PDF checks..."; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
 	else echo "note: chromium or pdftotext not found; browser and PDF checks will be skipped (install Debian's chromium and poppler-utils)"; fi
+
+catalogs: $(STAMP) ## Extract the report's messages and update the da, sv, nb catalogs (src/helpers/locale/)
+	$(BIN)/python -m helpers.catalogs
 
 # --allow-root where it runs as root (containers); no news or update check, so opening the kit makes no request
 lab: $(STAMP) ## Start JupyterLab on the kit's kernel (notebooks/)
