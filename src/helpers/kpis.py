@@ -15,8 +15,9 @@ points" in a sentence) and a p value is never shown in scientific notation.
 >>> kpis.fmt_p(3e-18)
 '< 0.001'
 
-Numbers are formatted with Babel for a locale (``"en"`` by default), so the same
-calls give "30,1 %" for Danish.
+Numbers are formatted with Babel for a locale: the one given, else the report's
+active language (:func:`helpers.i18n.activate`), so the same calls give "30,1 %" in a
+Danish report.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ from typing import Literal
 
 from babel import Locale
 from babel.numbers import NumberPattern, format_decimal
+
+from helpers import i18n
+from helpers.i18n import N_
 
 Unit = Literal["proportion", "rating", "nps", "currency", "count", "days", "ratio"]
 
@@ -58,34 +62,35 @@ class KPI:
     @property
     def change_unit(self) -> str:
         """The unit a change of this KPI is stated in, for sentences."""
-        return {"proportion": "percentage points", "nps": "NPS points", "rating": "points",
-                "currency": "", "count": "", "days": "days", "ratio": ""}[self.unit]
+        return {"proportion": N_("percentage points"), "nps": N_("NPS points"), "rating": N_("points"),
+                "currency": "", "count": "", "days": N_("days"), "ratio": ""}[self.unit]
 
     @property
     def change_unit_short(self) -> str:
-        return {"proportion": "pp", "nps": "", "rating": "", "currency": "", "count": "",
-                "days": "d", "ratio": ""}[self.unit]
+        # Translators: abbreviation of "percentage points" after a change of a rate ("+7.4 pp")
+        return {"proportion": N_("pp"), "nps": "", "rating": "", "currency": "", "count": "",
+                "days": N_("d"), "ratio": ""}[self.unit]
 
 
 KPIS: dict[str, KPI] = {k.name: k for k in (
-    KPI("conversion", "Conversion rate", "conversion", "proportion", (0, 1), decimals=1),
-    KPI("csat", "CSAT (1-5)", "CSAT", "rating", (1, 5)),
-    KPI("top2box", "Top-2-box (CSAT 4-5)", "top-2-box", "proportion", (0, 1), decimals=1),
-    KPI("nps", "NPS (points)", "NPS", "nps", (-100, 100), decimals=1),
-    KPI("ces", "Customer effort (CES)", "CES", "rating", (1, 7), higher_is_better=False),
-    KPI("revenue", "Revenue per journey", "revenue per journey", "currency", decimals=0),
-    KPI("volume", "Weekly events", "weekly events", "count", higher_is_better=None, decimals=0),
-    KPI("events", "Events", "events", "count", higher_is_better=None, decimals=0),
-    KPI("customers", "Customers", "customers", "count", higher_is_better=None, decimals=0),
-    KPI("journeys", "Journeys", "journeys", "count", higher_is_better=None, decimals=0),
-    KPI("exit_rate", "Exit rate without purchase", "exit rate", "proportion", (0, 1), higher_is_better=False,
+    KPI("conversion", N_("Conversion rate"), N_("conversion"), "proportion", (0, 1), decimals=1),
+    KPI("csat", N_("CSAT (1-5)"), N_("CSAT"), "rating", (1, 5)),
+    KPI("top2box", N_("Top-2-box (CSAT 4-5)"), N_("top-2-box"), "proportion", (0, 1), decimals=1),
+    KPI("nps", N_("NPS (points)"), N_("NPS"), "nps", (-100, 100), decimals=1),
+    KPI("ces", N_("Customer effort (CES)"), N_("CES"), "rating", (1, 7), higher_is_better=False),
+    KPI("revenue", N_("Revenue per journey"), N_("revenue per journey"), "currency", decimals=0),
+    KPI("volume", N_("Weekly events"), N_("weekly events"), "count", higher_is_better=None, decimals=0),
+    KPI("events", N_("Events"), N_("events"), "count", higher_is_better=None, decimals=0),
+    KPI("customers", N_("Customers"), N_("customers"), "count", higher_is_better=None, decimals=0),
+    KPI("journeys", N_("Journeys"), N_("journeys"), "count", higher_is_better=None, decimals=0),
+    KPI("exit_rate", N_("Exit rate without purchase"), N_("exit rate"), "proportion", (0, 1), higher_is_better=False,
         decimals=1),
-    KPI("repeat_rate", "Repeat purchase rate", "repeat rate", "proportion", (0, 1), decimals=1),
-    KPI("positive", "Positive comments", "positive share", "proportion", (0, 1), decimals=1),
-    KPI("negative", "Negative comments", "negative share", "proportion", (0, 1), higher_is_better=False,
+    KPI("repeat_rate", N_("Repeat purchase rate"), N_("repeat rate"), "proportion", (0, 1), decimals=1),
+    KPI("positive", N_("Positive comments"), N_("positive share"), "proportion", (0, 1), decimals=1),
+    KPI("negative", N_("Negative comments"), N_("negative share"), "proportion", (0, 1), higher_is_better=False,
         decimals=1),
-    KPI("rating", "Review rating (1-5)", "rating", "rating", (1, 5)),
-    KPI("clv", "Customer lifetime value", "CLV", "currency", decimals=0),
+    KPI("rating", N_("Review rating (1-5)"), N_("rating"), "rating", (1, 5)),
+    KPI("clv", N_("Customer lifetime value"), N_("CLV"), "currency", decimals=0),
 )}
 
 #: KPIs whose values are shares (0..1) and are shown in percent
@@ -102,11 +107,13 @@ def get(name: str) -> KPI:
 
 
 def label(name: str) -> str:
-    return get(name).label
+    """The KPI's label in the report's language."""
+    return i18n._(get(name).label)
 
 
 def short(name: str) -> str:
-    return get(name).short
+    """The KPI's short name for sentences, in the report's language."""
+    return i18n._(get(name).short)
 
 
 def _finite(v) -> bool:
@@ -116,7 +123,13 @@ def _finite(v) -> bool:
         return False
 
 
-def _decimal(v: float, decimals: int, locale: str, sign: bool = False) -> str:
+def _loc(locale: str | None) -> str:
+    """The locale to format for: the one given, else the report's active language."""
+    return locale or i18n.locale()
+
+
+def _decimal(v: float, decimals: int, locale: str | None, sign: bool = False) -> str:
+    locale = _loc(locale)
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
     text = format_decimal(abs(v) if sign else v, format=pattern, locale=locale)
     if not sign:
@@ -127,12 +140,12 @@ def _decimal(v: float, decimals: int, locale: str, sign: bool = False) -> str:
     return ("+" if v > 0 else "-") + text
 
 
-def fmt_number(v, decimals: int = 0, locale: str = "en", sign: bool = False) -> str:
+def fmt_number(v, decimals: int = 0, locale: str | None = None, sign: bool = False) -> str:
     """A plain number with the locale's separators ("1,022,937"; "1.022.937" in Danish)."""
     return _decimal(float(v), decimals, locale, sign) if _finite(v) else MISSING
 
 
-def fmt_count(n, locale: str = "en") -> str:
+def fmt_count(n, locale: str | None = None) -> str:
     return fmt_number(n, 0, locale)
 
 
@@ -146,24 +159,25 @@ def _pattern(locale: str, kind: str, decimals: int) -> tuple[Locale, NumberPatte
     return loc, pattern
 
 
-def fmt_percent(v, decimals: int = 1, locale: str = "en", sign: bool = False) -> str:
+def fmt_percent(v, decimals: int = 1, locale: str | None = None, sign: bool = False) -> str:
     """A share (0..1) in percent: "30.1%" (en), "30,1 %" (da, sv, nb)."""
     if not _finite(v):
         return MISSING
     v = float(v)
-    loc, pattern = _pattern(locale, "percent", decimals)
+    loc, pattern = _pattern(_loc(locale), "percent", decimals)
     text = pattern.apply(abs(v) if sign else v, loc)
     if sign and float(f"{abs(v) * 100:.{decimals}f}") != 0:
         text = ("+" if v > 0 else "-") + text
     return text
 
 
-def fmt_money(v, currency: str | None, decimals: int = 0, locale: str = "en") -> str:
+def fmt_money(v, currency: str | None, decimals: int = 0, locale: str | None = None) -> str:
     """An amount in the client's currency ("DKK 1,234" / "1.234 kr."); a bare number without one."""
     if not _finite(v):
         return MISSING
     if not currency:
         return fmt_number(v, decimals, locale)
+    locale = _loc(locale)
     loc, pattern = _pattern(locale, "currency", decimals)
     text = pattern.apply(float(v), loc, currency=currency, currency_digits=False)
     if locale == "en" and text.lstrip("-").startswith(currency):
@@ -172,7 +186,7 @@ def fmt_money(v, currency: str | None, decimals: int = 0, locale: str = "en") ->
     return text
 
 
-def fmt_level(kpi: str, v, locale: str = "en", currency: str | None = None) -> str:
+def fmt_level(kpi: str, v, locale: str | None = None, currency: str | None = None) -> str:
     """A KPI's value as the report shows it: "30.1%", "3.62", "12.4", "DKK 1,250"."""
     if not _finite(v):
         return MISSING
@@ -184,7 +198,7 @@ def fmt_level(kpi: str, v, locale: str = "en", currency: str | None = None) -> s
     return fmt_number(v, k.decimals, locale)
 
 
-def fmt_change(kpi: str, v, locale: str = "en", long: bool = False) -> str:
+def fmt_change(kpi: str, v, locale: str | None = None, long: bool = False) -> str:
     """A change of a KPI in its own unit: "+7.4 pp" (or "+7.4 percentage points" with ``long``)."""
     if not _finite(v):
         return MISSING
@@ -192,10 +206,10 @@ def fmt_change(kpi: str, v, locale: str = "en", long: bool = False) -> str:
     value = float(v) * (100 if k.is_proportion else 1)
     text = _decimal(value, k.decimals, locale, sign=True)
     unit = k.change_unit if long else k.change_unit_short
-    return f"{text} {unit}" if unit else text
+    return f"{text} {i18n._(unit)}" if unit else text
 
 
-def fmt_interval(kpi: str, low, high, locale: str = "en", change: bool = True) -> str:
+def fmt_interval(kpi: str, low, high, locale: str | None = None, change: bool = True) -> str:
     """An interval of a change ("+1.2 to +8.5", in pp for proportions) or of a level (``change=False``)."""
     if not (_finite(low) and _finite(high)):
         return MISSING
@@ -209,11 +223,11 @@ def fmt_interval(kpi: str, low, high, locale: str = "en", change: bool = True) -
     return f"{lo} to {hi}"
 
 
-def fmt_p(p, locale: str = "en") -> str:
+def fmt_p(p, locale: str | None = None) -> str:
     """A p value with three decimals, "< 0.001" below that; never scientific notation."""
     if not _finite(p):
         return MISSING
     p = float(p)
     if p < 0.001:
-        return "< " + format_decimal(0.001, format="0.000", locale=locale)
-    return format_decimal(p, format="0.000", locale=locale)
+        return "< " + format_decimal(0.001, format="0.000", locale=_loc(locale))
+    return format_decimal(p, format="0.000", locale=_loc(locale))
