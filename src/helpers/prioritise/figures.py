@@ -16,8 +16,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 
 from helpers.display import enable_figures
-from helpers.prioritise.attribution import MODEL_LABELS
-from helpers.prioritise.ranking import QUADRANT_ORDER
+from helpers.prioritise import narrative
+from helpers.prioritise.compute.ranking import QUADRANT_ORDER
+from helpers.prioritise.narrative import MODEL_LABELS
 
 enable_figures()  # a returned Figure shows once, as a PNG, in notebooks and reports
 
@@ -96,7 +97,7 @@ def place_labels(ax, xs, ys, labels, *, fontsize: float = 8.5, obstacles=(), pad
             bi = box(i)
             others = [box(j) for j in range(len(texts)) if j != i] + fixed
 
-            def clashes(bx) -> int:
+            def clashes(bx, others=others) -> int:
                 return sum(1 for ob in others if min(_overlap(bx, ob)) > 0)
 
             for ob in others:
@@ -196,11 +197,7 @@ def attribution_figure(models: pd.DataFrame, names: dict | None = None, *, value
     palette = ["#1f4e79", "#7fb3d5", "#a9cce3", "#e08a1e", "#f5cba7", "#76448a", "#c39bd3"]
     ypos = np.arange(len(df))
     for k, c in enumerate(cols):
-        label = MODEL_LABELS.get(c, c.replace("_", " ").capitalize())
-        if c == "time_decay":
-            label += f" ({half_life:g}-step half-life)"
-        elif c.startswith("time_decay_"):
-            label = f"Time decay ({c.removeprefix('time_decay_').removesuffix('d')}-day half-life)"
+        label = narrative.model_label(c, half_life)
         ax.barh(ypos + (k - (len(cols) - 1) / 2) * height, df[c].to_numpy(float), height=height,
                 color=palette[k % len(palette)], label=label, edgecolor="white", linewidth=0.3)
     ax.set_yticks(ypos, _names(df["channel"], names))
@@ -273,3 +270,28 @@ def priority_figure(ranking: pd.DataFrame, weights: dict, top: int = 15, title: 
     ax.legend(loc="lower right", fontsize=8, frameon=False)
     ax.grid(axis="x", color="#eeeeee")
     return fig
+
+
+# ---------------------------------------------------------------------------
+# Figures of a step result (what the notebook shows)
+# ---------------------------------------------------------------------------
+
+def importance_performance_matrix(result) -> Figure:
+    """The importance-performance matrix of a :class:`~helpers.prioritise.step.PrioritiseResult`."""
+    return importance_performance_figure(result.ipm, result.labels, outcome=result.outcome_label,
+                                         title=narrative.ipm_title(result))
+
+
+def attribution_chart(result, value: str = "conversions") -> Figure:
+    """Attributed conversions (or ``value="revenue"``) per touchpoint under every model."""
+    models = result.models if value == "conversions" else result.models_revenue
+    return attribution_figure(models, result.labels, value=narrative.attribution_unit(result, value),
+                              half_life=result.half_life_steps, title=narrative.attribution_title(result, value))
+
+
+def friction_chart(result) -> Figure:
+    return friction_figure(result.friction, result.labels)
+
+
+def priority_chart(result) -> Figure:
+    return priority_figure(result.ranking, result.weights)
