@@ -163,6 +163,29 @@ def reasons(table: pd.DataFrame, *, outcome: str = "NPS", weights: dict, frictio
 # Figure titles
 # ---------------------------------------------------------------------------
 
+#: the words inside the charts (titles, axis labels, legends, empty-chart notes)
+FIGURE_TEXT = {
+    "ipm_title": "Importance for {outcome} against current performance",
+    "ipm_empty": "no key-driver data for this period",
+    "ipm_x": "Current CSAT (1-5)",
+    "ipm_y": "Importance for {outcome} (share of explained variance, square-root scale)",
+    "attribution_title": "Attributed {value} by model",
+    "attribution_x": "attributed {value}",
+    "no_journeys": "no journeys in this period",
+    "friction_title": "Journeys that end without purchase right after each touchpoint",
+    "friction_average": "average {avg}",
+    "friction_x": "share of journeys reaching the touchpoint that end right after it without purchase",
+    "priority_title": "Priority score and what it is made of",
+    "priority_empty": "nothing to rank",
+    "priority_experience": "experience impact",
+    "priority_sales": "sales impact",
+    "priority_reach": "reach",
+    "priority_effort": "effort (subtracted)",
+    "priority_stability": "(top 3 in {share} of resamples)",
+    "priority_x": "priority score (0-100)",
+}
+
+
 def ipm_title(result: PrioritiseResult) -> str:
     return f"Importance for {result.outcome_label} against current CSAT, {result.period}"
 
