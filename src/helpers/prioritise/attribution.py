@@ -39,14 +39,6 @@ from helpers.errors import DataError
 
 SEP = ">"
 HEURISTICS = ("first_touch", "last_touch", "linear", "time_decay", "position_based")
-MODEL_LABELS = {
-    "markov": "Markov (removal effect)",
-    "first_touch": "First touch",
-    "last_touch": "Last touch",
-    "linear": "Linear",
-    "time_decay": "Time decay",
-    "position_based": "Position-based (40/20/40)",
-}
 
 
 # ---------------------------------------------------------------------------
@@ -347,7 +339,8 @@ def heuristic_attribution(paths: pd.DataFrame | ParsedPaths, model: str = "linea
 def attribution_models(paths: pd.DataFrame | ParsedPaths, *, value: str = "conversions", order: int = 1,
                        half_life: float = 2.0, markov: MarkovResult | None = None) -> pd.DataFrame:
     """Side by side: attributed ``value`` (conversions or revenue) per channel under the
-    Markov model and every heuristic model; one column per model (see :data:`MODEL_LABELS`)."""
+    Markov model and every heuristic model; one column per model (their labels are
+    :data:`helpers.prioritise.narrative.MODEL_LABELS`)."""
     if value not in ("conversions", "revenue", "share"):
         raise DataError(f"unknown value '{value}'", hint="use conversions, revenue or share")
     pp = parse_paths(paths)

@@ -15,9 +15,12 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 
+from helpers import kpis
 from helpers.display import enable_figures
-from helpers.prioritise.attribution import MODEL_LABELS
-from helpers.prioritise.ranking import QUADRANT_ORDER
+from helpers.prioritise import narrative
+from helpers.prioritise.compute.ranking import QUADRANT_ORDER
+from helpers.prioritise.narrative import FIGURE_TEXT as TEXT
+from helpers.prioritise.narrative import MODEL_LABELS
 
 enable_figures()  # a returned Figure shows once, as a PNG, in notebooks and reports
 
@@ -96,7 +99,7 @@ def place_labels(ax, xs, ys, labels, *, fontsize: float = 8.5, obstacles=(), pad
             bi = box(i)
             others = [box(j) for j in range(len(texts)) if j != i] + fixed
 
-            def clashes(bx) -> int:
+            def clashes(bx, others=others) -> int:
                 return sum(1 for ob in others if min(_overlap(bx, ob)) > 0)
 
             for ob in others:
@@ -136,14 +139,14 @@ def place_labels(ax, xs, ys, labels, *, fontsize: float = 8.5, obstacles=(), pad
 # ---------------------------------------------------------------------------
 
 def importance_performance_figure(ipm: pd.DataFrame, names: dict | None = None, *, outcome: str = "NPS",
-                                  performance_label: str = "Current CSAT (1-5)", title: str | None = None) -> Figure:
+                                  performance_label: str = TEXT["ipm_x"], title: str | None = None) -> Figure:
     """Importance (share of the explained variance of the outcome) against current
     performance, quadrants named for action, every touchpoint labelled."""
     fig = Figure(figsize=(9.5, 7.0), dpi=110, layout="constrained")
     ax = fig.add_subplot()
-    ax.set_title(title or f"Importance for {outcome} against current performance", loc="left", fontsize=12)
+    ax.set_title(title or TEXT["ipm_title"].format(outcome=outcome), loc="left", fontsize=12)
     if ipm is None or ipm.empty:
-        ax.text(0.5, 0.5, "no key-driver data for this period", ha="center", va="center", transform=ax.transAxes)
+        ax.text(0.5, 0.5, TEXT["ipm_empty"], ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
         return fig
     x, y = ipm["performance"].to_numpy(float), ipm["importance"].to_numpy(float)
@@ -169,8 +172,8 @@ def importance_performance_figure(ipm: pd.DataFrame, names: dict | None = None, 
     colours = [QUADRANT_COLOURS[q] for q in ipm["quadrant"]]
     ax.scatter(x, y, s=42, c=colours, edgecolor="white", linewidth=0.8, zorder=4)
     ax.set_xlabel(performance_label)
-    ax.set_ylabel(f"Importance for {outcome} (share of explained variance, square-root scale)")
-    ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    ax.set_ylabel(TEXT["ipm_y"].format(outcome=outcome))
+    ax.yaxis.set_major_formatter(lambda v, _: kpis.fmt_percent(v, 0))
     ax.yaxis.set_minor_locator(NullLocator())
     ax.grid(color="#eeeeee", zorder=0)
     labels = [textwrap.shorten(n, 34, placeholder="...") for n in _names(ipm["touchpoint_id"], names)]
@@ -187,24 +190,20 @@ def attribution_figure(models: pd.DataFrame, names: dict | None = None, *, value
     n = max(len(df), 1)
     fig = Figure(figsize=(9.5, min(2.0 + 0.55 * n, 12)), dpi=110, layout="constrained")
     ax = fig.add_subplot()
-    ax.set_title(title or f"Attributed {value} by model", loc="left", fontsize=12)
+    ax.set_title(title or TEXT["attribution_title"].format(value=value), loc="left", fontsize=12)
     if df.empty:
-        ax.text(0.5, 0.5, "no journeys in this period", ha="center", va="center", transform=ax.transAxes)
+        ax.text(0.5, 0.5, TEXT["no_journeys"], ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
         return fig
     height = 0.8 / len(cols)
     palette = ["#1f4e79", "#7fb3d5", "#a9cce3", "#e08a1e", "#f5cba7", "#76448a", "#c39bd3"]
     ypos = np.arange(len(df))
     for k, c in enumerate(cols):
-        label = MODEL_LABELS.get(c, c.replace("_", " ").capitalize())
-        if c == "time_decay":
-            label += f" ({half_life:g}-step half-life)"
-        elif c.startswith("time_decay_"):
-            label = f"Time decay ({c.removeprefix('time_decay_').removesuffix('d')}-day half-life)"
+        label = narrative.model_label(c, half_life)
         ax.barh(ypos + (k - (len(cols) - 1) / 2) * height, df[c].to_numpy(float), height=height,
                 color=palette[k % len(palette)], label=label, edgecolor="white", linewidth=0.3)
     ax.set_yticks(ypos, _names(df["channel"], names))
-    ax.set_xlabel(f"attributed {value}")
+    ax.set_xlabel(TEXT["attribution_x"].format(value=value))
     ax.set_axisbelow(True)
     ax.legend(loc="lower right", fontsize=8, frameon=False)
     ax.grid(axis="x", color="#eeeeee")
@@ -217,9 +216,9 @@ def friction_figure(friction: pd.DataFrame, names: dict | None = None, title: st
     n = max(len(df), 1)
     fig = Figure(figsize=(9.0, min(1.8 + 0.42 * n, 12)), dpi=110, layout="constrained")
     ax = fig.add_subplot()
-    ax.set_title(title or "Journeys that end without purchase right after each touchpoint", loc="left", fontsize=12)
+    ax.set_title(title or TEXT["friction_title"], loc="left", fontsize=12)
     if df.empty:
-        ax.text(0.5, 0.5, "no journeys in this period", ha="center", va="center", transform=ax.transAxes)
+        ax.text(0.5, 0.5, TEXT["no_journeys"], ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
         return fig
     ypos = np.arange(len(df))
@@ -231,11 +230,12 @@ def friction_figure(friction: pd.DataFrame, names: dict | None = None, title: st
     ax.scatter(rate, ypos, c=colours, s=34, zorder=3)
     avg = float(df["average"].iloc[0])
     ax.axvline(avg, color="#333333", lw=0.9, ls="--")
-    ax.text(avg, len(df) - 0.4, f" average {avg:.0%}", fontsize=8.5, va="bottom", ha="left")
+    ax.text(avg, len(df) - 0.4, " " + TEXT["friction_average"].format(avg=kpis.fmt_percent(avg, 0)), fontsize=8.5,
+            va="bottom", ha="left")
     ax.set_yticks(ypos, _names(df["channel"], names))
     ax.set_ylim(-0.7, len(df) - 0.1)
-    ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
-    ax.set_xlabel("share of journeys reaching the touchpoint that end right after it without purchase")
+    ax.xaxis.set_major_formatter(lambda v, _: kpis.fmt_percent(v, 0))
+    ax.set_xlabel(TEXT["friction_x"])
     ax.set_axisbelow(True)
     ax.grid(axis="x", color="#eeeeee")
     return fig
@@ -247,9 +247,9 @@ def priority_figure(ranking: pd.DataFrame, weights: dict, top: int = 15, title: 
     n = max(len(df), 1)
     fig = Figure(figsize=(9.5, min(1.8 + 0.45 * n, 12)), dpi=110, layout="constrained")
     ax = fig.add_subplot()
-    ax.set_title(title or "Priority score and what it is made of", loc="left", fontsize=12)
+    ax.set_title(title or TEXT["priority_title"], loc="left", fontsize=12)
     if df.empty:
-        ax.text(0.5, 0.5, "nothing to rank", ha="center", va="center", transform=ax.transAxes)
+        ax.text(0.5, 0.5, TEXT["priority_empty"], ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
         return fig
     total = weights["experience"] + weights["sales"] + weights["reach"]
@@ -257,19 +257,45 @@ def priority_figure(ranking: pd.DataFrame, weights: dict, top: int = 15, title: 
     left = np.zeros(len(df))
     for comp in ("experience", "sales", "reach"):
         part = 100 * weights[comp] * df[comp].to_numpy(float) / total
-        ax.barh(ypos, part, left=left, color=COMPONENT_COLOURS[comp], label=f"{comp} impact" if comp != "reach"
-                else "reach", edgecolor="white", linewidth=0.4)
+        ax.barh(ypos, part, left=left, color=COMPONENT_COLOURS[comp], label=TEXT[f"priority_{comp}"],
+                edgecolor="white", linewidth=0.4)
         left += part
     if weights.get("effort", 0) > 0:
         part = 100 * weights["effort"] * df["effort"].to_numpy(float) / total
-        ax.barh(ypos, -part, color=COMPONENT_COLOURS["effort"], label="effort (subtracted)")
+        ax.barh(ypos, -part, color=COMPONENT_COLOURS["effort"], label=TEXT["priority_effort"])
     for yv, (sc, st) in zip(ypos, zip(df["score"], df["top3_share"])):
-        text = f"{sc:.0f}" + (f"  (top 3 in {st:.0%} of resamples)" if pd.notna(st) and st > 0 else "")
+        text = kpis.fmt_number(sc, 0) + ("  " + TEXT["priority_stability"].format(share=kpis.fmt_percent(st, 0))
+                                          if pd.notna(st) and st > 0 else "")
         ax.text(max(left[yv], sc) + 1, yv, text, va="center", fontsize=8)
     ax.set_yticks(ypos, [f"{r}. {nm}" for r, nm in zip(df["rank"], df["name"].astype(str))])
     ax.set_xlim(min(0, -100 * weights.get("effort", 0) / total) - 2, max(105, left.max() + 45))
-    ax.set_xlabel("priority score (0-100)")
+    ax.set_xlabel(TEXT["priority_x"])
     ax.set_axisbelow(True)
     ax.legend(loc="lower right", fontsize=8, frameon=False)
     ax.grid(axis="x", color="#eeeeee")
     return fig
+
+
+# ---------------------------------------------------------------------------
+# Figures of a step result (what the notebook shows)
+# ---------------------------------------------------------------------------
+
+def importance_performance_matrix(result) -> Figure:
+    """The importance-performance matrix of a :class:`~helpers.prioritise.step.PrioritiseResult`."""
+    return importance_performance_figure(result.ipm, result.labels, outcome=result.outcome_label,
+                                         title=narrative.ipm_title(result))
+
+
+def attribution_chart(result, value: str = "conversions") -> Figure:
+    """Attributed conversions (or ``value="revenue"``) per touchpoint under every model."""
+    models = result.models if value == "conversions" else result.models_revenue
+    return attribution_figure(models, result.labels, value=narrative.attribution_unit(result, value),
+                              half_life=result.half_life_steps, title=narrative.attribution_title(result, value))
+
+
+def friction_chart(result) -> Figure:
+    return friction_figure(result.friction, result.labels)
+
+
+def priority_chart(result) -> Figure:
+    return priority_figure(result.ranking, result.weights)

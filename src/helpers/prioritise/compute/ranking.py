@@ -13,16 +13,19 @@ a 0-1 scale relative to the best touchpoint (so the score is easy to retrace):
 ``score = 100 * (w_exp * experience + w_sales * sales + w_reach * reach - w_effort * effort)
 / (w_exp + w_sales + w_reach)`` with the weights of client.yml ``priority_weights``.
 Rank stability is the share of bootstrap resamples in which a touchpoint is in the top three.
+The one-sentence reason of each row is written by :func:`helpers.prioritise.narrative.reasons`
+(the words of the step live in its narrative module).
 """
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Callable, Mapping
 
 import numpy as np
 import pandas as pd
 
 from helpers.errors import ConfigError, DataError
+from helpers.prioritise.narrative import reasons
 
 QUADRANTS = {
     (True, False): "fix first",        # important, performing below average
@@ -116,7 +119,8 @@ def rank_touchpoints(catalogue: pd.DataFrame, *, importance: pd.DataFrame | None
                      performance: pd.DataFrame | None = None, attribution: pd.DataFrame | None = None,
                      friction: pd.DataFrame | None = None, reach: pd.DataFrame | None = None,
                      weights=None, draws: Mapping[str, pd.DataFrame] | None = None,
-                     outcome: str = "NPS", top: int = 3) -> pd.DataFrame:
+                     outcome: str = "NPS", top: int = 3,
+                     explain: Callable[..., list[str]] = reasons) -> pd.DataFrame:
     """Ranked priority list with a transparent score and one plain-language reason per touchpoint.
 
     Inputs (all optional except the catalogue; each keyed by ``touchpoint_id``):
@@ -126,7 +130,9 @@ def rank_touchpoints(catalogue: pd.DataFrame, *, importance: pd.DataFrame | None
     ``flag``); ``reach`` (``reach``: share of journeys). ``weights``: client.yml
     ``priority_weights`` (or a dict). ``draws``: bootstrap resamples per component
     (DataFrames, rows resamples, columns touchpoint ids; keys as in :data:`COMPONENTS`)
-    for ``top3_share``, how often the touchpoint ranks in the top ``top``.
+    for ``top3_share``, how often the touchpoint ranks in the top ``top``. ``explain``
+    writes the ``reason`` column: ``explain(table, outcome=, weights=, friction_flags=)``
+    returns one sentence per row (:func:`helpers.prioritise.narrative.reasons`).
     """
     if "touchpoint_id" not in catalogue.columns:
         raise DataError("the catalogue needs a touchpoint_id column")
@@ -163,7 +169,7 @@ def rank_touchpoints(catalogue: pd.DataFrame, *, importance: pd.DataFrame | None
     flags = None
     if friction is not None and "flag" in friction.columns:
         flags = friction.drop_duplicates(_key(friction)).set_index(_key(friction))["flag"].reindex(ids).tolist()
-    out["reason"] = reasons(out, outcome=outcome, weights=w, friction_flags=flags)
+    out["reason"] = explain(out, outcome=outcome, weights=w, friction_flags=flags)
     cols = ["touchpoint_id", "name", "stage", "rank", "score", "top3_share", "reason", "experience", "sales",
             "reach", "effort", "importance", "csat", "attribution_share", "dropoff_excess", "reach_share"]
     return out[cols].sort_values("rank").reset_index(drop=True)
@@ -171,60 +177,3 @@ def rank_touchpoints(catalogue: pd.DataFrame, *, importance: pd.DataFrame | None
 
 def _key(frame: pd.DataFrame) -> str:
     return "touchpoint_id" if "touchpoint_id" in frame.columns else "channel"
-
-
-def _ordinal(n: int) -> str:
-    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
-
-
-def reasons(table: pd.DataFrame, *, outcome: str = "NPS", weights: dict | None = None,
-            friction_flags: list | None = None) -> list[str]:
-    """One sentence per row explaining the score from its two largest weighted components."""
-    w = _weights(weights)
-    imp = table["importance"]
-    n_drivers = int(imp.notna().sum())
-    imp_rank = imp.rank(ascending=False, method="min")
-    avg_csat = table["csat"].mean()
-    out = []
-    for i, row in table.reset_index(drop=True).iterrows():
-        phrases = []
-        if pd.notna(row["importance"]):
-            k = int(imp_rank.iloc[i])
-            level = "high" if k <= max(1, round(n_drivers / 3)) else ("moderate" if k <= round(2 * n_drivers / 3)
-                                                                       else "low")
-            text = f"{level} impact on {outcome} ({_ordinal(k)} of {n_drivers} drivers)"
-            if pd.notna(row["csat"]):
-                text += f", CSAT {row['csat']:.1f}" + _csat_context(table, i, avg_csat)
-            phrases.append((w["experience"] * row["experience"] + 1e-9, text))
-        elif pd.notna(row["csat"]):
-            phrases.append((w["experience"] * 0.0, f"CSAT {row['csat']:.1f}{_csat_context(table, i, avg_csat)} "
-                                                   f"(too few survey ratings to measure its impact)"))
-        sales_bits = []
-        if pd.notna(row["attribution_share"]) and row["attribution_share"] > 0:
-            sales_bits.append(f"{row['attribution_share']:.0%} of conversions attributed")
-        if (friction_flags is not None and friction_flags[i] == "above average" and pd.notna(row["dropoff_excess"])
-                and row["dropoff_excess"] >= 0.02):
-            sales_bits.append(f"{row['dropoff_excess'] * 100:.0f} percentage points more drop-off than average")
-        if sales_bits:
-            phrases.append((w["sales"] * row["sales"] + 1e-9, " and ".join(sales_bits)))
-        if pd.notna(row["reach_share"]) and row["reach_share"] > 0:
-            phrases.append((w["reach"] * row["reach"], f"reaches {row['reach_share']:.0%} of journeys"))
-        if not phrases:
-            out.append("No survey ratings or journey data in the period: measure it before prioritising")
-            continue
-        phrases.sort(key=lambda p: -p[0])
-        text = "; ".join(p[1] for p in phrases[:2])
-        if pd.notna(row["effort"]) and row["effort"] >= 0.75 and w["effort"] > 0:
-            text += "; hard to change (effort 4-5 of 5)"
-        out.append(text[0].upper() + text[1:])
-    return out
-
-
-def _csat_context(table: pd.DataFrame, i: int, avg: float) -> str:
-    row = table.iloc[i]
-    same = table[(table["stage"] == row["stage"]) & table["csat"].notna()]
-    if len(same) > 1 and row["csat"] <= same["csat"].min():
-        return f", the lowest of the {row['stage']} stage"
-    if len(same) > 1 and row["csat"] >= same["csat"].max():
-        return f", the highest of the {row['stage']} stage"
-    return " (below average)" if row["csat"] < avg else " (above average)"

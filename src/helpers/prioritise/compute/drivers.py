@@ -29,6 +29,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
+from helpers import stats
 from helpers.errors import DataError
 
 EXACT_MAX_DRIVERS = 12
@@ -432,8 +433,6 @@ def touchpoint_performance(feedback: pd.DataFrame, *, start=None, end=None, scal
     """Current performance per touchpoint: mean CSAT with a t interval and the
     top-2-box share (CSAT >= 4) with a Wilson interval, from all feedback rows
     about a touchpoint in ``[start, end)``."""
-    from helpers import stats
-
     fb = feedback[feedback["touchpoint_id"].notna() & feedback["csat"].notna()]
     if start is not None:
         fb = fb[(fb["ts"] >= pd.Timestamp(start)) & (fb["ts"] < pd.Timestamp(end))]
