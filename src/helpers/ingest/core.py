@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import itertools
 import json
+import logging
 import os
 import re
 import shutil
@@ -46,9 +48,21 @@ from helpers import paths
 from helpers.config import ClientConfig, load_client
 from helpers.errors import DataError, KitError, SchemaError
 from helpers.ingest.adapters import Adapter, adapter_for
-from helpers.ingest.convert import DATE_FORMS, DATE_SHORT, as_text, parse_numbers, parse_timestamps
+from helpers.ingest.convert import (
+    DATE_FORMS,
+    DATE_SHORT,
+    as_text,
+    date_order,
+    merge_date_evidence,
+    order_of,
+    parse_numbers,
+    parse_timestamps,
+)
 from helpers.ingest.privacy import TEXT_COLUMNS, Pseudonymiser, mask_series
+from helpers.ingest.readers import RawChunk
 from helpers.schema import KEYS, SCHEMAS, columns_for, split_valid
+
+log = logging.getLogger("tpkit.ingest")
 
 MANIFEST = "_manifest.json"
 TABLE_ORDER = ("events", "feedback", "orders", "reviews", "costs")
@@ -82,6 +96,9 @@ class FileReport:
     examples: list = field(default_factory=list)  # (row, reason, {column: value})
     unknown_touchpoints: Counter = field(default_factory=Counter)
     error: str | None = None  # dry run: why the file cannot be ingested
+    date_order: str | None = None  # DMY, MDY, YMD or None (ISO dates or no dates)
+    notes: list = field(default_factory=list)  # what reading changed (renamed columns, excluded responses)
+    warnings: list = field(default_factory=list)  # what may be wrong; in the manifest
 
     def manifest_entry(self) -> dict:
         entry = {"table": self.table, "file": self.file, "sha256": self.sha256, "rows_read": self.rows_read,
@@ -89,6 +106,12 @@ class FileReport:
                  "max_ts": self.max_ts, "adapter": self.adapter}
         if self.file_rows is not None and self.file_rows != self.rows_read:
             entry["file_rows"] = self.file_rows
+        if self.date_order:
+            entry["date_order"] = self.date_order
+        if self.notes:
+            entry["notes"] = list(self.notes)
+        if self.warnings:
+            entry["warnings"] = list(self.warnings)
         return entry
 
 
@@ -130,8 +153,20 @@ class IngestResult:
             total.update(f.unknown_touchpoints)
         return total
 
+    @property
+    def warnings(self) -> list[str]:
+        return [f"{f.file}: {w}" for f in self.files for w in f.warnings]
+
     def manifest(self) -> dict:
-        return {"client": self.client, "files": [f.manifest_entry() for f in self.files], "tables": self.tables}
+        return {"client": self.client, "files": [f.manifest_entry() for f in self.files], "tables": self.tables,
+                "warnings": self.warnings}
+
+    def _remarks(self) -> list[str]:
+        out = []
+        for f in self.files:
+            out += [f"  warning: {f.file}: {w}" for w in f.warnings]
+            out += [f"  note: {f.file}: {n}" for n in f.notes]
+        return out
 
     def format(self, details: bool = False) -> str:
         verb = "would ingest" if self.dry_run else "ingested"
@@ -149,6 +184,7 @@ class IngestResult:
             shown = ", ".join(f"{k} ({v:,})" for k, v in unknown.most_common(8))
             lines.append(f"  kept rows at touchpoints not in the catalogue: {shown}"
                          + (" ..." if len(unknown) > 8 else ""))
+        lines.extend(self._remarks())
         if details:
             for f in self.files:
                 lines.append("")
@@ -346,7 +382,11 @@ class _FileIngest:
         self.sink.open_part(self.a.output_columns())
         file_rows = 0
         ts_min = ts_max = None
-        for chunk in reader.chunks():
+        chunks = reader.chunks()
+        first = next(chunks, None)
+        self.order = self._date_order(first)
+        self.report.date_order = self.order
+        for chunk in itertools.chain([first] if first is not None else [], chunks):
             file_rows += len(chunk.frame)
             if list(chunk.frame.columns) != reader.columns:  # JSON records need not all have every field
                 extra = [c for c in chunk.frame.columns if c not in reader.columns and chunk.frame[c].notna().any()]
@@ -362,6 +402,16 @@ class _FileIngest:
                 ts_min = lo if ts_min is None or lo < ts_min else ts_min
                 ts_max = hi if ts_max is None or hi > ts_max else ts_max
             self.sink.write(accepted)
+        held = self.a.finish()
+        if held is not None and not held[0].empty:
+            accepted = self._process(held[0].reset_index(drop=True), np.asarray(held[1]))
+            if "ts" in accepted and not accepted.empty:
+                lo, hi = accepted["ts"].min(), accepted["ts"].max()
+                ts_min = lo if ts_min is None or lo < ts_min else ts_min
+                ts_max = hi if ts_max is None or hi > ts_max else ts_max
+            self.sink.write(accepted)
+        self.report.notes.extend(self.a.notes)
+        self.report.warnings.extend(self.a.warnings)
         self.sink.close_part()
         self.report.file_rows = file_rows
         if ts_min is not None:
@@ -381,6 +431,41 @@ class _FileIngest:
                 f"\"{top}\"",
                 file=self.report.file, row=self.first_bad_row, column=column, hint=hint,
             )
+
+    # -- dates
+    def _date_order(self, first: RawChunk | None) -> str | None:
+        """The day/month order of the ts column, from all its values (a second pass when the first chunk
+        has dates such as 10/4/2022); a ``date_format``, ``date_order`` or the tool preset decides first."""
+        src = self.a.source
+        raw = self.a.mapping.get("ts")
+        preset = getattr(self.a, "date_order", None)
+        if src.date_format or first is None or raw is None or raw not in first.frame:
+            return src.date_order or preset
+        if src.date_order or preset:
+            return src.date_order or preset
+        order, evidence = date_order(first.frame[raw])
+        if order is None:
+            return None
+        if order in ("?", "DMY", "MDY"):  # later chunks may hold the deciding (or a contradicting) value
+            evidence = {}
+            for chunk in self.a.open().chunks():
+                evidence = merge_date_evidence(evidence, date_order(chunk.frame[raw])[1])
+            self.a.notes[:] = list(dict.fromkeys(self.a.notes))
+            order = order_of(evidence)
+        if order == "?":
+            raise SchemaError(
+                f"the dates in column '{raw}' can be day-first or month-first: none of its {evidence['values']:,} "
+                "values has a day above 12, so the order cannot be proven from the file",
+                file=self.report.file, column=raw,
+                hint="set `date_order: MDY` (month first, as in the US) or `date_order: DMY` (day first) for this "
+                     "source in client.yml, or `date_format:` (for example \"%m/%d/%Y %H:%M:%S\")")
+        if order == "mixed":
+            raise SchemaError(
+                f"the dates in column '{raw}' mix day-first ({evidence['day_first_example']!r}) and month-first "
+                f"({evidence['month_first_example']!r}) values", file=self.report.file, column=raw,
+                hint="set `date_format:` for this source in client.yml; values in another form are then rejected "
+                     "with their row")
+        return order
 
     # -- one chunk
     def _process(self, raw: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
@@ -412,7 +497,7 @@ class _FileIngest:
             dtype = str(cols[c].dtype)
             s = raw[c]
             if c == "ts":
-                conv, bad = parse_timestamps(s, self.a.timezone, self.a.source.date_format)
+                conv, bad = parse_timestamps(s, self.a.timezone, self.a.source.date_format, self.order)
                 _add(problems, bad,
                      lambda i, s=s: f"ts: cannot read {_show(s.iat[i])} as a date/time (expected {DATE_SHORT})")
                 future = (conv > self.now).to_numpy()
@@ -618,6 +703,10 @@ def ingest_client(client: str, root: str | Path | None = None, dry_run: bool = F
                 report.error = str(exc)
             finally:
                 report.sha256 = digest.result()
+            log.info("%s -> %s: %s read, %s accepted, %s rejected", label, source.table, report.rows_read,
+                     report.accepted, report.rejected)
+            for w in report.warnings:
+                log.warning("%s: %s", label, w)
             result.files.append(report)
         if dry_run:
             if errors:
