@@ -6,16 +6,33 @@ message and exit with code 2; no traceback.
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from helpers import paths
+from helpers import __version__, paths
 from helpers.errors import KitError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Customer touchpoint analysis kit.")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"tpkit {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="print the version"),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="show the kit's progress messages"),
+):
+    """Customer touchpoint analysis kit."""
+    logging.basicConfig(format="%(message)s", stream=sys.stderr)
+    logging.getLogger("tpkit").setLevel(logging.INFO if verbose else logging.WARNING)
 
 DEMO_PERIOD = "2026Q3"
 
@@ -126,7 +143,7 @@ def new_client(
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False)
     except KitError as exc:
         typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
         return exc.exit_code
@@ -142,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             typer.secho(f"error: {exc}", err=True)
         return getattr(exc, "exit_code", 2) or 2
-    return 0
+    # with standalone_mode=False click returns the code of a `typer.Exit` instead of raising it
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

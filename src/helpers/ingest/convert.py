@@ -24,6 +24,7 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 DATE_SHORT = "YYYY-MM-DD HH:MM:SS, DD-MM-YYYY or DD.MM.YYYY"
 DATE_FORMS = "YYYY-MM-DD[ HH:MM[:SS]], DD-MM-YYYY, DD.MM.YYYY or DD/MM/YYYY (with an optional time)"
@@ -70,7 +71,64 @@ def _from_parts(parts: pd.DataFrame, day: int, month: int, year: int) -> pd.Seri
     return pd.to_datetime(frame, errors="coerce")
 
 
-def parse_local_naive(series: pd.Series, date_format: str | None = None) -> tuple[pd.Series, pd.Series]:
+def date_order(series: pd.Series) -> tuple[str | None, dict]:
+    """The day/month order of a column's dates written as a/b/year (``10/4/2022``), from all its values.
+
+    A first part above 12 proves day-first (``DMY``), a second part above 12 proves month-first (``MDY``).
+    Returns ``(order, evidence)``: ``order`` is None when no value has that shape, ``"?"`` when no value
+    decides it and ``"mixed"`` when values prove both; ``evidence`` holds counts and an example of each.
+    """
+    text = _as_text(series).dropna()
+    parts = text.str.extract(_DAYFIRST)
+    ok = parts[0].notna()
+    if not ok.any():
+        return None, {}
+    a = pd.to_numeric(parts[0], errors="coerce")
+    b = pd.to_numeric(parts[1], errors="coerce")
+    ok &= ~((a > 12) & (b > 12)) & a.between(1, 31) & b.between(1, 31)  # no date in either order: a reject
+    if not ok.any():
+        return None, {}
+    a, b = a[ok], b[ok]
+    # a value with both parts above 12 is no date in either order: it is rejected, it proves nothing
+    day_first, month_first = (a > 12) & (b <= 12), (b > 12) & (a <= 12)
+    ev = {"values": int(ok.sum()), "day_first": int(day_first.sum()), "month_first": int(month_first.sum())}
+    if day_first.any():
+        ev["day_first_example"] = text[ok][day_first.to_numpy()].iloc[0]
+    if month_first.any():
+        ev["month_first_example"] = text[ok][month_first.to_numpy()].iloc[0]
+    if day_first.any() and month_first.any():
+        return "mixed", ev
+    if day_first.any():
+        return "DMY", ev
+    if month_first.any():
+        return "MDY", ev
+    ev["dotted"] = int(text[ok].str.contains(".", regex=False).sum())
+    if ev["dotted"] == ev["values"]:  # 01.07.2026: the dotted form is day-first wherever it is written
+        return "DMY", ev
+    return "?", ev
+
+
+def merge_date_evidence(a: dict, b: dict) -> dict:
+    out = dict(a)
+    for k in ("values", "day_first", "month_first", "dotted"):
+        out[k] = a.get(k, 0) + b.get(k, 0)
+    for k in ("day_first_example", "month_first_example"):
+        if k not in out and k in b:
+            out[k] = b[k]
+    return out
+
+
+def order_of(evidence: dict) -> str | None:
+    if not evidence.get("values"):
+        return None
+    d, m = evidence.get("day_first", 0), evidence.get("month_first", 0)
+    if not d and not m and evidence.get("dotted", 0) == evidence["values"]:
+        return "DMY"
+    return "mixed" if d and m else "DMY" if d else "MDY" if m else "?"
+
+
+def parse_local_naive(series: pd.Series, date_format: str | None = None, order: str | None = None
+                      ) -> tuple[pd.Series, pd.Series]:
     """Read text date/times without converting zones: (naive datetime64[us], has_offset mask, ...).
 
     Returns ``(naive, offset_mask)``; values with an explicit offset are returned already in UTC and
@@ -106,7 +164,8 @@ def parse_local_naive(series: pd.Series, date_format: str | None = None) -> tupl
         parts = sub.str.extract(_DAYFIRST)
         ok = parts[0].notna()
         if ok.any():
-            out.loc[ok[ok].index] = _from_parts(parts[ok], 0, 1, 2).astype("datetime64[us]")
+            day, month = (1, 0) if order == "MDY" else (0, 1)
+            out.loc[ok[ok].index] = _from_parts(parts[ok], day, month, 2).astype("datetime64[us]")
         rest = sub[~ok]
         if not rest.empty:
             parts = rest.str.extract(_YEARFIRST_SLASH)
@@ -122,7 +181,6 @@ def _arrow_iso(text: pd.Series) -> pd.Series | None:
     Arrow's cast is strict (no 30 February, no hour 24) and fast; one value it cannot read makes the
     caller take the slower path that tries the other forms value by value.
     """
-    import pyarrow as pa
 
     try:
         arr = pa.array(text, type=pa.string(), from_pandas=True).cast(pa.timestamp("us"))
@@ -140,8 +198,8 @@ def localize_to_utc(naive: pd.Series, timezone: str) -> pd.Series:
     return aware.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]")
 
 
-def parse_timestamps(series: pd.Series, timezone: str = "UTC", date_format: str | None = None
-                     ) -> tuple[pd.Series, pd.Series]:
+def parse_timestamps(series: pd.Series, timezone: str = "UTC", date_format: str | None = None,
+                     order: str | None = None) -> tuple[pd.Series, pd.Series]:
     """Raw date/times (text, Excel or Parquet values) -> naive UTC ``datetime64[us]`` and a mask of bad values."""
     present = series.notna()
     if pd.api.types.is_datetime64_any_dtype(series):
@@ -152,7 +210,7 @@ def parse_timestamps(series: pd.Series, timezone: str = "UTC", date_format: str 
         return out, pd.Series(False, index=series.index)
     if pd.api.types.is_numeric_dtype(series):
         return pd.Series(pd.NaT, index=series.index, dtype="datetime64[us]"), present
-    naive, offset = parse_local_naive(series, date_format)
+    naive, offset = parse_local_naive(series, date_format, order)
     local = ~offset
     out = naive.copy()
     if local.any():

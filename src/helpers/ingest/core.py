@@ -27,12 +27,15 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import itertools
 import json
+import logging
 import os
 import re
 import shutil
 import uuid
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,9 +48,21 @@ from helpers import paths
 from helpers.config import ClientConfig, load_client
 from helpers.errors import DataError, KitError, SchemaError
 from helpers.ingest.adapters import Adapter, adapter_for
-from helpers.ingest.convert import DATE_FORMS, DATE_SHORT, as_text, parse_numbers, parse_timestamps
+from helpers.ingest.convert import (
+    DATE_FORMS,
+    DATE_SHORT,
+    as_text,
+    date_order,
+    merge_date_evidence,
+    order_of,
+    parse_numbers,
+    parse_timestamps,
+)
 from helpers.ingest.privacy import TEXT_COLUMNS, Pseudonymiser, mask_series
+from helpers.ingest.readers import RawChunk
 from helpers.schema import KEYS, SCHEMAS, columns_for, split_valid
+
+log = logging.getLogger("tpkit.ingest")
 
 MANIFEST = "_manifest.json"
 TABLE_ORDER = ("events", "feedback", "orders", "reviews", "costs")
@@ -81,6 +96,9 @@ class FileReport:
     examples: list = field(default_factory=list)  # (row, reason, {column: value})
     unknown_touchpoints: Counter = field(default_factory=Counter)
     error: str | None = None  # dry run: why the file cannot be ingested
+    date_order: str | None = None  # DMY, MDY, YMD or None (ISO dates or no dates)
+    notes: list = field(default_factory=list)  # what reading changed (renamed columns, excluded responses)
+    warnings: list = field(default_factory=list)  # what may be wrong; in the manifest
 
     def manifest_entry(self) -> dict:
         entry = {"table": self.table, "file": self.file, "sha256": self.sha256, "rows_read": self.rows_read,
@@ -88,6 +106,12 @@ class FileReport:
                  "max_ts": self.max_ts, "adapter": self.adapter}
         if self.file_rows is not None and self.file_rows != self.rows_read:
             entry["file_rows"] = self.file_rows
+        if self.date_order:
+            entry["date_order"] = self.date_order
+        if self.notes:
+            entry["notes"] = list(self.notes)
+        if self.warnings:
+            entry["warnings"] = list(self.warnings)
         return entry
 
 
@@ -129,8 +153,20 @@ class IngestResult:
             total.update(f.unknown_touchpoints)
         return total
 
+    @property
+    def warnings(self) -> list[str]:
+        return [f"{f.file}: {w}" for f in self.files for w in f.warnings]
+
     def manifest(self) -> dict:
-        return {"client": self.client, "files": [f.manifest_entry() for f in self.files], "tables": self.tables}
+        return {"client": self.client, "files": [f.manifest_entry() for f in self.files], "tables": self.tables,
+                "warnings": self.warnings}
+
+    def _remarks(self) -> list[str]:
+        out = []
+        for f in self.files:
+            out += [f"  warning: {f.file}: {w}" for w in f.warnings]
+            out += [f"  note: {f.file}: {n}" for n in f.notes]
+        return out
 
     def format(self, details: bool = False) -> str:
         verb = "would ingest" if self.dry_run else "ingested"
@@ -148,6 +184,7 @@ class IngestResult:
             shown = ", ".join(f"{k} ({v:,})" for k, v in unknown.most_common(8))
             lines.append(f"  kept rows at touchpoints not in the catalogue: {shown}"
                          + (" ..." if len(unknown) > 8 else ""))
+        lines.extend(self._remarks())
         if details:
             for f in self.files:
                 lines.append("")
@@ -262,8 +299,6 @@ class _TableSink:
         # is validated (one write in flight, so memory stays at about two chunks)
         self._wait()
         if self._pool is None:
-            from concurrent.futures import ThreadPoolExecutor
-
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"parquet-{self.table}")
         self._pending = self._pool.submit(self.writer.write_table, table)
 
@@ -347,7 +382,11 @@ class _FileIngest:
         self.sink.open_part(self.a.output_columns())
         file_rows = 0
         ts_min = ts_max = None
-        for chunk in reader.chunks():
+        chunks = reader.chunks()
+        first = next(chunks, None)
+        self.order = self._date_order(first)
+        self.report.date_order = self.order
+        for chunk in itertools.chain([first] if first is not None else [], chunks):
             file_rows += len(chunk.frame)
             if list(chunk.frame.columns) != reader.columns:  # JSON records need not all have every field
                 extra = [c for c in chunk.frame.columns if c not in reader.columns and chunk.frame[c].notna().any()]
@@ -363,6 +402,16 @@ class _FileIngest:
                 ts_min = lo if ts_min is None or lo < ts_min else ts_min
                 ts_max = hi if ts_max is None or hi > ts_max else ts_max
             self.sink.write(accepted)
+        held = self.a.finish()
+        if held is not None and not held[0].empty:
+            accepted = self._process(held[0].reset_index(drop=True), np.asarray(held[1]))
+            if "ts" in accepted and not accepted.empty:
+                lo, hi = accepted["ts"].min(), accepted["ts"].max()
+                ts_min = lo if ts_min is None or lo < ts_min else ts_min
+                ts_max = hi if ts_max is None or hi > ts_max else ts_max
+            self.sink.write(accepted)
+        self.report.notes.extend(self.a.notes)
+        self.report.warnings.extend(self.a.warnings)
         self.sink.close_part()
         self.report.file_rows = file_rows
         if ts_min is not None:
@@ -383,18 +432,63 @@ class _FileIngest:
                 file=self.report.file, row=self.first_bad_row, column=column, hint=hint,
             )
 
+    # -- dates
+    def _date_order(self, first: RawChunk | None) -> str | None:
+        """The day/month order of the ts column, from all its values (a second pass when the first chunk
+        has dates such as 10/4/2022); a ``date_format``, ``date_order`` or the tool preset decides first."""
+        src = self.a.source
+        raw = self.a.mapping.get("ts")
+        preset = getattr(self.a, "date_order", None)
+        if src.date_format or first is None or raw is None or raw not in first.frame:
+            return src.date_order or preset
+        if src.date_order or preset:
+            return src.date_order or preset
+        order, evidence = date_order(first.frame[raw])
+        if order is None:
+            return None
+        if order in ("?", "DMY", "MDY"):  # later chunks may hold the deciding (or a contradicting) value
+            evidence = {}
+            for chunk in self.a.open().chunks():
+                evidence = merge_date_evidence(evidence, date_order(chunk.frame[raw])[1])
+            self.a.notes[:] = list(dict.fromkeys(self.a.notes))
+            order = order_of(evidence)
+        if order == "?":
+            raise SchemaError(
+                f"the dates in column '{raw}' can be day-first or month-first: none of its {evidence['values']:,} "
+                "values has a day above 12, so the order cannot be proven from the file",
+                file=self.report.file, column=raw,
+                hint="set `date_order: MDY` (month first, as in the US) or `date_order: DMY` (day first) for this "
+                     "source in client.yml, or `date_format:` (for example \"%m/%d/%Y %H:%M:%S\")")
+        if order == "mixed":
+            raise SchemaError(
+                f"the dates in column '{raw}' mix day-first ({evidence['day_first_example']!r}) and month-first "
+                f"({evidence['month_first_example']!r}) values", file=self.report.file, column=raw,
+                hint="set `date_format:` for this source in client.yml; values in another form are then rejected "
+                     "with their row")
+        return order
+
     # -- one chunk
     def _process(self, raw: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
         n = len(raw)
         problems: dict[int, list[str]] = {}
-
-        def add(mask, reason_of) -> None:
-            for i in np.flatnonzero(np.asarray(mask)):
-                problems.setdefault(int(i), []).append(reason_of(int(i)))
-
         if "_reject" in raw:
             pre = raw.pop("_reject")
-            add(pre.notna().to_numpy(), lambda i, pre=pre: str(pre.iat[i]))
+            _add(problems, pre.notna().to_numpy(), lambda i, pre=pre: str(pre.iat[i]))
+        work = self._convert(raw, problems)
+        accepted = self._validate(work, rows, problems, n)
+        self._reject(raw, work, rows, problems)
+        self.report.rows_read += n
+        self.report.accepted += len(accepted)
+        self.report.rejected += len(problems)
+        if "touchpoint_id" in accepted and self.catalogue:
+            tp = accepted["touchpoint_id"].dropna()
+            unknown = tp[~tp.isin(self.catalogue)]
+            if not unknown.empty:
+                self.report.unknown_touchpoints.update(unknown.value_counts().to_dict())
+        return accepted
+
+    def _convert(self, raw: pd.DataFrame, problems: dict[int, list[str]]) -> pd.DataFrame:
+        """Raw values -> canonical types; unreadable values are problems of their row."""
         work = pd.DataFrame(index=raw.index)
         cols = self.schema.columns
         for c in raw.columns:
@@ -403,14 +497,15 @@ class _FileIngest:
             dtype = str(cols[c].dtype)
             s = raw[c]
             if c == "ts":
-                conv, bad = parse_timestamps(s, self.a.timezone, self.a.source.date_format)
-                add(bad, lambda i, s=s: f"ts: cannot read {_show(s.iat[i])} as a date/time (expected {DATE_SHORT})")
+                conv, bad = parse_timestamps(s, self.a.timezone, self.a.source.date_format, self.order)
+                _add(problems, bad,
+                     lambda i, s=s: f"ts: cannot read {_show(s.iat[i])} as a date/time (expected {DATE_SHORT})")
                 future = (conv > self.now).to_numpy()
-                add(future, lambda i, s=s: f"ts: date {_show(s.iat[i])} is in the future")
+                _add(problems, future, lambda i, s=s: f"ts: date {_show(s.iat[i])} is in the future")
                 work[c] = conv
             elif dtype.startswith("float"):
                 conv, bad = parse_numbers(s, self.decimal)
-                add(bad, lambda i, s=s, c=c: f"{c}: cannot read {_show(s.iat[i])} as a number")
+                _add(problems, bad, lambda i, s=s, c=c: f"{c}: cannot read {_show(s.iat[i])} as a number")
                 work[c] = conv
             elif dtype == "bool":
                 work[c] = s if pd.api.types.is_bool_dtype(s) else as_text(s)
@@ -422,10 +517,14 @@ class _FileIngest:
                 work[c] = self.a.map_touchpoints(as_text(s))
             else:
                 work[c] = as_text(s)
-        # the canonical schema, and the table's key: the first *accepted* row of a key wins (across chunks and
-        # files), so an invalid row does not block a corrected row with the same id later. Each round
-        # validates the first remaining occurrence of every key not yet taken; a key is registered only
-        # for a row that is accepted, and later occurrences of a key that was not get the next round.
+        return work
+
+    def _validate(self, work: pd.DataFrame, rows: np.ndarray, problems: dict[int, list[str]], n: int
+                  ) -> pd.DataFrame:
+        """The canonical schema, and the table's key: the first *accepted* row of a key wins (across chunks
+        and files), so an invalid row does not block a corrected row with the same id later. Each round
+        validates the first remaining occurrence of every key not yet taken; a key is registered only
+        for a row that is accepted, and later occurrences of a key that was not get the next round."""
         own = np.fromiter(problems, dtype=np.int64, count=len(problems))  # rows we reject ourselves
         keyed = bool(self.key) and all(k in work for k in self.key)
         if keyed:
@@ -451,20 +550,7 @@ class _FileIngest:
             remaining[pos] = False
             if pos.size == 0 and parts:
                 continue
-            accepted, rejected = split_valid(self.table, work.iloc[pos].assign(_pos=pos))
-            rejected_pos = rejected["_pos"].to_numpy(dtype=np.int64) if not rejected.empty else np.array([], np.int64)
-            for p_, reason in zip(rejected_pos, rejected["reason"].to_numpy() if not rejected.empty else []):
-                mine = problems.setdefault(int(p_), [])
-                for part in str(reason).split("; "):
-                    col = part.split(":", 1)[0]
-                    # a value we could not read shows up again as missing: report it once
-                    if part.endswith("value is missing") and any(x.startswith(f"{col}: ") for x in mine):
-                        continue
-                    mine.append(part)
-            acc_pos = pos[~np.isin(pos, rejected_pos)]
-            # rows only we flagged (unreadable values, future dates) are still in `accepted`: take them out
-            good = ~np.isin(acc_pos, own)
-            acc_pos, accepted = acc_pos[good], accepted[good].reset_index(drop=True)
+            acc_pos, accepted = self._validate_round(work, pos, own, problems)
             if keyed:
                 fresh = acc_pos[complete[acc_pos]]
                 seen.update(zip(joined[fresh], ((self.report.file, int(r)) for r in rows[fresh])))
@@ -473,22 +559,29 @@ class _FileIngest:
             k = joined[i]
             first = seen[k]
             where = f"row {first[1]}" if first[0] == self.report.file else f"{first[0]} row {first[1]}"
-            problems.setdefault(int(i), []).append(f"{'+'.join(self.key)}: duplicate value {k!r} (first seen in {where})")
+            problems.setdefault(int(i), []).append(
+                f"{'+'.join(self.key)}: duplicate value {k!r} (first seen in {where})")
         if len(parts) == 1:
-            accepted = parts[0][1]
-        else:  # back into file order
-            order = np.argsort(np.concatenate([p_ for p_, _ in parts]), kind="stable")
-            accepted = pd.concat([f for _, f in parts], ignore_index=True).iloc[order].reset_index(drop=True)
-        self._reject(raw, work, rows, problems)
-        self.report.rows_read += n
-        self.report.accepted += len(accepted)
-        self.report.rejected += len(problems)
-        if "touchpoint_id" in accepted and self.catalogue:
-            tp = accepted["touchpoint_id"].dropna()
-            unknown = tp[~tp.isin(self.catalogue)]
-            if not unknown.empty:
-                self.report.unknown_touchpoints.update(unknown.value_counts().to_dict())
-        return accepted
+            return parts[0][1]
+        order = np.argsort(np.concatenate([p_ for p_, _ in parts]), kind="stable")  # back into file order
+        return pd.concat([f for _, f in parts], ignore_index=True).iloc[order].reset_index(drop=True)
+
+    def _validate_round(self, work: pd.DataFrame, pos: np.ndarray, own: np.ndarray,
+                        problems: dict[int, list[str]]) -> tuple[np.ndarray, pd.DataFrame]:
+        accepted, rejected = split_valid(self.table, work.iloc[pos].assign(_pos=pos))
+        rejected_pos = rejected["_pos"].to_numpy(dtype=np.int64) if not rejected.empty else np.array([], np.int64)
+        for p_, reason in zip(rejected_pos, rejected["reason"].to_numpy() if not rejected.empty else []):
+            mine = problems.setdefault(int(p_), [])
+            for part in str(reason).split("; "):
+                col = part.split(":", 1)[0]
+                # a value we could not read shows up again as missing: report it once
+                if part.endswith("value is missing") and any(x.startswith(f"{col}: ") for x in mine):
+                    continue
+                mine.append(part)
+        acc_pos = pos[~np.isin(pos, rejected_pos)]
+        # rows only we flagged (unreadable values, future dates) are still in `accepted`: take them out
+        good = ~np.isin(acc_pos, own)
+        return acc_pos[good], accepted[good].reset_index(drop=True)
 
     def _reject(self, raw: pd.DataFrame, work: pd.DataFrame, rows: np.ndarray, problems: dict) -> None:
         if not problems:
@@ -513,6 +606,11 @@ class _FileIngest:
                 values = {k: _plain(v) for k, v in rec.items() if k not in ("source_file", "row", "reason")}
                 self.report.examples.append((int(rec["row"]), rec["reason"], values))
         self.sink.reject(out)
+
+
+def _add(problems: dict[int, list[str]], mask, reason_of) -> None:
+    for i in np.flatnonzero(np.asarray(mask)):
+        problems.setdefault(int(i), []).append(reason_of(int(i)))
 
 
 def _show(value) -> str:
@@ -556,8 +654,6 @@ def _resolve(cfg: ClientConfig, client_dir: Path) -> list[tuple]:
 
 
 def _hash_in_background(path: Path):
-    from concurrent.futures import ThreadPoolExecutor
-
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
     future = pool.submit(_sha256, path)
     pool.shutdown(wait=False)  # the hash goes on; the caller waits on the future
@@ -607,6 +703,10 @@ def ingest_client(client: str, root: str | Path | None = None, dry_run: bool = F
                 report.error = str(exc)
             finally:
                 report.sha256 = digest.result()
+            log.info("%s -> %s: %s read, %s accepted, %s rejected", label, source.table, report.rows_read,
+                     report.accepted, report.rejected)
+            for w in report.warnings:
+                log.warning("%s: %s", label, w)
             result.files.append(report)
         if dry_run:
             if errors:
