@@ -10,12 +10,12 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from ingest_helpers import assert_no_personal_data
-from ingest_helpers import make_client as _make_client
 
 from helpers.errors import DataError
 from helpers.ingest import ingest_client, load_manifest, mask_text, pseudonym
 from helpers.ingest.privacy import Pseudonymiser, load_key
+from ingest_helpers import assert_no_personal_data
+from ingest_helpers import make_client as _make_client
 
 KEY = "test-key-not-secret"
 

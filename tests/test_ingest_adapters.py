@@ -10,11 +10,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from ingest_helpers import EXPORTS, assert_no_personal_data, copy_exports_client, make_client
 
+from helpers.demo.ga4 import to_ga4, write_ga4_sample
 from helpers.errors import ConfigError, SchemaError
 from helpers.ingest import ingest_client, load_manifest, pseudonym
-from helpers.ingest.ga4 import to_ga4, write_ga4_sample
+from ingest_helpers import EXPORTS, assert_no_personal_data, copy_exports_client, make_client
 
 KEY = "test-key-not-secret"
 
@@ -376,7 +376,8 @@ def test_parquet_source_with_typed_columns(tmp_path):
 
 def test_two_sources_for_one_table_are_combined(tmp_path):
     a = "response_id,customer_id,ts,touchpoint_id,csat,nps\nr1,c1,2026-07-01,web,5,9\n"
-    b = "response_id,customer_id,ts,touchpoint_id,csat,nps,segment\nr2,c2,2026-07-02,store,4,8,vip\nr1,c3,2026-07-03,web,3,7,x\n"
+    b = ("response_id,customer_id,ts,touchpoint_id,csat,nps,segment\n"
+         "r2,c2,2026-07-02,store,4,8,vip\nr1,c3,2026-07-03,web,3,7,x\n")
     make_client(tmp_path, files={"a.csv": a, "b.csv": b}, sources=[
         {"table": "feedback", "file": "raw/a.csv"}, {"table": "feedback", "file": "raw/b.csv"}])
     result = ingest_client("acme", root=tmp_path)
@@ -401,7 +402,7 @@ def test_unknown_adapter_and_option_are_config_errors(tmp_path):
 def test_demo_client_ga4_path_gives_the_same_events(demo_root, tmp_path):
     import shutil
 
-    from helpers.ingest.ga4 import write_ga4_demo
+    from helpers.demo.ga4 import write_ga4_demo
 
     # work on a copy: the shared demo project must keep exactly its two clients
     shutil.copytree(demo_root / "data" / "nordlys", tmp_path / "data" / "nordlys")
@@ -582,9 +583,8 @@ def test_ga4_login_inside_a_session_keeps_one_journey(tmp_path):
 
 def test_sample_exports_hold_the_planted_personal_data():
     """The leak check above is only as good as what the raw exports hold: every planted value is there."""
-    from ingest_helpers import PLANTED_EMAILS, PLANTED_PHONES
-
     from helpers.ingest.readers import XlsxReader
+    from ingest_helpers import PLANTED_EMAILS, PLANTED_PHONES
 
     texts = [(EXPORTS / "raw" / f).read_text(encoding="utf-8-sig") for f in ("survey_wide.csv", "trustpilot.json")]
     for chunk in XlsxReader(EXPORTS / "raw" / "survey_touchpoint.xlsx").chunks():

@@ -7,11 +7,11 @@ import subprocess
 import sys
 
 import pytest
-from ingest_helpers import BAD, make_client
 
 from helpers.cli import main
 from helpers.errors import DataError, KitError
 from helpers.ingest import ingest_client
+from ingest_helpers import BAD, make_client
 
 GOOD_EVENTS = ("customer_id,ts,touchpoint_id,journey_id,converted,revenue\n"
                "c1,2026-07-01 10:00:00,web,j1,false,0\nc1,2026-07-01 10:05:00,store,j1,true,100\n")

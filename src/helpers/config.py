@@ -65,13 +65,15 @@ class SourceMapping(_Model):
 
     ``columns`` maps canonical column -> column name in the raw file.
     ``adapter`` names the reader (``canonical`` for files already in the
-    canonical shape; format-specific adapters such as ``ga4`` add their own options).
+    canonical shape; format-specific adapters such as ``ga4`` add their own options);
+    ``tool`` names a tool preset (``qualtrics``, ``shopify``, ...) and then decides the adapter.
     """
 
     model_config = ConfigDict(extra="allow", frozen=True)
     table: Literal["events", "feedback", "orders", "reviews", "costs"]
     file: str
     adapter: str = "canonical"
+    tool: str | None = None
     format: Literal["auto", "csv", "parquet", "jsonl", "xlsx"] = "auto"
     columns: dict[str, str] = Field(default_factory=dict)
     delimiter: str | None = None

@@ -10,9 +10,9 @@ what would be accepted and rejected, and why, and writes nothing.
 Modules: :mod:`.core` (the pipeline and accounting), :mod:`.readers` (CSV,
 Excel, Parquet, JSON; encoding and delimiter detection), :mod:`.convert`
 (time zones, decimal commas, date forms), :mod:`.privacy` (keyed hashing,
-masking), :mod:`.adapters` (canonical files and the adapter interface),
-:mod:`.formats` (survey tools, review sites, CRM, coding sheets), :mod:`.ga4`
-(GA4 BigQuery exports).
+masking), :mod:`.adapters` (a package: the adapter interface, the tool-preset
+interface and the two registries ``adapters`` and ``tools``; one module per
+family: survey tools, review sites, CRM/shop orders, coding sheets, GA4).
 """
 
 from helpers.ingest.core import (

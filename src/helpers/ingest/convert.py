@@ -24,6 +24,7 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 DATE_SHORT = "YYYY-MM-DD HH:MM:SS, DD-MM-YYYY or DD.MM.YYYY"
 DATE_FORMS = "YYYY-MM-DD[ HH:MM[:SS]], DD-MM-YYYY, DD.MM.YYYY or DD/MM/YYYY (with an optional time)"
@@ -122,7 +123,6 @@ def _arrow_iso(text: pd.Series) -> pd.Series | None:
     Arrow's cast is strict (no 30 February, no hour 24) and fast; one value it cannot read makes the
     caller take the slower path that tries the other forms value by value.
     """
-    import pyarrow as pa
 
     try:
         arr = pa.array(text, type=pa.string(), from_pandas=True).cast(pa.timestamp("us"))

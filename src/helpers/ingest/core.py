@@ -33,6 +33,7 @@ import re
 import shutil
 import uuid
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -262,8 +263,6 @@ class _TableSink:
         # is validated (one write in flight, so memory stays at about two chunks)
         self._wait()
         if self._pool is None:
-            from concurrent.futures import ThreadPoolExecutor
-
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"parquet-{self.table}")
         self._pending = self._pool.submit(self.writer.write_table, table)
 
@@ -387,14 +386,24 @@ class _FileIngest:
     def _process(self, raw: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
         n = len(raw)
         problems: dict[int, list[str]] = {}
-
-        def add(mask, reason_of) -> None:
-            for i in np.flatnonzero(np.asarray(mask)):
-                problems.setdefault(int(i), []).append(reason_of(int(i)))
-
         if "_reject" in raw:
             pre = raw.pop("_reject")
-            add(pre.notna().to_numpy(), lambda i, pre=pre: str(pre.iat[i]))
+            _add(problems, pre.notna().to_numpy(), lambda i, pre=pre: str(pre.iat[i]))
+        work = self._convert(raw, problems)
+        accepted = self._validate(work, rows, problems, n)
+        self._reject(raw, work, rows, problems)
+        self.report.rows_read += n
+        self.report.accepted += len(accepted)
+        self.report.rejected += len(problems)
+        if "touchpoint_id" in accepted and self.catalogue:
+            tp = accepted["touchpoint_id"].dropna()
+            unknown = tp[~tp.isin(self.catalogue)]
+            if not unknown.empty:
+                self.report.unknown_touchpoints.update(unknown.value_counts().to_dict())
+        return accepted
+
+    def _convert(self, raw: pd.DataFrame, problems: dict[int, list[str]]) -> pd.DataFrame:
+        """Raw values -> canonical types; unreadable values are problems of their row."""
         work = pd.DataFrame(index=raw.index)
         cols = self.schema.columns
         for c in raw.columns:
@@ -404,13 +413,14 @@ class _FileIngest:
             s = raw[c]
             if c == "ts":
                 conv, bad = parse_timestamps(s, self.a.timezone, self.a.source.date_format)
-                add(bad, lambda i, s=s: f"ts: cannot read {_show(s.iat[i])} as a date/time (expected {DATE_SHORT})")
+                _add(problems, bad,
+                     lambda i, s=s: f"ts: cannot read {_show(s.iat[i])} as a date/time (expected {DATE_SHORT})")
                 future = (conv > self.now).to_numpy()
-                add(future, lambda i, s=s: f"ts: date {_show(s.iat[i])} is in the future")
+                _add(problems, future, lambda i, s=s: f"ts: date {_show(s.iat[i])} is in the future")
                 work[c] = conv
             elif dtype.startswith("float"):
                 conv, bad = parse_numbers(s, self.decimal)
-                add(bad, lambda i, s=s, c=c: f"{c}: cannot read {_show(s.iat[i])} as a number")
+                _add(problems, bad, lambda i, s=s, c=c: f"{c}: cannot read {_show(s.iat[i])} as a number")
                 work[c] = conv
             elif dtype == "bool":
                 work[c] = s if pd.api.types.is_bool_dtype(s) else as_text(s)
@@ -422,10 +432,14 @@ class _FileIngest:
                 work[c] = self.a.map_touchpoints(as_text(s))
             else:
                 work[c] = as_text(s)
-        # the canonical schema, and the table's key: the first *accepted* row of a key wins (across chunks and
-        # files), so an invalid row does not block a corrected row with the same id later. Each round
-        # validates the first remaining occurrence of every key not yet taken; a key is registered only
-        # for a row that is accepted, and later occurrences of a key that was not get the next round.
+        return work
+
+    def _validate(self, work: pd.DataFrame, rows: np.ndarray, problems: dict[int, list[str]], n: int
+                  ) -> pd.DataFrame:
+        """The canonical schema, and the table's key: the first *accepted* row of a key wins (across chunks
+        and files), so an invalid row does not block a corrected row with the same id later. Each round
+        validates the first remaining occurrence of every key not yet taken; a key is registered only
+        for a row that is accepted, and later occurrences of a key that was not get the next round."""
         own = np.fromiter(problems, dtype=np.int64, count=len(problems))  # rows we reject ourselves
         keyed = bool(self.key) and all(k in work for k in self.key)
         if keyed:
@@ -451,20 +465,7 @@ class _FileIngest:
             remaining[pos] = False
             if pos.size == 0 and parts:
                 continue
-            accepted, rejected = split_valid(self.table, work.iloc[pos].assign(_pos=pos))
-            rejected_pos = rejected["_pos"].to_numpy(dtype=np.int64) if not rejected.empty else np.array([], np.int64)
-            for p_, reason in zip(rejected_pos, rejected["reason"].to_numpy() if not rejected.empty else []):
-                mine = problems.setdefault(int(p_), [])
-                for part in str(reason).split("; "):
-                    col = part.split(":", 1)[0]
-                    # a value we could not read shows up again as missing: report it once
-                    if part.endswith("value is missing") and any(x.startswith(f"{col}: ") for x in mine):
-                        continue
-                    mine.append(part)
-            acc_pos = pos[~np.isin(pos, rejected_pos)]
-            # rows only we flagged (unreadable values, future dates) are still in `accepted`: take them out
-            good = ~np.isin(acc_pos, own)
-            acc_pos, accepted = acc_pos[good], accepted[good].reset_index(drop=True)
+            acc_pos, accepted = self._validate_round(work, pos, own, problems)
             if keyed:
                 fresh = acc_pos[complete[acc_pos]]
                 seen.update(zip(joined[fresh], ((self.report.file, int(r)) for r in rows[fresh])))
@@ -473,22 +474,29 @@ class _FileIngest:
             k = joined[i]
             first = seen[k]
             where = f"row {first[1]}" if first[0] == self.report.file else f"{first[0]} row {first[1]}"
-            problems.setdefault(int(i), []).append(f"{'+'.join(self.key)}: duplicate value {k!r} (first seen in {where})")
+            problems.setdefault(int(i), []).append(
+                f"{'+'.join(self.key)}: duplicate value {k!r} (first seen in {where})")
         if len(parts) == 1:
-            accepted = parts[0][1]
-        else:  # back into file order
-            order = np.argsort(np.concatenate([p_ for p_, _ in parts]), kind="stable")
-            accepted = pd.concat([f for _, f in parts], ignore_index=True).iloc[order].reset_index(drop=True)
-        self._reject(raw, work, rows, problems)
-        self.report.rows_read += n
-        self.report.accepted += len(accepted)
-        self.report.rejected += len(problems)
-        if "touchpoint_id" in accepted and self.catalogue:
-            tp = accepted["touchpoint_id"].dropna()
-            unknown = tp[~tp.isin(self.catalogue)]
-            if not unknown.empty:
-                self.report.unknown_touchpoints.update(unknown.value_counts().to_dict())
-        return accepted
+            return parts[0][1]
+        order = np.argsort(np.concatenate([p_ for p_, _ in parts]), kind="stable")  # back into file order
+        return pd.concat([f for _, f in parts], ignore_index=True).iloc[order].reset_index(drop=True)
+
+    def _validate_round(self, work: pd.DataFrame, pos: np.ndarray, own: np.ndarray,
+                        problems: dict[int, list[str]]) -> tuple[np.ndarray, pd.DataFrame]:
+        accepted, rejected = split_valid(self.table, work.iloc[pos].assign(_pos=pos))
+        rejected_pos = rejected["_pos"].to_numpy(dtype=np.int64) if not rejected.empty else np.array([], np.int64)
+        for p_, reason in zip(rejected_pos, rejected["reason"].to_numpy() if not rejected.empty else []):
+            mine = problems.setdefault(int(p_), [])
+            for part in str(reason).split("; "):
+                col = part.split(":", 1)[0]
+                # a value we could not read shows up again as missing: report it once
+                if part.endswith("value is missing") and any(x.startswith(f"{col}: ") for x in mine):
+                    continue
+                mine.append(part)
+        acc_pos = pos[~np.isin(pos, rejected_pos)]
+        # rows only we flagged (unreadable values, future dates) are still in `accepted`: take them out
+        good = ~np.isin(acc_pos, own)
+        return acc_pos[good], accepted[good].reset_index(drop=True)
 
     def _reject(self, raw: pd.DataFrame, work: pd.DataFrame, rows: np.ndarray, problems: dict) -> None:
         if not problems:
@@ -513,6 +521,11 @@ class _FileIngest:
                 values = {k: _plain(v) for k, v in rec.items() if k not in ("source_file", "row", "reason")}
                 self.report.examples.append((int(rec["row"]), rec["reason"], values))
         self.sink.reject(out)
+
+
+def _add(problems: dict[int, list[str]], mask, reason_of) -> None:
+    for i in np.flatnonzero(np.asarray(mask)):
+        problems.setdefault(int(i), []).append(reason_of(int(i)))
 
 
 def _show(value) -> str:
@@ -556,8 +569,6 @@ def _resolve(cfg: ClientConfig, client_dir: Path) -> list[tuple]:
 
 
 def _hash_in_background(path: Path):
-    from concurrent.futures import ThreadPoolExecutor
-
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
     future = pool.submit(_sha256, path)
     pool.shutdown(wait=False)  # the hash goes on; the caller waits on the future

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from helpers.errors import ConfigError
 
@@ -39,7 +41,8 @@ ID_MASK = "[id]"
 #: free-text columns that are masked in every canonical table
 TEXT_COLUMNS = ("comment", "text", "title", "reply")
 
-_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+(?:@|\s*\(at\)\s*|\s*\[at\]\s*)[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+(?:@|\s*\(at\)\s*|\s*\[at\]\s*)"
+                    r"[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 # Phone numbers: an optional +CC or 00CC country prefix, then 7 to 12 digits in groups separated by
 # spaces, dots, dashes or slashes (Danish "12 34 56 78", Norwegian "123 45 678", Swedish "070-123 45 67",
 # "08-123 456 78", international "+46 70 123 45 67", "(0)20 7946 0958", "0045 1234 5678").
@@ -117,8 +120,6 @@ class Pseudonymiser:
 
     def __call__(self, series: pd.Series) -> pd.Series:
         """Pseudonyms of a text column (missing and blank values stay missing)."""
-        import pyarrow as pa
-        import pyarrow.compute as pc
 
         if series.isna().all():
             return pd.Series(np.nan, index=series.index, dtype="str")

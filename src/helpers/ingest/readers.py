@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import json
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -25,6 +27,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+from charset_normalizer import from_bytes
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
 
 from helpers.errors import DataError
 
@@ -200,7 +206,6 @@ class CsvReader(Reader):
             return "cp1252"
         except UnicodeDecodeError:
             pass
-        from charset_normalizer import from_bytes
 
         best = from_bytes(sample).best()
         if best is None:
@@ -371,7 +376,6 @@ def _row_of_byte(path: Path, offset: int, encoding: str) -> int | None:
 
 
 def _cell_text(v):
-    import datetime as dt
 
     if v is None:
         return None
@@ -389,10 +393,7 @@ def _cell_text(v):
 
 class XlsxReader(Reader):
     def __init__(self, path: Path, sheet: str | int | None = None, header_row: int | None = None) -> None:
-        import zipfile
 
-        from openpyxl import load_workbook
-        from openpyxl.utils.exceptions import InvalidFileException
 
         self.path = path
         try:
@@ -468,7 +469,6 @@ def _flatten(table: pa.Table) -> pa.Table:
 
 class ParquetReader(Reader):
     def __init__(self, path: Path) -> None:
-        import pyarrow.parquet as pq
 
         self.path = path
         try:
@@ -624,7 +624,8 @@ class JsonReader(Reader):
                     except json.JSONDecodeError as exc:
                         raise DataError(f"not a valid JSON record: {exc.msg} (character {exc.colno})",
                                         file=self.path, row=lineno,
-                                        hint="each line must be one complete JSON object; the file may be cut off")
+                                        hint="each line must be one complete JSON object; the file may be cut off"
+                                        ) from None
                     _check_record(rec, self.path, lineno)
                     yield lineno, rec
             except UnicodeDecodeError:

@@ -1,11 +1,20 @@
-"""Adapters: how one kind of raw export becomes rows of a canonical table.
+"""The adapter interface: how one kind of raw export becomes rows of a canonical table.
 
-An adapter is chosen per source in client.yml (``adapter:``, default
-``canonical``) and gets the source's options (``columns:`` and extra keys).
-It reads the file's columns, checks that what it needs is there (a missing
-column is a file-level :class:`SchemaError`), and turns each raw chunk into a
-frame with canonical column names holding the raw values. Conversion,
-validation, pseudonymisation and accounting are shared (helpers.ingest.core).
+An adapter is chosen per source in client.yml (``tool:`` names a tool preset,
+otherwise ``adapter:``, default ``canonical``) and gets the source's options
+(``columns:`` and extra keys). It reads the file's columns, checks that what
+it needs is there (a missing column is a file-level :class:`SchemaError`),
+and turns each raw chunk into a frame with canonical column names holding the
+raw values. Conversion, validation, pseudonymisation and accounting are
+shared (helpers.ingest.core). The life of an adapter on one file::
+
+    adapter = cls(source, cfg, path, label)    # options checked (ConfigError)
+    reader = adapter.open()                    # helpers.ingest.readers.Reader
+    adapter.bind(reader.columns)               # raw column of each canonical column
+    for chunk in reader.chunks():
+        frame, rows = adapter.records(chunk)   # canonical names, raw values, file rows; `_reject` column
+    frame, rows = adapter.finish()             # records held back until the end of the file (or None)
+    adapter.notes, adapter.warnings            # shown in ingest's summary; warnings go in the manifest
 
 Options every adapter understands:
 
@@ -15,13 +24,18 @@ Options every adapter understands:
                    catalogue id or name (any case) are mapped without being listed
 ``timezone``       time zone of this file's timestamps when it differs from the client's
 ``sheet``          Excel sheet name or 0-based number; ``header_row``: 1-based row of the header
+
+A tool preset (:class:`ToolPreset`) is an adapter for the export of one named
+tool; see the package docstring (``helpers.ingest.adapters``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -69,6 +83,10 @@ class Adapter:
         self.constants = {str(k): v for k, v in (self.opts.get("constants") or {}).items()}
         self.mapping: dict[str, str] = {}  # canonical -> raw column
         self.tp_lookup = self._touchpoint_lookup()
+        #: what the adapter did that the analyst should know (renamed columns, excluded test responses)
+        self.notes: list[str] = []
+        #: what may be wrong (a property missing from the data); recorded in the manifest
+        self.warnings: list[str] = []
 
     # -- reading
     def open(self) -> Reader:
@@ -156,6 +174,10 @@ class Adapter:
                     frame[canon] = None
         return frame, chunk.rows
 
+    def finish(self) -> tuple[pd.DataFrame, np.ndarray] | None:
+        """Records held back until the whole file was read (several raw rows per record); None by default."""
+        return None
+
     # -- touchpoints
     def _touchpoint_lookup(self) -> dict[str, str]:
         lookup: dict[str, str] = {}
@@ -210,20 +232,65 @@ def stable_id(*parts) -> str:
     return hashlib.sha1(joined.encode("utf-8")).hexdigest()[:16]
 
 
-#: registry filled by the adapter modules: name -> class
-ADAPTERS: dict[str, type[Adapter]] = {"canonical": Adapter}
+# ---------------------------------------------------------------- tool presets
 
 
-def register(cls: type[Adapter]) -> type[Adapter]:
-    ADAPTERS[cls.name] = cls
-    return cls
+@dataclass
+class Sample:
+    """The head of one raw file, for tool detection (made by :func:`helpers.ingest.detect.sample`).
+
+    ``rows`` are the first records as text cells, header rows included (CSV and Excel); ``columns`` the
+    names of the first row (CSV, Excel) or the fields (Parquet, JSON, nested names joined with "."),
+    ``records`` the first records of a JSON/Parquet file as dicts (nested values kept).
+    """
+
+    path: Path
+    format: str  # csv, xlsx, parquet, json, jsonl
+    columns: list[str]
+    rows: list[list[str]] = field(default_factory=list)
+    records: list[dict] = field(default_factory=list)
+    encoding: str | None = None
+    delimiter: str | None = None
+
+    @property
+    def norm_columns(self) -> set[str]:
+        return {_norm(c) for c in self.columns}
+
+    def has(self, *names: str) -> bool:
+        """Every one of ``names`` is a column (ignoring case, spaces and punctuation)."""
+        cols = self.norm_columns
+        return all(_norm(n) in cols for n in names)
 
 
-def adapter_for(source: SourceMapping, cfg: ClientConfig, path: Path, label: str) -> Adapter:
-    from helpers.ingest import formats, ga4  # noqa: F401  (register their adapters)
+@dataclass
+class Detection:
+    """How well a preset recognises a file: ``score`` 0 (not this tool) .. 1 (certain), and why."""
 
-    cls = ADAPTERS.get(source.adapter)
-    if cls is None:
-        raise ConfigError(f"source '{source.file}': unknown adapter '{source.adapter}'", file=cfg.path,
-                          hint=f"use one of {', '.join(sorted(ADAPTERS))}")
-    return cls(source, cfg, path, label)
+    tool: str
+    table: str
+    score: float
+    evidence: list[str] = field(default_factory=list)
+    #: source-entry keys the file itself decides (``header_rows: 3``, ``date_format: ...``)
+    options: dict = field(default_factory=dict)
+
+
+class ToolPreset(Adapter):
+    """An adapter for the export of one named tool (``tool: qualtrics`` in a source).
+
+    A preset subclasses the adapter of its family (``SurveyAdapter``, ``ReviewsAdapter``, ``CrmAdapter``,
+    ...) together with this class, sets ``tool`` and ``tables`` and implements :meth:`detect`. It may
+    override ``open`` (header rows, skipped rows), ``bind``, ``records`` and ``finish``; ``self.notes``
+    and ``self.warnings`` reach the analyst.
+    """
+
+    #: the name in ``tool:`` and in ``tpkit add-source --tool``
+    tool: ClassVar[str] = ""
+    #: canonical tables the tool's exports can feed; the first is the default
+    tables: ClassVar[tuple[str, ...]] = ()
+    #: one line for ``tpkit add-source`` and docs/ingest.md
+    summary: ClassVar[str] = ""
+
+    @classmethod
+    def detect(cls, sample: Sample) -> Detection | None:
+        """A :class:`Detection` when ``sample`` looks like this tool's export, else None. Never raises."""
+        raise NotImplementedError
