@@ -110,49 +110,50 @@ def order_pseudonym(prefix: str, order_ids: pd.Series) -> pd.Series:
     return f"{prefix} order " + as_text(order_ids).fillna("")
 
 
+class _OrderChunks:
+    """A reader whose chunks end at an order boundary: the rows of one order are never split between chunks."""
+
+    def __init__(self, reader, key_of) -> None:
+        self._reader = reader
+        self._key_of = key_of  # chunk frame -> the column holding the order key (known after bind)
+        self.columns = reader.columns
+
+    def __getattr__(self, name):  # description, delimiter, encoding ... of the wrapped reader
+        return getattr(self._reader, name)
+
+    def chunks(self):
+        held = None
+        for chunk in self._reader.chunks():
+            frame, rows = chunk.frame, np.asarray(chunk.rows)
+            if held is not None:
+                frame = pd.concat([held[0], frame], ignore_index=True)
+                rows = np.concatenate([held[1], rows])
+            if frame.empty:
+                continue
+            ids = as_text(frame[self._key_of()]).str.strip().fillna("")
+            last = ids.iat[-1]
+            tail = len(frame)
+            while tail > 0 and ids.iat[tail - 1] == last:
+                tail -= 1
+            held = (frame.iloc[tail:].reset_index(drop=True), rows[tail:])
+            if tail:
+                yield RawChunk(frame.iloc[:tail].reset_index(drop=True), rows[:tail])
+        if held is not None and not held[0].empty:
+            yield RawChunk(held[0], held[1])
+
+
 class _LineItemOrders(ToolPreset, CrmAdapter):
-    """Orders whose line items are rows of their own: folded per order, the last order held to the end."""
+    """Orders whose line items are rows of their own: the rows of each order folded into one order."""
 
     reshapes = True
     key_column: str = ""
     order_level: tuple[str, ...] = ()
 
-    def _fold_input(self, chunk: RawChunk) -> tuple[pd.DataFrame, np.ndarray] | None:
-        frame, rows = chunk.frame, np.asarray(chunk.rows)
-        if getattr(self, "_held", None) is not None:
-            held_frame, held_rows = self._held
-            frame = pd.concat([held_frame, frame], ignore_index=True)
-            rows = np.concatenate([held_rows, rows])
-            self._held = None
-        if frame.empty:
-            return None
-        # the last order may go on in the next chunk: keep it back
-        ids = as_text(frame[self.key_column]).str.strip()
-        last = ids.iat[-1]
-        tail = len(frame)
-        while tail > 0 and ids.iat[tail - 1] == last and last is not None:
-            tail -= 1
-        if tail == 0:
-            self._held = (frame, rows)
-            return None
-        self._held = (frame.iloc[tail:].reset_index(drop=True), rows[tail:])
-        return frame.iloc[:tail].reset_index(drop=True), rows[:tail]
+    def open(self):
+        return _OrderChunks(super().open(), lambda: self.key_column)
 
     def records(self, chunk: RawChunk):
-        part = self._fold_input(chunk)
-        if part is None:
-            return self._empty(), np.array([], dtype=np.int64)
-        return self._orders(*part)
-
-    def finish(self):
-        held = getattr(self, "_held", None)
-        self._held = None
-        if held is None or held[0].empty:
-            return None
-        return self._orders(*held)
-
-    def _empty(self) -> pd.DataFrame:
-        return pd.DataFrame(columns=self.output_columns() + ["_reject"])
+        return self._orders(chunk.frame, np.asarray(chunk.rows))
 
     def _orders(self, frame: pd.DataFrame, rows: np.ndarray):  # pragma: no cover - interface
         raise NotImplementedError
@@ -195,7 +196,6 @@ class ShopifyOrders(_LineItemOrders):
             raise ConfigError(f"source '{self.source.file}': `revenue` must be one of {', '.join(_REVENUE_MODES)}, "
                               f"not '{self.revenue_mode}'", file=self.cfg.path,
                               hint="revenue: net   # Total minus Refunded Amount")
-        self._held = None
         self.counts = {"line_rows": 0, "no_customer": 0, "cancelled": 0, "voided": 0, "refunded": 0.0,
                        "discount": 0.0, "refunded_orders": 0}
 
@@ -279,7 +279,10 @@ class ShopifyOrders(_LineItemOrders):
         return out, first_rows
 
     def finish(self):
-        out = super().finish()
+        self._summarise()
+        return None
+
+    def _summarise(self) -> None:
         c = self.counts
         if c["line_rows"]:
             self.notes.append(f"{c['line_rows']:,} further line-item rows were folded into their orders")
@@ -294,7 +297,6 @@ class ShopifyOrders(_LineItemOrders):
             self.notes.append(f"refunds of {c['refunded']:,.2f} on {c['refunded_orders']:,} orders {verb}")
         if c["discount"]:
             self.notes.append(f"discounts of {c['discount']:,.2f} are already taken off the totals")
-        return out
 
 
 # ---------------------------------------------------------------- WooCommerce
@@ -353,7 +355,6 @@ class WooCommerceOrders(_LineItemOrders):
 
     def __init__(self, *a, **kw) -> None:
         super().__init__(*a, **kw)
-        self._held = None
         self.counts = {"line_rows": 0, "no_customer": 0, "excluded": 0, "refunded": 0.0}
 
     def required(self) -> list[str]:
@@ -433,7 +434,10 @@ class WooCommerceOrders(_LineItemOrders):
         return out, first_rows
 
     def finish(self):
-        out = super().finish()
+        self._summarise()
+        return None
+
+    def _summarise(self) -> None:
         c = self.counts
         if c["line_rows"]:
             self.notes.append(f"{c['line_rows']:,} further line-item rows were folded into their orders")
@@ -443,4 +447,3 @@ class WooCommerceOrders(_LineItemOrders):
             self.notes.append(f"excluded: {c['excluded']:,} orders cancelled, failed, pending or in draft")
         if c["refunded"]:
             self.notes.append(f"refunds of {c['refunded']:,.2f} taken off revenue")
-        return out
