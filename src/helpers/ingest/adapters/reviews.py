@@ -8,8 +8,10 @@ Exports without an id get a stable one from site, date, title and text.
 
 from __future__ import annotations
 
+import json
 import re
 
+import numpy as np
 import pandas as pd
 
 from helpers.errors import SchemaError
@@ -182,6 +184,8 @@ class _ReviewPreset(ToolPreset, ReviewsAdapter):
 
     def __init__(self, *a, **kw) -> None:
         super().__init__(*a, **kw)
+        self.produces = type(self).produces  # the family adapter sets its own
+        self.constants.pop("source", None)
         self.unrated = 0
 
     def required(self) -> list[str]:
@@ -334,6 +338,20 @@ class TrustpilotReviews(_ReviewPreset):
         return super().finish()
 
 
+class _WrappedReviews:
+    """The ``reviews`` list of a Business Profile document as records (nested fields joined with ".")."""
+
+    def __init__(self, path, reader) -> None:
+        self.description = reader.description
+        doc = json.loads(path.read_text(encoding="utf-8-sig"))
+        self._records = [r for r in doc.get("reviews") or [] if isinstance(r, dict)]
+        self._frame = pd.json_normalize(self._records, sep=".")
+        self.columns = list(self._frame.columns)
+
+    def chunks(self):
+        yield RawChunk(self._frame, np.arange(1, len(self._frame) + 1))
+
+
 class GoogleReviews(_ReviewPreset):
     name = tool = "google-reviews"
     tables = ("reviews",)
@@ -361,6 +379,12 @@ class GoogleReviews(_ReviewPreset):
             return Detection("google-reviews", "reviews", 0.95,
                              ["Google Business Profile reviews (starRating, createTime)"], options={})
         return None
+
+    def open(self):
+        reader = super().open()
+        if reader.columns == ["reviews"]:  # {"reviews": [...]} on one line reads as one record: unwrap it
+            return _WrappedReviews(self.path, reader)
+        return reader
 
     def _check(self, columns: list[str]) -> None:
         super()._check(columns)
