@@ -22,11 +22,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 
+import numpy as np
 import pandas as pd
 
-from helpers.errors import SchemaError
+from helpers.errors import DataError, SchemaError
 from helpers.ingest.adapters.base import Adapter, Detection, Sample, ToolPreset, _list, _norm
 from helpers.ingest.convert import as_text
 from helpers.ingest.readers import RawChunk
@@ -143,6 +145,39 @@ class _HelpdeskTickets(ToolPreset, Adapter):
         return out, chunk.rows
 
 
+_ZENDESK_LISTS = ("tickets", "satisfaction_ratings", "results", "ticket_events")
+_ZENDESK_ONE = ("ticket", "satisfaction_rating")
+
+
+class _ZendeskJson:
+    """A Zendesk API document as records: one object, ``{"ticket": {...}}``, a list, or ``{"tickets": [...]}``."""
+
+    description = "Zendesk API JSON"
+
+    def __init__(self, path) -> None:
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8-sig"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise DataError(f"not valid JSON: {exc}", file=path, hint="export the file again; it may be cut off") \
+                from None
+        if isinstance(doc, dict) and "id" not in doc:  # a wrapper ({"tickets": [...]}, {"ticket": {...}})
+            inner = next((doc[k] for k in _ZENDESK_LISTS if isinstance(doc.get(k), list)), None)
+            if inner is None:
+                inner = next(([doc[k]] for k in _ZENDESK_ONE if isinstance(doc.get(k), dict)), [doc])
+            doc = inner
+        elif isinstance(doc, dict):  # one ticket or rating object
+            doc = [doc]
+        if not isinstance(doc, list) or not all(isinstance(r, dict) for r in doc) or not doc:
+            raise DataError("the JSON holds no Zendesk tickets or satisfaction ratings", file=path,
+                            hint="export tickets from the API (one ticket, a list, or {\"tickets\": [...]})")
+        # an empty object ({} for "no rating") is no field; keep it out of the columns
+        self._frame = pd.json_normalize(doc, sep=".")
+        self.columns = list(self._frame.columns)
+
+    def chunks(self):
+        yield RawChunk(self._frame, np.arange(1, len(self._frame) + 1))
+
+
 class ZendeskTickets(_HelpdeskTickets):
     name = tool = "zendesk"
     tables = ("events", "feedback")
@@ -180,9 +215,15 @@ class ZendeskTickets(_HelpdeskTickets):
     def __init__(self, *a, **kw) -> None:
         super().__init__(*a, **kw)
         if self.table == "feedback":
-            self.produces = ("response_id", "customer_id", "ts", "touchpoint_id", "satisfied", "comment", "source")
+            self.produces = ("response_id", "customer_id", "ts", "touchpoint_id", "csat", "nps", "satisfied", "comment",
+                             "source")
         else:
             self.produces = ("customer_id", "ts", "touchpoint_id", "journey_id", "converted", "revenue")
+
+    def open(self):
+        if self.path.suffix.lower() == ".json":
+            return _ZendeskJson(self.path)
+        return super().open()
 
     def bind(self, columns: list[str]) -> None:
         super().bind(columns)
@@ -220,6 +261,8 @@ class ZendeskTickets(_HelpdeskTickets):
             "customer_id": customer,
             "ts": self._ts(ts),
             "touchpoint_id": self.touchpoint,
+            "csat": None,
+            "nps": None,
             "satisfied": sat,
             "comment": as_text(self._col(frame, "comment")),
             "source": "zendesk",
