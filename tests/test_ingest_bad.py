@@ -44,7 +44,9 @@ CASES = [
     ("broken.jsonl", {"adapter": "reviews"}, "reviews", ["not a valid JSON record", "cut off"], 3, None),
     ("not_json.json", {"adapter": "reviews"}, "reviews", ["not JSON"], 1, None),
     ("corrupt.parquet", {}, "events", ["not a readable Parquet file"], None, None),
-    ("json_without_records.json", {"adapter": "reviews"}, "reviews", ["no list of records"], None, None),
+    # a single JSON object is one record (an API object): here one without the columns a review needs
+    ("json_without_records.json", {"adapter": "reviews"}, "reviews",
+     ["required column(s) missing for table 'reviews'", "'status', 'count'"], 1, "source"),
     ("future_only.csv", {}, "feedback", ["no row can be used", "in the future"], 2, "ts"),
     ("not_ga4.csv", {"adapter": "ga4"}, "events", ["not a GA4 events export", "event_name"], 1, "event_name"),
     ("pdf_named_csv.csv", {}, "feedback", ["PDF document, not a CSV"], None, None),

@@ -80,6 +80,23 @@ class SourceMapping(_Model):
     encoding: str | None = None
     decimal: str | None = None
     date_format: str | None = None
+    #: day/month order of this file's dates when the values cannot prove it (DMY, MDY or YMD)
+    date_order: Literal["DMY", "MDY", "YMD"] | None = None
+    #: False for a CSV file without a header row; ``names`` then gives the columns
+    header: bool = True
+    names: tuple[str, ...] | None = None
+    #: rows of header (Qualtrics: 3); the column names are in the first
+    header_rows: int = Field(1, ge=1, le=10)
+    #: data rows to skip after the header (a units row, a second title)
+    skip_rows: int = Field(0, ge=0)
+
+    @model_validator(mode="after")
+    def _header_names(self):
+        if not self.header and not self.names:
+            raise ValueError("`header: false` needs `names:` (the column names, in file order)")
+        if self.header and self.names:
+            raise ValueError("`names:` is for a file without a header row: add `header: false` or remove `names:`")
+        return self
 
 
 class Control(_Model):

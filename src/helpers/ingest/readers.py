@@ -16,6 +16,8 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import io
+import itertools
 import json
 import re
 import zipfile
@@ -76,8 +78,45 @@ def detect_format(path: Path, declared: str = "auto") -> str:
     return "csv"
 
 
+@dataclass(frozen=True)
+class Layout:
+    """Where the header and the data are: ``header_rows`` rows of header (names from the first, or
+    ``combine="join"``: a question row and an option row joined as "Question - Option"), ``skip_rows`` rows
+    skipped after it, or no header at all (``header=False`` with ``names``)."""
+
+    header: bool = True
+    names: tuple[str, ...] | None = None
+    header_rows: int = 1
+    skip_rows: int = 0
+    combine: str = "first"  # or "join"
+
+
+def combine_header(rows: list[list[str]]) -> list[str]:
+    """Two header rows (a question, then an option label or "Response" under it) -> one name per column.
+
+    A blank question cell continues the question to its left (a multi-column question); the option is
+    added as "Question - Option" unless it is blank or "Response"/"Open-Ended Response".
+    """
+    first, second = rows[0], rows[1] if len(rows) > 1 else []
+    width = max(len(first), len(second))
+    out, question = [], ""
+    for i in range(width):
+        q = (first[i] if i < len(first) else "").strip()
+        o = (second[i] if i < len(second) else "").strip()
+        if q:
+            question = q
+        if not question:
+            out.append(o)
+        elif not o or o.lower() in ("response", "open-ended response"):
+            out.append(question)
+        else:
+            out.append(f"{question} - {o}")
+    return out
+
+
 def open_reader(path: Path, fmt: str = "auto", *, delimiter: str | None = None, encoding: str | None = None,
-                sheet: str | int | None = None, header_row: int | None = None) -> "Reader":
+                sheet: str | int | None = None, header_row: int | None = None, layout: Layout | None = None
+                ) -> "Reader":
     """The streaming reader for one raw file (format from the suffix unless declared)."""
     path = Path(path)
     if not path.is_file():
@@ -88,9 +127,9 @@ def open_reader(path: Path, fmt: str = "auto", *, delimiter: str | None = None, 
                         hint="export the data again; the export or the copy did not finish")
     fmt = detect_format(path, fmt)
     if fmt == "csv":
-        return CsvReader(path, delimiter=delimiter, encoding=encoding, header_row=header_row)
+        return CsvReader(path, delimiter=delimiter, encoding=encoding, header_row=header_row, layout=layout)
     if fmt == "xlsx":
-        return XlsxReader(path, sheet=sheet, header_row=header_row)
+        return XlsxReader(path, sheet=sheet, header_row=header_row, layout=layout)
     if fmt == "parquet":
         return ParquetReader(path)
     if fmt in ("jsonl", "json"):
@@ -102,30 +141,59 @@ class Reader:
     path: Path
     columns: list[str]
     description: str = ""
+    #: the header rows as read (before renaming): a preset reads question text from them
+    header_text: list[list[str]] = []
+    #: what reading changed ("the column 'Response' appears 3 times: read as Response, Response_2, ...")
+    notes: list[str] = []
+    #: new name -> the name in the file, for renamed repeated or blank column names
+    renamed: dict[str, str] = {}
 
     def chunks(self) -> Iterator[RawChunk]:  # pragma: no cover - interface
         raise NotImplementedError
 
 
-def _check_header(path: Path, names: list, row: int = 1) -> list[str]:
-    out: list[str] = []
-    seen: dict[str, int] = {}
-    for i, raw in enumerate(names, start=1):
-        name = "" if raw is None else str(raw).strip()
-        if not name:
-            name = f"_unnamed_{i}"
-        if name in seen:
-            raise DataError(
-                f"the header names column '{name}' twice (columns {seen[name]} and {i})",
-                file=path, row=row, column=name,
-                hint="give every column a distinct name in the export (or delete the repeated column)",
-            )
-        seen[name] = i
-        out.append(name)
-    if all(n.startswith("_unnamed_") for n in out):
+def _check_header(path: Path, names: list, row: int = 1) -> tuple[list[str], list[str], dict[str, str]]:
+    """Column names; repeated and blank names get a number (``Response_2``, ``column_7``) with a note.
+
+    Returns ``(names, notes, renamed)``; mapping a renamed column by its original name is an error
+    raised by the adapter (the name is ambiguous).
+    """
+    clean = ["" if raw is None else str(raw).strip() for raw in names]
+    if all(not n for n in clean):
         raise DataError("the header row is blank", file=path, row=row,
-                        hint="the first row must hold the column names")
-    return out
+                        hint="the first row must hold the column names (or set `header: false` and `names:`)")
+    out: list[str] = []
+    taken = set(clean)
+    renamed: dict[str, str] = {}
+    count: dict[str, int] = {}
+    blanks: list[int] = []
+    for i, name in enumerate(clean, start=1):
+        if not name:
+            new = f"column_{i}"
+            while new in taken:
+                new += "_"
+            blanks.append(i)
+            renamed[new] = ""
+        elif name in count:
+            count[name] += 1
+            new = f"{name}_{count[name]}"
+            while new in taken:
+                new += "_"
+            renamed[new] = name
+        else:
+            count[name] = 1
+            new = name
+        taken.add(new)
+        out.append(new)
+    notes = []
+    for name, n in count.items():
+        if n > 1:
+            alias = [name] + [k for k, v in renamed.items() if v == name]
+            notes.append(f"the column name '{name}' appears {n} times: read as {', '.join(alias)}")
+    if blanks:
+        notes.append(f"{len(blanks)} column(s) without a name read as "
+                     + ", ".join(f"column_{i}" for i in blanks[:5]) + (" ..." if len(blanks) > 5 else ""))
+    return out, notes, renamed
 
 
 # ---------------------------------------------------------------- CSV
@@ -133,8 +201,9 @@ def _check_header(path: Path, names: list, row: int = 1) -> list[str]:
 
 class CsvReader(Reader):
     def __init__(self, path: Path, delimiter: str | None = None, encoding: str | None = None,
-                 header_row: int | None = None) -> None:
+                 header_row: int | None = None, layout: Layout | None = None) -> None:
         self.path = path
+        self.layout = layout or Layout()
         self.skip = max(int(header_row or 1) - 1, 0)  # lines before the header
         head = self._head()
         self.encoding = encoding or self._detect_encoding(head)
@@ -153,12 +222,31 @@ class CsvReader(Reader):
             raise DataError("the file is a web page or XML document, not a CSV export", file=path, row=1,
                             hint="download the export itself (the link may have returned a login or error page)")
         self.delimiter = delimiter or self._sniff_delimiter(lines[:50])
-        try:
-            header = next(csv.reader([lines[0]], delimiter=self.delimiter))
-        except csv.Error as exc:  # pragma: no cover - one line cannot be broken this way
-            raise DataError(f"the header cannot be read: {exc}", file=path, row=1) from None
-        self.columns = _check_header(path, header, row=self.skip + 1)
-        self.description = f"CSV, delimiter {self.delimiter!r}, encoding {self.encoding}"
+        lay = self.layout
+        n_head = lay.header_rows if lay.header else 0
+        try:  # the header rows as records: a quoted question text may hold line breaks
+            records = list(itertools.islice(csv.reader(io.StringIO("\n".join(lines)), delimiter=self.delimiter),
+                                            max(n_head, 1)))
+        except csv.Error as exc:
+            raise DataError(f"the header cannot be read: {exc}", file=path, row=self.skip + 1) from None
+        if not lay.header:
+            header = list(lay.names or ())
+            width = len(records[0]) if records else 0
+            if width != len(header):
+                raise DataError(f"`names:` gives {len(header)} column name(s) but the first row has {width} "
+                                f"field(s)", file=path, row=self.skip + 1,
+                                hint="list one name per column in `names:`")
+            self.header_text = []
+        else:
+            if len(records) < n_head:
+                raise DataError(f"the file has fewer than the {n_head} header rows it should have", file=path,
+                                row=self.skip + 1, hint="check `header_rows:` (or `tool:`) of this source")
+            self.header_text = records[:n_head]
+            header = combine_header(records[:2]) if lay.combine == "join" else records[0]
+        self.columns, self.notes, self.renamed = _check_header(path, header, row=self.skip + 1)
+        self.first_data_row = self.skip + n_head + lay.skip_rows + 1
+        self.description = f"CSV, delimiter {self.delimiter!r}, encoding {self.encoding}" + (
+            f", {n_head} header rows" if n_head > 1 else "") + ("" if lay.header else ", no header row")
 
     # -- sniffing
     def _head(self) -> bytes:
@@ -249,19 +337,19 @@ class CsvReader(Reader):
             return "error"
 
         encoding = "utf8" if self.encoding in ("utf-8", "utf-8-sig", "utf8") else self.encoding
-        read_opts = pacsv.ReadOptions(column_names=names, skip_rows=self.skip + 1, encoding=encoding,
-                                      block_size=CSV_BLOCK_BYTES, use_threads=True)
+        after = (self.layout.header_rows if self.layout.header else 0) + self.layout.skip_rows
+        read_opts = pacsv.ReadOptions(column_names=names, skip_rows=self.skip, skip_rows_after_names=after,
+                                      encoding=encoding, block_size=CSV_BLOCK_BYTES, use_threads=True)
         parse_opts = pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=True,
                                         invalid_row_handler=on_invalid)
         conv_opts = pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=True,
                                          quoted_strings_can_be_null=True, null_values=[""])
-        row = self.skip + 2
+        row = self.first_data_row
         produced = 0
         try:
             with open(self.path, "rb") as fh:
                 if encoding == "utf8" and self.encoding == "utf-8-sig":
                     fh.read(3)
-                    read_opts.skip_rows = self.skip + 1
                 reader = pacsv.open_csv(fh, read_options=read_opts, parse_options=parse_opts,
                                         convert_options=conv_opts)
                 for batch in reader:
@@ -392,7 +480,9 @@ def _cell_text(v):
 
 
 class XlsxReader(Reader):
-    def __init__(self, path: Path, sheet: str | int | None = None, header_row: int | None = None) -> None:
+    def __init__(self, path: Path, sheet: str | int | None = None, header_row: int | None = None,
+                 layout: Layout | None = None) -> None:
+        self.layout = layout or Layout()
 
 
         self.path = path
@@ -430,7 +520,13 @@ class XlsxReader(Reader):
                             hint="export the data again, or name the right sheet with `sheet:` in client.yml")
         while header and (header[-1] is None or not str(header[-1]).strip()):
             header.pop()
-        self.columns = _check_header(path, header, row=self.header_row)
+        self.header_text = [[_cell_text(v) or "" for v in header]]
+        for _ in range(self.layout.header_rows - 1 + self.layout.skip_rows):
+            extra = next(self._rows, None)
+            if extra is not None:
+                self.header_text.append([_cell_text(v) or "" for v in extra])
+        self._first = self.header_row + self.layout.header_rows + self.layout.skip_rows
+        self.columns, self.notes, self.renamed = _check_header(path, header, row=self.header_row)
         self.description = f"Excel sheet '{self.sheet}'"
 
     def chunks(self) -> Iterator[RawChunk]:
@@ -438,7 +534,7 @@ class XlsxReader(Reader):
         buf: list[list] = []
         rows: list[int] = []
         produced = 0
-        for i, values in enumerate(self._rows, start=self.header_row + 1):
+        for i, values in enumerate(self._rows, start=self._first):
             if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
                 continue
             vals = [_cell_text(v) for v in values[:width]]
@@ -477,7 +573,7 @@ class ParquetReader(Reader):
             raise DataError(f"not a readable Parquet file ({exc})", file=path,
                             hint="export it again, or name the file after its real format (.csv, .xlsx)") from None
         schema = _flatten(self._file.schema_arrow.empty_table()).schema
-        self.columns = _check_header(path, schema.names)
+        self.columns, self.notes, self.renamed = _check_header(path, schema.names)
         self.description = "Parquet"
 
     def chunks(self) -> Iterator[RawChunk]:
@@ -542,6 +638,23 @@ def _columns_of(keys: dict, filled: set) -> list[str]:
     return out
 
 
+def _records_of(data: dict) -> list:
+    """The records of a JSON document that is one object.
+
+    An envelope holding one list of objects (``{"tickets": [...]}``, a GeoJSON FeatureCollection's
+    ``features``) gives that list; an envelope holding one object (``{"ticket": {...}}``) gives it as one
+    record; any other object is itself one record (a single API object).
+    """
+    lists = [v for v in data.values() if isinstance(v, list) and v and all(isinstance(x, dict) for x in v)]
+    if len(lists) == 1:
+        return lists[0]
+    if len(data) == 1:
+        (only,) = data.values()
+        if isinstance(only, dict):
+            return [only]
+    return [data]
+
+
 class JsonReader(Reader):
     """JSON lines (one object per line) or one JSON array of objects (read at once: keep those small).
 
@@ -604,8 +717,7 @@ class JsonReader(Reader):
             raise DataError(f"not valid JSON: {exc.msg}", file=self.path, row=exc.lineno,
                             hint="export the file again; it may be cut off") from None
         if isinstance(data, dict):
-            lists = [v for v in data.values() if isinstance(v, list)]
-            data = lists[0] if len(lists) == 1 else None
+            data = _records_of(data)
         if not isinstance(data, list):
             raise DataError("the JSON holds no list of records", file=self.path,
                             hint="export an array of objects or JSON lines")

@@ -42,7 +42,7 @@ import pandas as pd
 
 from helpers.config import ClientConfig, SourceMapping
 from helpers.errors import ConfigError, SchemaError
-from helpers.ingest.readers import RawChunk, Reader, open_reader
+from helpers.ingest.readers import Layout, RawChunk, Reader, open_reader
 from helpers.schema import REQUIRED_COLUMNS, SCHEMAS, columns_for
 
 
@@ -89,10 +89,18 @@ class Adapter:
         self.warnings: list[str] = []
 
     # -- reading
+    #: how the file's header is laid out; a preset may set it (Qualtrics: three header rows)
+    def layout(self) -> Layout:
+        s = self.source
+        return Layout(header=s.header, names=s.names, header_rows=s.header_rows, skip_rows=s.skip_rows)
+
     def open(self) -> Reader:
         s = self.source
-        return open_reader(self.path, s.format, delimiter=s.delimiter, encoding=s.encoding,
-                           sheet=self.opts.get("sheet"), header_row=self.opts.get("header_row"))
+        self.reader = open_reader(self.path, s.format, delimiter=s.delimiter, encoding=s.encoding,
+                                  sheet=self.opts.get("sheet"), header_row=self.opts.get("header_row"),
+                                  layout=self.layout())
+        self.notes.extend(self.reader.notes)
+        return self.reader
 
     def want(self) -> list[str]:
         """Canonical columns this adapter fills from the file."""
@@ -150,6 +158,7 @@ class Adapter:
                     if hit is not None:
                         self.mapping[canon] = hit
                         break
+        self._check_ambiguous(columns)
         missing = [c for c in self.required() if c not in self.mapping]
         if missing:
             raise SchemaError(
@@ -157,6 +166,20 @@ class Adapter:
                 file=self.label, row=1, column=missing[0],
                 hint=_missing_hint(columns, missing),
             )
+
+    def _check_ambiguous(self, columns: list[str]) -> None:
+        """A mapped column whose name the file repeats cannot be told apart from its namesakes."""
+        renamed = getattr(getattr(self, "reader", None), "renamed", {}) or {}
+        for canon, raw in self.mapping.items():
+            if raw in renamed.values():
+                where = [i for i, c in enumerate(columns, start=1) if c == raw or renamed.get(c) == raw]
+                others = [repr(c) for c in columns if renamed.get(c) == raw]
+                raise SchemaError(
+                    f"the header names column '{raw}' {len(where)} times (columns "
+                    f"{', '.join(map(str, where[:-1]))} and {where[-1]})".replace(" 2 times", " twice"),
+                    file=self.label, row=1, column=raw,
+                    hint=f"'{raw}' is read as '{canon}': give the columns distinct names in the export, or map "
+                         f"`{canon}` to the one meant by its new name ({', '.join(others)})")
 
     def records(self, chunk: RawChunk) -> tuple[pd.DataFrame, np.ndarray]:
         """Canonical column names, raw values; and the file row of each record.
