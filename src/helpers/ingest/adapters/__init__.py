@@ -71,9 +71,11 @@ from helpers.config import ClientConfig, SourceMapping
 from helpers.errors import ConfigError
 from helpers.ingest.adapters.base import Adapter, Detection, Sample, ToolPreset, stable_id
 from helpers.ingest.adapters.coding import CodingAdapter
+from helpers.ingest.adapters.commerce import ShopifyOrders, WooCommerceOrders
 from helpers.ingest.adapters.crm import CrmAdapter
 from helpers.ingest.adapters.ga4 import Ga4Adapter
-from helpers.ingest.adapters.reviews import ReviewsAdapter, parse_stars
+from helpers.ingest.adapters.reviews import GoogleReviews, ReviewsAdapter, TrustpilotReviews, parse_stars
+from helpers.ingest.adapters.support import FreshdeskTickets, ZendeskTickets
 from helpers.ingest.adapters.survey import SurveyAdapter
 
 T = TypeVar("T")
@@ -126,6 +128,14 @@ def _register_builtins() -> None:
     adapters.register("crm", CrmAdapter)
     adapters.register("coding", CodingAdapter)
     adapters.register("ga4", Ga4Adapter)
+    # tool presets of shops, review sites, helpdesks and GA4 (adapters/commerce.py, reviews.py, support.py, ga4.py)
+    tools.register("ga4", Ga4Adapter)
+    tools.register("shopify", ShopifyOrders)
+    tools.register("woocommerce", WooCommerceOrders)
+    tools.register("trustpilot", TrustpilotReviews)
+    tools.register("google-reviews", GoogleReviews)
+    tools.register("zendesk", ZendeskTickets)
+    tools.register("freshdesk", FreshdeskTickets)
 
 
 _register_builtins()
