@@ -46,13 +46,6 @@ def names(df: pd.DataFrame, limit: int = 5) -> str:
     return text + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
-def and_list(items: list[str]) -> str:
-    """"a", "a and b", "a, b and c"."""
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
 # ---------------------------------------------------------------------------
 # Text inside tables and on the journey map
 # ---------------------------------------------------------------------------
@@ -146,12 +139,8 @@ EMPTY = {
     "unknowns": "Every touchpoint id in the data is catalogued.",
 }
 EMPTY_DEFAULT = "Nothing to list for this period."
-TABLE_DESCRIPTIONS = {
-    "feedback": "feedback (surveys or interviews, so no touchpoint has a CSAT score)",
-    "orders": "orders",
-    "reviews": "reviews",
-    "costs": "costs",
-}
+#: the optional tables as nouns in "no ... data"
+TABLE_NOUNS = {"feedback": "feedback", "orders": "order", "reviews": "review", "costs": "cost"}
 
 
 def _cell(column: str, value) -> str:
@@ -245,13 +234,22 @@ def say_unknowns(result: IdentifyResult) -> display.HTML:
         v=count(top["volume"], "record"), period=result.period, them=plural(len(unk), "it", "them"))
 
 
-def absent_sentence(absent: list[str]) -> str:
-    """One sentence naming the optional tables the client has no data for ("" when none is missing)."""
+def absent_data(absent) -> str:
+    """"feedback, order or cost data" for the optional tables a client lacks."""
+    nouns = [TABLE_NOUNS[t] for t in absent]
+    listed = nouns[0] if len(nouns) == 1 else ", ".join(nouns[:-1]) + " or " + nouns[-1]
+    return f"{listed} data"
+
+
+def absent_sentence(absent) -> str:
+    """What it means that the client has no data of some optional tables ("" when none is missing)."""
     if not absent:
         return ""
-    listed = and_list([f"no {TABLE_DESCRIPTIONS[t]}" for t in absent])
-    return (f"The data holds {listed}: add {plural(len(absent), 'that source', 'those sources')} with "
-            "`tpkit add-source` and ingest again to see the touchpoints from more sides.")
+    text = f"This client supplied no {absent_data(absent)}."
+    if "feedback" in absent:
+        text += " Without feedback, no touchpoint has a CSAT score."
+    return text + (" To include these sources, add their exports with `tpkit add-source` and run the ingest "
+                   "again.")
 
 
 def say_sources(result: IdentifyResult) -> display.HTML:
@@ -303,7 +301,8 @@ def finding_sentences(result: IdentifyResult) -> list[str]:
     if not dark.empty:
         out.append(f"Blind spot: no data in {result.period} for {names(dark)}.")
     if not one.empty:
-        out.append(f"{kpis.fmt_count(len(one))} touchpoint(s) rely on a single data source: {names(one)}.")
+        out.append(f"{count(len(one), 'touchpoint')} {plural(len(one), 'relies', 'rely')} on a single data source: "
+                   f"{names(one)}.")
     if not unk.empty:
         listed = ", ".join(f"{a} ({count(b, 'record')})" for a, b in zip(unk["touchpoint_id"].head(5),
                                                                          unk["volume"].head(5)))
@@ -312,5 +311,6 @@ def finding_sentences(result: IdentifyResult) -> list[str]:
         out.append(f"Most common first touch: {t.iloc[0]['name']} ({kpis.fmt_percent(t.iloc[0]['first_share'], 0)} "
                    f"of journeys started in {result.period}).")
     if result.absent:
-        out.append(f"No {and_list(list(result.absent))} data for this client.")
+        out.append(f"No {absent_data(result.absent)} for this client: "
+                   f"{plural(len(result.absent), 'that source is', 'those sources are')} missing from the analysis.")
     return out
