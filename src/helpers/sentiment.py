@@ -5,8 +5,8 @@ Default method (:data:`METHOD`), the same for every client, no training:
 * the text is lower-cased and split into sentences (``.!?`` and line breaks) and clauses
   (``,;:`` and brackets); apostrophes are dropped ("don't" becomes "dont");
 * the language is the ``language`` value given for the text when it is da/sv/no/en, otherwise
-  detected with lingua (:func:`detect_language`; texts under :data:`MIN_DETECT_WORDS` words, and texts lingua
-  cannot tell apart, get the client's default language);
+  detected with lingua (:func:`detect_language`; texts under :data:`MIN_DETECT_WORDS` words, and texts whose
+  most likely language is hardly more likely than the client's own, get the client's language);
 * each word is looked up in the kit's word lists (``helpers/resources/lexicon_{da,sv,no,en}.txt``, scores
   -3..+3), then as its simplemma lemma, then without a common suffix; words the kit does not list are looked up
   in AFINN (the published lexicons of the ``afinn`` package: AFINN-da for Danish and Norwegian Bokmål, which share
@@ -61,6 +61,8 @@ AFINN_FILES = {"da": "AFINN-da-32.txt", "no": "AFINN-da-32.txt", "en": "AFINN-en
 SIMPLEMMA_CODES = {"da": "da", "sv": "sv", "no": "nb", "en": "en"}
 #: Texts with fewer words keep the default language (too short to detect reliably).
 MIN_DETECT_WORDS = 3
+#: The client's language wins when lingua's confidence in it is this close to the top language's.
+DETECT_MARGIN = 0.2
 ALPHA = 15.0
 THRESHOLD = 0.05
 #: Suffixes tried (longest first) when a word is not in the list as it stands.
@@ -222,20 +224,37 @@ def _detector():
     from lingua import Language, LanguageDetectorBuilder
 
     languages = (Language.DANISH, Language.SWEDISH, Language.BOKMAL, Language.NYNORSK, Language.ENGLISH)
-    return LanguageDetectorBuilder.from_languages(*languages).with_minimum_relative_distance(0.05).build()
+    return LanguageDetectorBuilder.from_languages(*languages).build()
 
 
 _LINGUA_CODES = {"DANISH": "da", "SWEDISH": "sv", "BOKMAL": "no", "NYNORSK": "no", "ENGLISH": "en"}
 
 
+def language_confidence(text) -> dict[str, float]:
+    """lingua's confidence per language code; 'no' is the larger of Bokmål and Nynorsk (adding them up would
+    favour Norwegian over Danish in phrases the three share)."""
+    out = dict.fromkeys(LANGUAGES, 0.0)
+    for value in _detector().compute_language_confidence_values(str(text)):
+        code = _LINGUA_CODES[value.language.name]
+        out[code] = max(out[code], value.value)
+    return out
+
+
 @lru_cache(maxsize=100_000)
 def detect_language(text: str, default: str = "en") -> str:
-    """Language of ``text`` (da, sv, no or en) detected with lingua; ``default`` when the text has fewer than
-    :data:`MIN_DETECT_WORDS` words or lingua cannot tell the candidates apart."""
+    """Language of ``text`` (da, sv, no or en) detected with lingua.
+
+    ``default`` (the client's language) is kept for texts under :data:`MIN_DETECT_WORDS` words, and whenever its
+    confidence is within :data:`DETECT_MARGIN` of the most likely language: Danish and Norwegian in particular
+    share most short phrases, and a short ambiguous comment is most likely in the client's own language.
+    """
     if len(tokenize(text)) < MIN_DETECT_WORDS:
         return default
-    found = _detector().detect_language_of(str(text))
-    return _LINGUA_CODES.get(found.name, default) if found is not None else default
+    confidence = language_confidence(text)
+    best = max(confidence, key=confidence.get)
+    if default in confidence and confidence[default] >= confidence[best] - DETECT_MARGIN:
+        return default
+    return best
 
 
 @dataclass(frozen=True)
@@ -293,6 +312,12 @@ def _word_value(word: str, lex: Lexicon, afinn: Afinn | None, settings: Settings
             value = afinn.words.get(lemma(word, lex.language))
         value = None if value is None else value * AFINN_SCALE
     return value
+
+
+def word_score(word: str, language: str) -> float | None:
+    """Score of one lower-cased word in the default method's lists (-3..3), None when it is no opinion word."""
+    lang = normalise_language(language, "en")
+    return _word_value(word, load_lexicon(lang), load_afinn(lang), DEFAULT)
 
 
 def _phrase(words: list[str], i: int, afinn: Afinn | None) -> tuple[int, float] | None:
