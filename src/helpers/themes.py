@@ -1,7 +1,8 @@
 """Themes of customer comments: recurring phrases per touchpoint, with their sentiment, change and quotes.
 
 A theme is a phrase of one to three words, reduced to dictionary forms with simplemma ("lange ventetider" and
-"lang ventetid" are one theme), that occurs in at least ``min_texts`` texts of a touchpoint. Phrases never start
+"lang ventetid" are one theme; ``phrase`` is its most frequent wording), that occurs in at least ``min_texts``
+texts of a touchpoint. Phrases never start
 or end with a function word (``helpers/resources/stopwords_{da,sv,no,en}.txt``), except that a negation may start
 one ("ikke venlig"). Overlapping phrases are grouped: going from the most frequent (the longer first on a tie), a
 phrase is left out when it shares a word with a theme already kept and at least :data:`OVERLAP` of its texts are
@@ -39,7 +40,7 @@ MIN_TEXTS = 3
 OVERLAP = 0.5
 QUOTES = 3
 QUOTE_CHARS = 100
-THEME_COLUMNS = ["touchpoint_id", "theme", "words", "texts", "touchpoint_texts", "share", "mean_sentiment",
+THEME_COLUMNS = ["touchpoint_id", "theme", "phrase", "words", "texts", "touchpoint_texts", "share", "mean_sentiment",
                  "negative_share", "kind", "quotes"]
 
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?\u2026])\s+|\n+")
@@ -47,20 +48,23 @@ _SENTENCE_SPLIT = re.compile(r"(?<=[.!?\u2026])\s+|\n+")
 
 @lru_cache(maxsize=None)
 def stopwords(language: str) -> frozenset:
-    """Function words of ``language`` that a theme may not start or end with (the word list's own included)."""
+    """Function words of ``language`` that a theme may not start or end with (with the word list's function words,
+    degree adverbs and contrast words)."""
     text = resources.files("helpers").joinpath("resources", f"stopwords_{language}.txt").read_text(encoding="utf-8")
     words = {w.lower() for line in text.splitlines() for w in line.split("#", 1)[0].split()}
-    return frozenset(words | sentiment.load_lexicon(language).stopwords)
+    lex = sentiment.load_lexicon(language)
+    return frozenset(words | lex.stopwords | lex.boosters | lex.dampeners | lex.contrast)
 
 
 def _lemmas(words: list[str], language: str) -> list[str]:
     return [sentiment.lemma(w, language) for w in words]
 
 
-def phrases(text, language: str) -> dict[str, float]:
+def phrases(text, language: str, surfaces: dict | None = None) -> dict[str, float]:
     """The theme candidates of one text: lemmatised phrases of 1 to :data:`MAX_WORDS` words within a clause, each
     with the sentiment of the clause that holds it (the mean when it occurs in several). A single word that is
-    itself an opinion word ("god", "slow") is no theme; phrases holding one are ("venligt personale")."""
+    itself an opinion word ("god", "slow") is no theme; phrases holding one are ("venligt personale").
+    ``surfaces``, when given, collects the words as written for each phrase."""
     language = sentiment.normalise_language(language, "en")
     stop, negators = stopwords(language), sentiment.load_lexicon(language).negators
     found: dict[str, list[float]] = {}
@@ -83,6 +87,8 @@ def phrases(text, language: str) -> dict[str, float]:
                 if value is None:
                     value = sentiment.score_text(" ".join(clause), language).score
                 found.setdefault(" ".join(lem[i:i + n]), []).append(value)
+                if surfaces is not None:
+                    surfaces.setdefault(" ".join(lem[i:i + n]), []).append(" ".join(clause[i:i + n]))
     return {p: float(np.mean(v)) for p, v in found.items()}
 
 
@@ -138,6 +144,15 @@ def _select(counts: dict[str, set], min_texts: int, top: int | None) -> list[str
     return kept
 
 
+def _surface(rows: pd.DataFrame, theme: str) -> str:
+    """The most frequent wording of ``theme`` in ``rows`` (the first in alphabetical order on a tie)."""
+    forms: dict = {}
+    for text, lang in zip(rows["text"], rows["_lang"]):
+        phrases(text, lang, surfaces=forms)
+    counts = pd.Series(forms.get(theme, [theme])).value_counts()
+    return str(sorted(counts[counts == counts.max()].index)[0])
+
+
 def _quotes(group: pd.DataFrame, idx: set, theme: str, kind: str, n: int, limit: int) -> tuple[str, ...]:
     rows = group.loc[sorted(idx)]
     value = np.array([found[theme] for found in rows["_phrases"]])
@@ -171,7 +186,8 @@ def themes(scored: pd.DataFrame, key: str = "touchpoint_id", min_texts: int = MI
             values = np.array([group.at[i, "_phrases"][theme] for i in sorted(idx)])
             mean = float(values.mean())
             kind = _kind(mean)
-            rows.append((k, theme, len(theme.split()), len(idx), len(group), len(idx) / len(group), mean,
+            rows.append((k, theme, _surface(group.loc[sorted(idx)], theme), len(theme.split()), len(idx), len(group),
+                         len(idx) / len(group), mean,
                          float((values < -sentiment.THRESHOLD).mean()), kind,
                          _quotes(group, idx, theme, kind, quotes, quote_chars)))
     out = pd.DataFrame(rows, columns=cols)
