@@ -32,7 +32,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from helpers import sentiment, stats
+from helpers import sentiment
 
 MAX_WORDS = 3
 MIN_TEXTS = 3
@@ -231,6 +231,8 @@ def negative_theme_share(scored: pd.DataFrame, theme_table: pd.DataFrame, key: s
                          default_language: str = "en", level: float = 0.95) -> pd.DataFrame:
     """Per ``key``: texts, texts holding at least one complaint theme of that ``key`` (``complaint_texts``), their
     share (``negative_theme_share``, a prioritisation input) with a Wilson interval, and the complaint themes."""
+    from helpers import stats  # statsmodels is slow to import; only this function needs it
+
     cols = [key, "texts", "complaint_texts", "negative_theme_share", "ci_low", "ci_high", "complaint_themes"]
     s = _prepare(scored, key, default_language)
     complaints = theme_table[theme_table["kind"] == "complaint"].groupby(key)["theme"].apply(tuple).to_dict()
