@@ -21,10 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+from helpers.demo.projects import make_project, notebooks_dir, write_notebook
 
-from report_helpers import make_project, notebooks_dir, write_notebook  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 BIN = Path(sys.executable).parent
 STEP = (
