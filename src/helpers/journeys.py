@@ -24,32 +24,45 @@ SEP = ">"
 START, END = "(start)", "(end)"
 
 
-def period_events(events, start: dt.datetime | None = None, end: dt.datetime | None = None):
-    """The events that make up the journeys of ``[start, end)``: every event with ``start <= ts < end``.
+def _first_events(events):
+    """Per journey: the time of its first event (``first_ts``)."""
+    return events.group_by("journey_id").agg(first_ts=events.ts.min())
 
-    A journey of the period is a ``journey_id`` with at least one event in the period, and it is
-    seen through its events in the period. ``None`` leaves that side open.
+
+def period_events(events, start: dt.datetime | None = None, end: dt.datetime | None = None):
+    """The events that make up the journeys of ``[start, end)``.
+
+    A journey belongs to the period in which its first event falls, and the period sees it
+    through its events before ``end`` (so a period's numbers do not change when later data
+    arrive). ``None`` leaves that side open.
     """
     ev = events
-    if start is not None:
-        ev = ev.filter(ev.ts >= start)
     if end is not None:
         ev = ev.filter(ev.ts < end)
-    return ev
+    if start is None:
+        return ev
+    first = _first_events(events)
+    first = first.filter(first.first_ts >= start)
+    if end is not None:
+        first = first.filter(first.first_ts < end)
+    return ev.semi_join(first.select("journey_id"), "journey_id")
 
 
 def labelled_period_events(events, periods: dict[str, tuple[dt.datetime, dt.datetime]], label: str = "period"):
     """The events of the journeys of several periods in one scan, with the period's name in ``label``
-    (the same definition as :func:`period_events`, for each period)."""
-    ev = events
-    cond = None
+    (the definition of :func:`period_events`, for each period)."""
+    first = _first_events(events)
     name_expr = None
+    last_end = None
     for name, (start, end) in periods.items():
-        inside = (ev.ts >= start) & (ev.ts < end)
-        cond = inside if cond is None else cond | inside
+        inside = (first.first_ts >= start) & (first.first_ts < end)
         name_expr = ibis.cases((inside, name), else_=name_expr) if name_expr is not None else ibis.cases(
             (inside, name))
-    return ev.filter(cond).mutate(**{label: name_expr})
+        last_end = ibis.cases((inside, end), else_=last_end) if last_end is not None else ibis.cases((inside, end))
+    labelled = first.mutate(**{label: name_expr, "_period_end": last_end})
+    labelled = labelled.filter(labelled[label].notnull()).select("journey_id", label, "_period_end")
+    ev = events.inner_join(labelled, "journey_id")
+    return ev.filter(ev.ts < ev._period_end).drop("_period_end")
 
 
 def collapse_path(touchpoints: Iterable[str]) -> str:

@@ -36,7 +36,7 @@ def test_changes_are_formatted_through_the_kpi_vocabulary(hand):
 
     _, r = hand
     assert kpis.fmt_change("conversion", 0.5) == "+50.0 pp"
-    changes = r.changes.assign(significant=True)
+    changes = r.changes.assign(significant=r.changes["change"].notna() & r.changes["ci_low"].notna())
     flagged = r.__class__(**{**r.__dict__, "changes": changes})
     html = analyse.show(flagged, "changes")._repr_html_()
     web = changes[(changes["touchpoint_id"] == "web") & (changes["kpi"] == "conversion")

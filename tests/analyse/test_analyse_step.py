@@ -160,7 +160,10 @@ def test_weekly_series_per_touchpoint(hand):
 
 
 def _pandas_reference(ev: pd.DataFrame, start, end, keys):
-    ev = ev[(pd.to_datetime(ev["ts"]) >= pd.Timestamp(start)) & (pd.to_datetime(ev["ts"]) < pd.Timestamp(end))]
+    """The KPI counts in plain pandas: journeys whose first event is in [start, end), their events before end."""
+    ts = pd.to_datetime(ev["ts"])
+    first = ts.groupby(ev["journey_id"]).transform("min")
+    ev = ev[(first >= pd.Timestamp(start)) & (first < pd.Timestamp(end)) & (ts < pd.Timestamp(end))]
     conv = ev.groupby("journey_id")["converted"].any()
     touched = ev[["journey_id", *keys]].drop_duplicates()
     touched = touched.assign(conv=touched["journey_id"].map(conv))
@@ -378,3 +381,71 @@ def test_analyst_accessors_return_copies_of_the_result(hand):
     assert set(analyse.weekly_trends("acme", "2026Q3", root=root)["kpi"]) == {"events", "customers", "conversion"}
     assert analyse.review_sentiment("acme", "2026Q3", root=root).empty
     assert analyse.customer_values("acme", "2026Q3", root=root).empty
+
+
+# ---------------------------------------------------------------------------
+# Optional inputs: no segment column, no feedback, orders or reviews
+# ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def bare(tmp_path_factory):
+    """Events only, without a segment column: the least a client can give."""
+    root = write_project(tmp_path_factory.mktemp("bare"), HAND.drop(columns="segment"))
+    return root, analyse.compute("acme", "2026Q3", root=root)
+
+
+def test_the_step_runs_on_events_alone_and_says_what_is_missing(bare):
+    _, r = bare
+    assert set(r.missing) == {"segment", "feedback", "orders", "reviews"}
+    assert "segment" not in r.kpis and "touchpoint_segment" not in r.kpis
+    # the event numbers are those of the full project (worked out by hand above)
+    k = r.kpis["touchpoint"].set_index("touchpoint_id")
+    assert k["journeys"].to_dict() == {"ads": 2, "web": 4, "faq": 3, "store": 0, "checkout": 2, "survey": 1}
+    text = analyse.say_data(r)._repr_html_()
+    for words in ("no customer segment", "no survey table", "no orders table", "no reviews table"):
+        assert words in text
+    assert "carry no customer segments" in analyse.say_segments(r)._repr_html_()
+    assert "no orders table" in analyse.say_value(r)._repr_html_()
+    assert "No comments or review texts" in analyse.say_sentiment(r)._repr_html_()
+    assert analyse.segment_figure(r)._repr_html_() == ""
+    assert "Nothing to show" in analyse.show(r, "segments")._repr_html_()
+    for name in analyse.PARTS:
+        assert analyse.show(r, name)._repr_html_()
+    out = analyse.findings(r)
+    assert set(out.tables) == {"kpis", "funnel", "exits", "paths", "changes"}
+    assert out.metrics["csat"] is None and out.metrics["nps"] is None and out.metrics["journeys"] == 5
+
+
+def test_every_input_present_says_nothing_about_inputs(tmp_path):
+    fb = pd.DataFrame({"response_id": ["a"], "customer_id": None, "ts": ["2026-07-02"], "touchpoint_id": ["web"],
+                       "csat": [4.0], "nps": [9.0]})
+    orders = pd.DataFrame({"order_id": ["o1"], "customer_id": ["c1"], "ts": ["2026-07-02"], "revenue": [100.0]})
+    reviews = pd.DataFrame({"review_id": ["r1"], "source": "trustpilot", "ts": ["2026-07-03"], "rating": [4.0],
+                            "text": ["Fine"], "touchpoint_id": ["web"]})
+    root = write_project(tmp_path, HAND, feedback=fb, orders=orders, reviews=reviews)
+    r = analyse.compute("acme", "2026Q3", root=root)
+    assert r.missing == ()
+    assert analyse.say_data(r)._repr_html_() == ""
+
+
+@pytest.mark.slow
+def test_notebook_runs_on_events_alone(bare, tmp_path):
+    import nbformat
+    import papermill as pm
+
+    from helpers import artifacts
+
+    root, _ = bare
+    out = tmp_path / "02.ipynb"
+    notebook = Path(__file__).resolve().parents[2] / "notebooks" / "02-analyse.ipynb"
+    pm.execute_notebook(str(notebook), str(out),
+                        parameters={"client": "acme", "period": "2026Q3", "root": str(root),
+                                    "artifacts_dir": str(tmp_path / "art")},
+                        kernel_name="tpkit", cwd=str(root), progress_bar=False, execution_timeout=600)
+    nb = nbformat.read(out, 4)
+    text = " ".join(o.get("data", {}).get("text/html", "") for c in nb.cells if c.cell_type == "code"
+                    for o in c.get("outputs", []))
+    assert "no customer segment" in text and "no orders table" in text
+    streams = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "stream"]
+    assert not streams, "no warnings or prints reach the report"
+    assert artifacts.load(tmp_path / "art", "analyse").metrics["journeys"] == 5

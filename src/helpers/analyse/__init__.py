@@ -19,10 +19,11 @@ One layer per module:
 Definitions used throughout
 
 * The journeys of a period are defined once in :mod:`helpers.journeys` (docs/data-model.md,
-  "Journeys"). A journey *touches* a touchpoint (stage, segment) when any of its events in the
-  period is there. The conversion rate of a touchpoint is converted journeys touching it divided
-  by journeys touching it (Wilson interval). A journey is converted when it has a converting
-  event in the period.
+  "Journeys"): a journey belongs to the period in which its first event falls and is seen
+  through its events before the period's end. A journey *touches* a touchpoint (stage,
+  segment) when any of those events is there. The conversion rate of a touchpoint is converted
+  journeys touching it divided by journeys touching it (Wilson interval). A journey is
+  converted when it has a converting event before the period's end.
 * Paths are the touchpoints of a journey in time order with repeats collapsed
   ("a > a > b" is "a > b"), up to and including the first purchase.
 * The stage funnel counts journeys by the furthest stage they reached (awareness,

@@ -87,8 +87,8 @@ def exit_table(exits: pd.DataFrame, touching: pd.DataFrame, catalogue: pd.DataFr
     against all other touchpoints pooled; ``more_exits`` where the Newcombe interval of the
     difference lies above zero. Sorted by the difference, largest first.
 
-    After-purchase (``retention``) touchpoints are left out: a journey there without a purchase
-    in the period bought before the period started, so its "exit" is not a lost sale."""
+    After-purchase (``retention``) touchpoints are left out: a journey that ends there has either
+    bought already or not reached the purchase through them, so its "exit" is not a lost sale."""
     cat = catalogue if catalogue is not None else pd.DataFrame(columns=["touchpoint_id", "name", "stage"])
     skip = set(cat.loc[cat["stage"].isin(list(skip_stages)), "touchpoint_id"])
     t = touching[["touchpoint_id", "journeys"]].merge(exits, on="touchpoint_id", how="left")
