@@ -136,11 +136,12 @@ def run_kit(path: str) -> dict:
                                           funnel)}
 
 
-# the journeys of the period (helpers.journeys): first event in [start, end), their events before end
+# the journeys of the period (helpers.journeys): first event in [start, end), all their events
 SQL = """
 CREATE TEMP VIEW ev AS
-WITH raw AS (SELECT * FROM read_parquet('{path}') WHERE ts < TIMESTAMP '{end}'),
-     j AS (SELECT journey_id FROM raw GROUP BY journey_id HAVING min(ts) >= TIMESTAMP '{start}')
+WITH raw AS (SELECT * FROM read_parquet('{path}')),
+     j AS (SELECT journey_id FROM raw GROUP BY journey_id
+           HAVING min(ts) >= TIMESTAMP '{start}' AND min(ts) < TIMESTAMP '{end}')
 SELECT customer_id, ts, touchpoint_id, journey_id, converted, coalesce(revenue, 0.0) AS revenue,
        CASE touchpoint_id {stage_cases} END AS stage_index
 FROM raw SEMI JOIN j USING (journey_id);
@@ -191,8 +192,8 @@ def run_pandas(path: str) -> dict:
     stage_index = {t: STAGES.index(s) for t, s, _ in CATALOGUE}
     t0 = time.perf_counter()
     ev = pd.read_parquet(path, columns=["customer_id", "ts", "touchpoint_id", "journey_id", "converted", "revenue"])
-    ev = ev[ev["ts"] < pd.Timestamp(END)]
-    ev = ev[ev.groupby("journey_id")["ts"].transform("min") >= pd.Timestamp(START)]
+    first = ev.groupby("journey_id")["ts"].transform("min")
+    ev = ev[(first >= pd.Timestamp(START)) & (first < pd.Timestamp(END))]
     g = ev.groupby("touchpoint_id")
     volume = pd.DataFrame({"events": g.size(), "customers": g["customer_id"].nunique(),
                            "revenue": g["revenue"].sum()}).reset_index()

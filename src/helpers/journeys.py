@@ -32,20 +32,18 @@ def _first_events(events):
 def period_events(events, start: dt.datetime | None = None, end: dt.datetime | None = None):
     """The events that make up the journeys of ``[start, end)``.
 
-    A journey belongs to the period in which its first event falls, and the period sees it
-    through its events before ``end`` (so a period's numbers do not change when later data
-    arrive). ``None`` leaves that side open.
+    A journey belongs to the period in which its first event falls, with all its events (a
+    purchase after the end of the period still converts the journey that started in it).
+    Without ``start`` and ``end`` every journey is kept; with only one of them the other side is open.
     """
-    ev = events
-    if end is not None:
-        ev = ev.filter(ev.ts < end)
-    if start is None:
-        return ev
+    if start is None and end is None:
+        return events
     first = _first_events(events)
-    first = first.filter(first.first_ts >= start)
+    if start is not None:
+        first = first.filter(first.first_ts >= start)
     if end is not None:
         first = first.filter(first.first_ts < end)
-    return ev.semi_join(first.select("journey_id"), "journey_id")
+    return events.semi_join(first.select("journey_id"), "journey_id")
 
 
 def labelled_period_events(events, periods: dict[str, tuple[dt.datetime, dt.datetime]], label: str = "period"):
@@ -53,16 +51,13 @@ def labelled_period_events(events, periods: dict[str, tuple[dt.datetime, dt.date
     (the definition of :func:`period_events`, for each period)."""
     first = _first_events(events)
     name_expr = None
-    last_end = None
     for name, (start, end) in periods.items():
         inside = (first.first_ts >= start) & (first.first_ts < end)
         name_expr = ibis.cases((inside, name), else_=name_expr) if name_expr is not None else ibis.cases(
             (inside, name))
-        last_end = ibis.cases((inside, end), else_=last_end) if last_end is not None else ibis.cases((inside, end))
-    labelled = first.mutate(**{label: name_expr, "_period_end": last_end})
-    labelled = labelled.filter(labelled[label].notnull()).select("journey_id", label, "_period_end")
-    ev = events.inner_join(labelled, "journey_id")
-    return ev.filter(ev.ts < ev._period_end).drop("_period_end")
+    labelled = first.mutate(**{label: name_expr})
+    labelled = labelled.filter(labelled[label].notnull()).select("journey_id", label)
+    return events.inner_join(labelled, "journey_id")
 
 
 def collapse_path(touchpoints: Iterable[str]) -> str:

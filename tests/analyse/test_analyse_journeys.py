@@ -31,13 +31,14 @@ def _events():
     return ibis.memtable(ev)
 
 
-def test_a_journey_belongs_to_the_period_of_its_first_event_seen_up_to_its_end():
+def test_a_journey_belongs_to_the_period_of_its_first_event_with_all_its_events():
     got = journeys.period_events(_events(), START, END).execute().sort_values("ts")
-    assert list(got["journey_id"]) == ["j_inside", "j_inside", "j_after"]
-    # the October purchase of j_after is after the end: the quarter sees it as a journey without purchase
-    assert set(got.loc[got["converted"], "journey_id"]) == {"j_inside"}
+    assert list(got["journey_id"]) == ["j_inside", "j_inside", "j_after", "j_after"]
+    # the October purchase of j_after converts the journey that started in September
+    assert set(got.loc[got["converted"], "journey_id"]) == {"j_inside", "j_after"}
     june = journeys.period_events(_events(), dt.datetime(2026, 6, 1), START).execute()
-    assert set(june["journey_id"]) == {"j_before"} and len(june) == 1
+    assert set(june["journey_id"]) == {"j_before"} and len(june) == 2 and june["converted"].any()
+    assert len(journeys.period_events(_events()).execute()) == len(CROSSING)
 
 
 def test_labelled_periods_apply_the_same_definition_to_each_period():
@@ -58,12 +59,12 @@ def test_collapse_path():
 def test_step_2_and_step_3_see_the_same_journeys(tmp_path):
     root = write_project(tmp_path, CROSSING)
     r = analyse.compute("acme", "2026Q3", root=root)
-    assert r.totals["journeys"] == 2 and r.totals["converted_journeys"] == 1
+    assert r.totals["journeys"] == 2 and r.totals["converted_journeys"] == 2
     con = data.connect("acme", root=root)
     paths = prioritise.journey_paths(data.table(con, "events", "acme", root=root), START, END,
                                      collapse_repeats=True)
     assert paths["journeys"].sum() == r.totals["journeys"]
-    assert paths["conversions"].sum() == r.paths["conversions"].sum() == 1
+    assert paths["conversions"].sum() == r.paths["conversions"].sum() == 2
     assert dict(zip(paths["path"], paths["journeys"])) == dict(zip(r.paths["path"], r.paths["journeys"]))
 
 

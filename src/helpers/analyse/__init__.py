@@ -19,11 +19,10 @@ One layer per module:
 Definitions used throughout
 
 * The journeys of a period are defined once in :mod:`helpers.journeys` (docs/data-model.md,
-  "Journeys"): a journey belongs to the period in which its first event falls and is seen
-  through its events before the period's end. A journey *touches* a touchpoint (stage,
-  segment) when any of those events is there. The conversion rate of a touchpoint is converted
-  journeys touching it divided by journeys touching it (Wilson interval). A journey is
-  converted when it has a converting event before the period's end.
+  "Journeys"): a journey belongs to the period in which its first event falls, with all its
+  events. A journey *touches* a touchpoint (stage, segment) when any of its events is there.
+  The conversion rate of a touchpoint is converted journeys touching it divided by journeys
+  touching it (Wilson interval). A journey is converted when it has a converting event.
 * Paths are the touchpoints of a journey in time order with repeats collapsed
   ("a > a > b" is "a > b"), up to and including the first purchase.
 * The stage funnel counts journeys by the furthest stage they reached (awareness,

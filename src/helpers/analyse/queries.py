@@ -82,8 +82,11 @@ def labelled_periods_expr(events, catalogue: pd.DataFrame, periods: dict[str, tu
     return prepare_expr(labelled, catalogue)
 
 
-def weekly_expr(ev, keys: list[str]):
-    """Per ISO week (Monday) and ``keys``: events, customers, journeys touching, converted journeys touching."""
+def weekly_expr(ev, keys: list[str], end: dt.datetime | None = None):
+    """Per ISO week (Monday) and ``keys``: events, customers, journeys touching, converted journeys touching.
+    ``end`` cuts the series there (the journeys of a period may go on after its end)."""
+    if end is not None:
+        ev = ev.filter(ev.ts < end)
     wk = ev.mutate(week=ev.ts.truncate("W"))
     outcomes = journey_outcomes_expr(wk)
     touched = wk.select("week", "journey_id", *keys).distinct().join(outcomes, "journey_id")

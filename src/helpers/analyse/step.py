@@ -99,7 +99,7 @@ def weekly_trends_of(events, catalogue: pd.DataFrame, per: Period, feedback_all:
     """Weekly series per touchpoint over the last ``history`` periods (this one included)."""
     h_start, _ = per.shift(-(history - 1)).bounds()
     _, end = per.bounds()
-    wvol, wjour = q.weekly_expr(q.prepare_expr(events, catalogue, h_start, end), ["touchpoint_id"])
+    wvol, wjour = q.weekly_expr(q.prepare_expr(events, catalogue, h_start, end), ["touchpoint_id"], end=end)
     return calc.weekly_table(wvol.execute(), wjour.execute(), calc.in_window(feedback_all, h_start, end),
                              ["touchpoint_id"])
 

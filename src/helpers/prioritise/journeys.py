@@ -4,8 +4,8 @@ Everything here builds Ibis expressions that run in the database (DuckDB or
 Spark); only the aggregated path table (one row per distinct path) comes back.
 
 Which journeys belong to a period is defined once in :func:`helpers.journeys.period_events`
-(a journey belongs to the period in which its first event falls, seen through its events
-before the period's end; docs/data-model.md, "Journeys"). Its path is the ordered
+(a journey belongs to the period in which its first event falls, with all its events;
+docs/data-model.md, "Journeys"). Its path is the ordered
 touchpoints up to and including the first converting event; touches after a purchase
 (retention) are not part of the path to purchase.
 """
