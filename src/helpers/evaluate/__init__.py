@@ -57,9 +57,9 @@ from helpers.evaluate.compute.estimators import (
     ab_test,
     diff_in_diff,
     gls_ar1,
+    interrupted_time_series,
     level_shift,
     linear_trend,
-    interrupted_time_series,
     mde_from_se,
     newey_west_lags,
     power_from_se,
@@ -101,7 +101,8 @@ def __getattr__(name: str):
 __all__ = [
     "ALPHA", "COLUMNS", "DESIGN_NAMES", "ITS_ERRORS", "MATURITY", "VERDICTS", "VERDICT_COLUMNS",
     "EffectResult", "EvaluationResult", "ITSResult", "Verdict", "ab_test", "change_figure", "change_figures",
-    "compute", "decide", "diff_in_diff", "display_table", "evaluate_changes", "gls_ar1", "level_shift", "linear_trend", "findings",
+    "compute", "decide", "diff_in_diff", "display_table", "evaluate_changes", "gls_ar1", "level_shift",
+    "linear_trend", "findings",
     "interrupted_time_series", "mde_from_se", "newey_west_lags", "power_from_se", "run", "say_overview",
     "say_verdicts", "show", "show_figures", "show_methods", "sample_ratio_check", "verdict_table",
 ]

@@ -73,6 +73,12 @@ def change_cell(kpi: str, v) -> str:
     return kpis.fmt_change(kpi, v)
 
 
+def _p(p) -> str:
+    """"p = 0.012" or "p < 0.001"."""
+    text = kpis.fmt_p(p)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
+
+
 def p_words(p_adj) -> str:
     text = kpis.fmt_p(p_adj)
     return f"adjusted p {text}" if text.startswith("<") else f"adjusted p = {text}"
@@ -153,10 +159,10 @@ def checks_cell(outcome) -> str:
         if c.passed is None:
             parts.append(f"{name} not run ({c.reason})")
         else:
-            parts.append(f"{name} {'passed' if c.passed else 'failed'} (p = {kpis.fmt_p(c.p)})")
+            parts.append(f"{name} {'passed' if c.passed else 'failed'} ({_p(c.p)})")
     if "srm_p" in outcome.result.extra and outcome.design == "ab":
         ok = not outcome.result.extra.get("srm")
-        parts.append(f"sample ratio {'as planned' if ok else 'mismatch'} (p = {kpis.fmt_p(outcome.result.extra['srm_p'])})")
+        parts.append(f"sample ratio {'as planned' if ok else 'mismatch'} ({_p(outcome.result.extra['srm_p'])})")
     return "; ".join(parts)
 
 
@@ -169,19 +175,19 @@ def _caveat(outcome, key: str) -> str:
                 f"{kpis.fmt_count(ex['n_treatment'])} ({ex['treatment']}) units where the planned split expects "
                 f"about {kpis.fmt_count(round(exp.get(ex['control'], 0)))} and "
                 f"{kpis.fmt_count(round(exp.get(ex['treatment'], 0)))} (sample-ratio mismatch, "
-                f"p = {kpis.fmt_p(ex['srm_p'])}): the assignment may be broken and the comparison biased")
+                f"{_p(ex['srm_p'])}): the assignment may be broken and the comparison biased")
     c = outcome.checks[key]
     if outcome.design == "did":
         if key == "pretrend":
             return (f"the groups already diverged before it (their gap trended before the change, "
-                    f"pre-trend check p = {kpis.fmt_p(c.p)})")
+                    f"pre-trend check {_p(c.p)})")
         return (f"the groups already moved apart before it (a placebo change date {c.weeks} weeks earlier shows a "
-                f"shift too, p = {kpis.fmt_p(c.p)})")
+                f"shift too, {_p(c.p)})")
     if key == "pretrend":
-        return (f"the series was not on a straight line before it (curvature check p = {kpis.fmt_p(c.p)}), so the "
+        return (f"the series was not on a straight line before it (curvature check {_p(c.p)}), so the "
                 "extended trend is a doubtful counterfactual")
     return (f"the series already shifted before it (a placebo change date {c.weeks} weeks earlier shows a shift "
-            f"too, p = {kpis.fmt_p(c.p)})")
+            f"too, {_p(c.p)})")
 
 
 def _caveats(row: dict, verdict: Verdict) -> str:

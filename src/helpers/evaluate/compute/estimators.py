@@ -336,7 +336,8 @@ def diff_in_diff(
     if not (se > 0):
         note = "the outcome does not vary: no standard error"
     errors = {"nonrobust": "classical", "cluster": "cluster-robust"}.get(fit.cov_type, fit.cov_type)
-    by = f" by {cluster_label or cluster}" if cluster else ""
+    # only clustered errors are "by" the cluster column: with another cov_type the column is not used
+    by = f" by {cluster_label or cluster}" if cluster and fit.cov_type == "cluster" else ""
     fe_text = f", {', '.join(fixed_effects)} fixed effects" if fixed_effects else ""
     method = f"difference-in-differences (OLS, {errors} errors{by}{fe_text})"
     n_clusters = int(pd.Series(groups).nunique()) if cluster else None
