@@ -205,7 +205,7 @@ def test_microsoft_forms_xlsx(tmp_path):
 
 def test_two_nps_questions_exit_2_naming_nps(tmp_path):
     text = ("Timestamp,How likely are you to recommend the store?,How likely are you to recommend the app?\n"
-            "9/27/2022 11:39:02,9,3\n")
+            "9/27/2022 11:39:02,9,7\n")
     setup_client(tmp_path, "two.csv", text)
     res, _ = add(tmp_path, "two.csv", "--touchpoint", "store")
     assert res.returncode == 2 and "--nps COLUMN" in res.stderr

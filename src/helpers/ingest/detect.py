@@ -37,6 +37,7 @@ from helpers.config import ClientConfig, SourceMapping
 from helpers.errors import ConfigError, DataError, KitError, SchemaError
 from helpers.ingest.adapters import adapters, did_you_mean, tools
 from helpers.ingest.adapters.base import Adapter, Detection, Sample, ToolPreset, _norm
+from helpers.ingest.adapters.survey import SurveyAdapter
 from helpers.ingest.convert import as_text, date_order, merge_date_evidence, order_of, parse_timestamps
 from helpers.ingest.readers import SNIFF_BYTES, CsvReader, JsonReader, _cell_text, _flatten, detect_format
 
@@ -332,11 +333,15 @@ def _adapter(cls, entry: dict, cfg: ClientConfig, path: Path, file: str) -> Adap
 
 def _read(ins: Inspection, adapter: Adapter, smp: Sample, cfg: ClientConfig) -> None:
     reader = adapter.open()
-    ins.header_rows = max(len(reader.header_text or []), 1) if smp.format in ("csv", "xlsx") else 1
+    ins.header_rows = max(len(reader.header_text or []), 1) if smp.format in ("csv", "xlsx") else 0
     try:
         adapter.bind(reader.columns)
     except SchemaError as exc:
-        ins.undecided.append(Undecided(str(exc), "--table or --tool (or map the columns in client.yml)"))
+        ins.rows = sum(len(chunk.frame) for chunk in reader.chunks())
+        missing = exc.column or "?"
+        ins.undecided.append(Undecided(
+            f"{exc.message} (the {ins.tool} export has no such column: export it again with that column, or "
+            f"map one in client.yml)", f"`columns: {{{missing}: <column>}}` in client.yml, --tool or --table"))
         return
     ins.mapping = dict(adapter.mapping)
     ins._columns = list(reader.columns)  # type: ignore[attr-defined]
@@ -421,8 +426,8 @@ def _as_written(raw, utc: pd.Timestamp, date_format: str | None, order: str | No
 
 
 def _questions(ins: Inspection, adapter: Adapter, csat: str | None, nps: str | None) -> None:
-    if ins.table != "feedback" or not hasattr(ins, "_columns"):
-        return
+    if ins.table != "feedback" or not hasattr(ins, "_columns") or not isinstance(adapter, SurveyAdapter):
+        return  # a helpdesk's satisfaction rating is not a survey question
     texts = getattr(adapter, "questions", None) or {}
     for col in ins._columns:  # type: ignore[attr-defined]
         text = str(texts.get(col) or col)
@@ -535,9 +540,7 @@ def _flow(entry: dict) -> CommentedMap:
     out = CommentedMap()
     for k, v in entry.items():
         if isinstance(v, dict):
-            m = CommentedMap(v)
-            m.fa.set_flow_style()
-            out[k] = m
+            out[k] = CommentedMap(v)  # block style: question texts with "?" or ":" need no quoting rules
         else:
             out[k] = v
     return out
