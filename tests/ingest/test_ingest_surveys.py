@@ -64,7 +64,8 @@ QUALTRICS_LEGACY = (
     "R_a1,Default Response Set,Anonymous,,,10.0.0.1,0,2020-03-01 10:00:00,2020-03-01 10:05:00,1,4,9,Fine,\r\n"
     "R_a2,Default Response Set,Anonymous,,,10.0.0.2,1,2020-03-02 10:00:00,2020-03-02 10:05:00,1,1,0,preview,\r\n"
     "R_a3,Default Response Set,Anonymous,,,10.0.0.3,2,2020-03-03 10:00:00,2020-03-03 10:05:00,1,2,3,test,\r\n"
-    "R_a4,Default Response Set,Anonymous,,,10.0.0.4,0,2020-03-04 10:00:00,2020-03-04 11:06:00,1,5,10,\"Good, fast\",\r\n"
+    "R_a4,Default Response Set,Anonymous,,,10.0.0.4,0,2020-03-04 10:00:00,2020-03-04 11:06:00,1,5,10,"
+    "\"Good, fast\",\r\n"
 )
 
 

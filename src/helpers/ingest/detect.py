@@ -28,10 +28,10 @@ from pathlib import Path
 
 import clevercsv
 import pandas as pd
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
 import pyarrow.parquet as pq
 from openpyxl import load_workbook
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from helpers.config import ClientConfig, SourceMapping
 from helpers.errors import ConfigError, DataError, KitError, SchemaError
@@ -428,18 +428,7 @@ def _as_written(raw, utc: pd.Timestamp, date_format: str | None, order: str | No
 def _questions(ins: Inspection, adapter: Adapter, csat: str | None, nps: str | None) -> None:
     if ins.table != "feedback" or not hasattr(ins, "_columns") or not isinstance(adapter, SurveyAdapter):
         return  # a helpdesk's satisfaction rating is not a survey question
-    texts = getattr(adapter, "questions", None) or {}
-    for col in ins._columns:  # type: ignore[attr-defined]
-        text = str(texts.get(col) or col)
-        scale = _scale(ins._values.get(col, []))  # type: ignore[attr-defined]
-        if scale is None:
-            continue
-        if NPS_WORDS.search(text) or NPS_WORDS.search(col):
-            if scale[0] >= 0 and scale[1] <= 10 and scale[1] > 5:
-                ins.questions.append(Question(col, text, "nps", scale))
-        elif CSAT_WORDS.search(text) or CSAT_WORDS.search(col):
-            if scale[0] >= 1 and scale[1] <= 7:
-                ins.questions.append(Question(col, text, "csat", scale))
+    ins.questions = _candidates(ins, adapter)
     for kind, given in (("csat", csat), ("nps", nps)):
         if given:
             setattr(ins, kind, given)
@@ -464,6 +453,24 @@ def _questions(ins: Inspection, adapter: Adapter, csat: str | None, nps: str | N
         ins.undecided.append(Undecided("no CSAT or NPS question found by its wording (satisfied, tilfreds, nöjd, "
                                        "fornøyd; likely to recommend, anbefale, rekommendera) and its scale",
                                        "--csat COLUMN or --nps COLUMN"))
+
+
+def _candidates(ins: Inspection, adapter: Adapter) -> list[Question]:
+    """Columns whose question text reads as NPS (0-10 answers) or CSAT (1-5 or 1-7 answers)."""
+    found = []
+    texts = getattr(adapter, "questions", None) or {}
+    for col in ins._columns:  # type: ignore[attr-defined]
+        text = str(texts.get(col) or col)
+        scale = _scale(ins._values.get(col, []))  # type: ignore[attr-defined]
+        if scale is None:
+            continue
+        if NPS_WORDS.search(text) or NPS_WORDS.search(col):
+            if scale[0] >= 0 and scale[1] <= 10 and scale[1] > 5:
+                found.append(Question(col, text, "nps", scale))
+        elif CSAT_WORDS.search(text) or CSAT_WORDS.search(col):
+            if scale[0] >= 1 and scale[1] <= 7:
+                found.append(Question(col, text, "csat", scale))
+    return found
 
 
 def _scale(values: list[str]) -> tuple[float, float] | None:

@@ -177,18 +177,6 @@ def _ampm_to_24h(series: pd.Series) -> pd.Series:
     return text.str.replace(_AMPM, _to_24h, regex=True)
 
 
-def _values_scale(values) -> tuple[float, float] | None:
-    """(min, max) of the numbers leading a column's answers ("10 - Extremely likely" -> 10), or None."""
-    text = as_text(pd.Series(list(values), dtype=object)).dropna()
-    if text.empty:
-        return None
-    lead = text.str.extract(r"^\s*(\d{1,2}(?:[.,]0+)?)\b", expand=False)
-    nums = pd.to_numeric(lead.str.replace(",", ".", regex=False), errors="coerce")
-    if nums.isna().any():
-        return None
-    return float(nums.min()), float(nums.max())
-
-
 class SurveyPreset(ToolPreset, SurveyAdapter):
     """The part every survey tool preset shares (see the module docstring)."""
 
