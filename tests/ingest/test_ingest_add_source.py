@@ -242,10 +242,12 @@ def test_reviews(tmp_path, f, rating_key, ts_key):
     assert out["rows"] == len(recs)
     assert pd.Timestamp(out["ts_min"]).tz_convert("UTC").tz_localize(None) == min(stamps)
     assert pd.Timestamp(out["ts_max"]).tz_convert("UTC").tz_localize(None) == max(stamps)
-    ingest(tmp_path)
+    man = ingest(tmp_path)
     rv = table(tmp_path, "reviews")
-    assert len(rv) == len(recs)
-    assert rv["rating"].sum() == pytest.approx(sum(float(r[rating_key]) for r in recs))
+    # the scrape holds some reviews twice (identical rows): each review is kept once, the repeats rejected
+    unique = list({json.dumps(r, sort_keys=True): r for r in recs}.values())
+    assert len(rv) == len(unique) and man["files"][0]["rejected"] == len(recs) - len(unique)
+    assert rv["rating"].sum() == pytest.approx(sum(float(r[rating_key]) for r in unique))
     assert rv["ts"].min() == min(stamps) and rv["ts"].max() == max(stamps)
     assert set(rv["touchpoint_id"]) == {"store"}
 
@@ -255,13 +257,17 @@ def test_trustpilot_card_text(tmp_path):
     f = "reviews/trustpilot_scraped_card_text.csv"
     client(tmp_path, f)
     res, out = add_source(tmp_path, f, "--touchpoint", "web", "--write")
-    assert res.returncode == 0, res.stderr
     recs = csv_records(f)
     assert out["rows"] == len(recs) == 1
-    assert out["ts_min"] == dt.datetime.strptime(recs[0]["timestamp"], "%Y-%m-%d %H:%M:%S.%f").isoformat()
-    man = ingest(tmp_path)
-    entry = next(e for e in man["files"] if e["table"] == "reviews")
-    assert entry["rows_read"] == 1 and entry["accepted"] + entry["rejected"] == 1
+    # the scraped card kept no "Rated N out of 5": no record can be used, so nothing is written
+    assert "Rated" not in recs[0]["text"]
+    assert res.returncode == 2 and "star rating" in res.stderr
+    assert "raw/trustpilot_scraped_card_text.csv" not in (tmp_path / "data/acme/client.yml").read_text()
+    cfg = tmp_path / "data/acme/client.yml"  # had the analyst written the entry by hand: a clear refusal
+    cfg.write_text(cfg.read_text().replace("sources: []", "sources:\n  - {file: raw/trustpilot_scraped_card_text.csv, "
+                                           "table: reviews, tool: trustpilot, touchpoint: web}"))
+    res = tpkit("ingest", "acme", root=tmp_path)
+    assert res.returncode == 2 and "star rating" in res.stderr and "Traceback" not in res.stderr
 
 
 @needs_corpus

@@ -359,6 +359,11 @@ def _read(ins: Inspection, adapter: Adapter, smp: Sample, cfg: ClientConfig) -> 
     if held is not None and not held[0].empty:
         ts_parts.append(_kept_ts(held[0], ins))
     ins.notes.extend(dict.fromkeys(adapter.notes + adapter.warnings))
+    records = getattr(ins, "_records", 0)
+    if records and getattr(ins, "_rejected", 0) == records:
+        ins.undecided.append(Undecided(
+            f"no record can be used: every one is rejected, for example \"{ins._reason}\"",  # type: ignore
+            "no option: the export lacks what the table needs (export it again with it)"))
     ts = pd.concat([p for p in ts_parts if p is not None], ignore_index=True) if any(
         p is not None for p in ts_parts) else None
     if ts is not None and not ts.empty:
@@ -366,9 +371,15 @@ def _read(ins: Inspection, adapter: Adapter, smp: Sample, cfg: ClientConfig) -> 
 
 
 def _kept_ts(frame: pd.DataFrame, ins: Inspection) -> pd.Series | None:
+    ins._records = getattr(ins, "_records", 0) + len(frame)  # type: ignore[attr-defined]
     if "_reject" in frame:
-        excluded = as_text(frame["_reject"]).str.startswith("excluded:").fillna(False)
+        reason = as_text(frame["_reject"])
+        excluded = reason.str.startswith("excluded:").fillna(False)
         ins.excluded += int(excluded.sum())
+        other = reason[reason.notna() & ~excluded]
+        ins._rejected = getattr(ins, "_rejected", 0) + len(other)  # type: ignore[attr-defined]
+        if len(other):
+            ins._reason = other.iloc[0]  # type: ignore[attr-defined]
         frame = frame[frame["_reject"].isna().to_numpy()]
     if "ts" not in frame:
         return None
