@@ -425,8 +425,8 @@ def say_touches(result: IdentifyResult) -> display.HTML:
                            tp=first["name"], share=kpis.fmt_percent(first["first_share"], 0),
                            n=kpis.fmt_count(journeys))
     last = last_rows.iloc[0]
-    # Translators: {tp} and {lt} are touchpoint names; {share}, {lshare} percentages; {n}, {p} counts
     return display.say(
+        # Translators: {tp} and {lt} are touchpoint names; {share}, {lshare} percentages; {n}, {p} counts
         _("Customers most often find {client} through {tp}: {share} of the {n} journeys that started in "
           "{period} began there. The touch just before a purchase is most often {lt}: {lshare} of {p} "
           "purchases."),

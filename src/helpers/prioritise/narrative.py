@@ -482,8 +482,8 @@ def say_attribution(result: PrioritiseResult) -> display.HTML:
     lead = t.iloc[0]
     last = result.models.set_index("channel")["last_touch"]
     gap = (t.set_index("channel")["conversions"] - last.reindex(t["channel"]).to_numpy()).sort_values()
-    # Translators: {p}, {re} and {share} are percentages, {conv} and {delta} counts, {lead} and {under} touchpoints
     return display.say(
+        # Translators: {p}, {re} and {share} are percentages, {conv} and {delta} counts, {lead} and {under} touchpoints
         _("Journeys that started in {period} converted with probability {p} ({conv} purchases). "
           "Without {lead} that probability would fall by {re}, the largest removal effect; the Markov model "
           "gives it {share} of the conversions. Compared with last-touch attribution, the Markov model credits "
@@ -533,9 +533,9 @@ def say_roi(result: PrioritiseResult) -> display.HTML:
         return display.say(_("No touchpoint with known costs in {q} is on a path to purchase.") + "{tail}",
                            q=str(cur["period"].iloc[0]), tail=tail)
     best, worst = valued.iloc[0], valued.iloc[-1]
-    # Translators: {q} is a quarter ("2026Q3"), {best} and {worst} touchpoints, {b} and {w} numbers, {cur} a
-    # currency code ("DKK")
     return display.say(
+        # Translators: {q} is a quarter ("2026Q3"), {best} and {worst} touchpoints, {b} and {w} numbers, {cur} a
+        # currency code ("DKK")
         _("In {q}, with revenue attributed by the Markov model, {best} returned {b} {cur} per {cur} spent "
           "and {worst} {w}. ROI counts only revenue of journeys that started in the quarter and is "
           "attributed, not measured in an experiment.") + "{tail}",

@@ -89,11 +89,12 @@ def overview(collected: dict) -> HTML:
     """Headline counts as cards: touchpoints with data, blind spots, priorities, changes evaluated."""
     ident = collected["identify"].metrics if "identify" in collected else {}
     cards = []
-    # Translators: the labels under the numbers of the summary cards (a label, not a sentence: plural always)
     if "touchpoints" in ident:
-        cards.append((_("{with_data} / {total}").format(with_data=kpis.fmt_count(ident.get("touchpoints_with_data", 0)),
-                                                        total=kpis.fmt_count(ident["touchpoints"])),
-                      _("touchpoints with data")))
+        # Translators: the value of a summary card, e.g. "5 / 6" (5 of the 6 catalogued touchpoints)
+        value = _("{part} / {whole}").format(part=kpis.fmt_count(ident.get("touchpoints_with_data", 0)),
+                                             whole=kpis.fmt_count(ident["touchpoints"]))
+        # Translators: the labels under the numbers of the summary cards are labels, not sentences (always plural)
+        cards.append((value, _("touchpoints with data")))
     if "blind_spots" in ident:
         cards.append((kpis.fmt_count(ident["blind_spots"]), _("blind spots (no data)")))
     prio = priority_table(collected, n=1000)
@@ -103,9 +104,8 @@ def overview(collected: dict) -> HTML:
     if changes is not None:
         cards.append((kpis.fmt_count(changes), _("changes evaluated")))
     available = sum(1 for s in artifacts.STEPS if s in collected and collected[s].available)
-    cards.append((_("{with_data} / {total}").format(with_data=kpis.fmt_count(available),
-                                                    total=kpis.fmt_count(len(artifacts.STEPS))),
-                  _("analysis steps available")))
+    value = _("{part} / {whole}").format(part=kpis.fmt_count(available), whole=kpis.fmt_count(len(artifacts.STEPS)))
+    cards.append((value, _("analysis steps available")))
     body = "".join(f'<div class="tp-card"><div class="tp-card-value">{esc(v)}</div>'
                    f'<div class="tp-card-label">{esc(label)}</div></div>' for v, label in cards)
     return HTML(f'<div class="tp-cards">{body}</div>')
