@@ -15,8 +15,6 @@ from typing import Iterable
 
 import pandas as pd
 
-from helpers import i18n, kpis
-
 
 def esc(value) -> str:
     """HTML-escape any value (quotes too)."""
@@ -73,6 +71,8 @@ def show_table(
     index: bool = False,
 ) -> HTML:
     """Render a DataFrame as an escaped HTML table (numbers rounded, % columns formatted)."""
+    from helpers import i18n, kpis  # Babel loads when a table is shown, not when a notebook imports display
+
     shown = df.head(max_rows).copy()
     percent = set(percent)
     formatters = {}
