@@ -220,7 +220,8 @@ def fmt_interval(kpi: str, low, high, locale: str | None = None, change: bool = 
         hi = _decimal(float(high) * scale, k.decimals, locale, sign=True)
     else:
         lo, hi = fmt_level(kpi, low, locale), fmt_level(kpi, high, locale)
-    return f"{lo} to {hi}"
+    # Translators: an interval, e.g. "+1.2 to +8.5" or "3.10 to 3.40"
+    return i18n._("{low} to {high}").format(low=lo, high=hi)
 
 
 def fmt_p(p, locale: str | None = None) -> str:

@@ -449,7 +449,10 @@ def say_drivers(result: PrioritiseResult) -> display.HTML:
     text = _("Over {window} ({n} relationship-survey answers), the touchpoint ratings explain {r2} of the variation "
              "in {outcome}. The strongest drivers are {names}, which together account for {share} of what is "
              "explained.")
-    return display.say(text + " " + _stability(stable), window=result.driver_window, n=kpis.fmt_count(kd.n),
+    first, _sep, last = result.driver_window.partition(" to ")
+    # Translators: a span of periods, e.g. "2025Q4 to 2026Q3"
+    window = _("{first} to {last}").format(first=first, last=last) if last else result.driver_window
+    return display.say(text + " " + _stability(stable), window=window, n=kpis.fmt_count(kd.n),
                        r2=_percent(kd.r2), outcome=OUTCOME_LABELS[result.outcome],
                        names=_list([_name(result, d) for d in top["driver"]]),
                        share=_percent(float(top["relative_weight"].sum())), stable=_percent(stable))

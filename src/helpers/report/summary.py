@@ -76,7 +76,8 @@ def verdict_table(collected: dict[str, Findings]) -> pd.DataFrame | None:
 
 def _not_available(what: str) -> HTML:
     # Translators: {what} names a part of the summary ("Priorities")
-    return HTML(f'<p class="tp-na">{esc(_("{what}: not available.").format(what=what))}</p>')
+    text = _("{what}: not available.").format(what=what)
+    return HTML(f'<p class="tp-na">{esc(text)}</p>')
 
 
 def _changes(collected: dict) -> int | None:
@@ -121,7 +122,8 @@ def top_findings(collected: dict, per_step: int = 3) -> HTML:
         if not payload.available:
             inner = f'<p class="tp-na">{esc(_(NOT_AVAILABLE))}</p>'
         elif not findings:
-            inner = f'<p class="tp-na">{esc(_("No findings recorded."))}</p>'
+            none = _("No findings recorded.")
+            inner = f'<p class="tp-na">{esc(none)}</p>'
         else:
             inner = '<ul class="tp-list">' + "".join(f"<li>{esc(f)}</li>" for f in findings) + "</ul>"
         blocks.append(f'<div class="tp-step"><p class="tp-step-name">{esc(title)}</p>{inner}</div>')
@@ -133,7 +135,8 @@ def top_priorities(collected: dict, n: int = 5) -> HTML:
     if table is None:
         return _not_available(_("Priorities"))
     if table.empty:
-        return HTML(f'<p class="tp-na">{esc(_("No touchpoint could be ranked in this period."))}</p>')
+        text = _("No touchpoint could be ranked in this period.")
+        return HTML(f'<p class="tp-na">{esc(text)}</p>')
     caption = ngettext("Top {n} touchpoint to work on", "Top {n} touchpoints to work on", len(table))
     return show_table(table, caption=caption.format(n=kpis.fmt_count(len(table))))
 
@@ -143,7 +146,8 @@ def verdicts(collected: dict) -> HTML:
     if table is None:
         return _not_available(_("Verdicts on changes"))
     if table.empty:
-        return HTML(f'<p class="tp-na">{esc(_("No changes were logged for this period."))}</p>')
+        text = _("No changes were logged for this period.")
+        return HTML(f'<p class="tp-na">{esc(text)}</p>')
     return show_table(table, caption=_("Did the changes move their KPIs?"))
 
 
