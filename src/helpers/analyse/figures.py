@@ -14,13 +14,18 @@ from matplotlib.lines import Line2D
 
 from helpers import display, kpis
 from helpers.analyse.compute import transition_matrix
-from helpers.analyse.narrative import FIGURE
+from helpers.analyse.narrative import FIGURE, source_name, stage_name
 from helpers.analyse.queries import UNKNOWN
 from helpers.config import STAGES
 from helpers.display import enable_figures
+from helpers.i18n import _
 
 STAGE_COLOURS = {"awareness": "#8fb8de", "consideration": "#4f8fc0", "decision": "#1f4e79",
                  "retention": "#e39b3b", UNKNOWN: "#999999"}
+# awareness and retention are about as light in greyscale: every stage has its own marker too
+STAGE_MARKERS = {"awareness": "o", "consideration": "s", "decision": "D", "retention": "^", UNKNOWN: "X"}
+#: negative and positive sentiment bars: red and green print alike in greyscale, so negative is hatched
+SENTIMENT_HATCHES = {"negative": "///", "positive": ""}
 PERCENT_KPIS = kpis.PERCENT_KPIS
 
 
@@ -43,7 +48,7 @@ def _kpi_panel(ax, df: pd.DataFrame, m: str, hue: str | None, reference: pd.Data
     points = df[df[m].notna()]
     h = hue if hue and points[hue].notna().any() else None  # no points: nothing to colour
     sns.scatterplot(data=points, x=m, y="_y", hue=h, palette=STAGE_COLOURS if h else None, s=60, zorder=2, ax=ax,
-                    legend=False, edgecolor="#222222")
+                    legend=False, edgecolor="#222222", style=h, markers=STAGE_MARKERS if h else True)
     if low is not None:
         hollow = df[df[m].notna() & ~(low.notna() & high.notna())]
         ax.scatter(hollow[m], hollow["_y"], s=70, facecolor="white", edgecolor="#222222", zorder=3,
@@ -76,8 +81,8 @@ def kpi_figure(kpis_table: pd.DataFrame, measures: tuple[str, ...] = ("conversio
         _kpi_panel(ax, df, m, hue, reference)
     axes[0].set_yticks(range(len(order)), order)
     axes[0].set_ylim(len(order) - 0.5, -0.5)
-    handles = [Line2D([], [], marker="o", ls="", markerfacecolor=STAGE_COLOURS.get(s, "#999999"),
-                      markeredgecolor="#222222", label=s) for s in [*STAGES, UNKNOWN]
+    handles = [Line2D([], [], marker=STAGE_MARKERS.get(s, "o"), ls="", markerfacecolor=STAGE_COLOURS.get(s, "#999999"),
+                      markeredgecolor="#222222", label=stage_name(s)) for s in [*STAGES, UNKNOWN]
                if hue and s in set(df["stage"])]
     handles.append(Line2D([], [], marker="o", ls="", markerfacecolor="white", markeredgecolor="#222222",
                           label=FIGURE["no_interval"]))
@@ -98,7 +103,9 @@ def trend_figure(weekly: pd.DataFrame, kpi: str = "conversion", touchpoints: lis
     df = df[df["touchpoint_id"].isin(touchpoints or [])]
     df["touchpoint"] = df["touchpoint_id"].map(names or {}).fillna(df["touchpoint_id"])
     if len(df):
-        sns.lineplot(data=df, x="week", y="value", hue="touchpoint", marker="o", markersize=4, ax=ax)
+        # each touchpoint has its own marker and dash pattern, so the lines stay apart in greyscale print
+        sns.lineplot(data=df, x="week", y="value", hue="touchpoint", style="touchpoint", markers=True, dashes=True,
+                     markersize=4, ax=ax)
         sns.move_legend(ax, "upper left", bbox_to_anchor=(1.01, 1), frameon=False, title=None)
     else:
         ax.text(0.5, 0.5, FIGURE["no_data"], ha="center", va="center", transform=ax.transAxes)
@@ -130,7 +137,7 @@ def transition_heatmap(transitions: pd.DataFrame, names: dict | None = None, ord
                 linecolor="#eeeeee", annot_kws={"fontsize": 7}, ax=ax)
     ax.set_xlabel(FIGURE["to"])
     ax.set_ylabel(FIGURE["from"])
-    ax.set_title(title, loc="left", fontsize=12)
+    ax.set_title(_(title), loc="left", fontsize=12)
     return fig
 
 
@@ -139,19 +146,21 @@ def funnel_figure(funnel: pd.DataFrame, title: str = FIGURE["funnel_title"]) -> 
     fig = Figure(figsize=(9, 3.8), dpi=110, layout="constrained")
     ax = fig.add_subplot()
     df = funnel.copy()
-    sns.barplot(data=df, y="stage", x="journeys", hue="stage", palette=STAGE_COLOURS, legend=False, ax=ax)
+    palette = {stage_name(s): c for s, c in STAGE_COLOURS.items()}
+    df["stage"] = [stage_name(s) for s in df["stage"]]
+    sns.barplot(data=df, y="stage", x="journeys", hue="stage", palette=palette, legend=False, ax=ax)
     top = max(float(df["journeys"].max() or 0), 1.0)
     for i, row in df.reset_index(drop=True).iterrows():
         text = kpis.fmt_count(int(row["journeys"]))
         if pd.notna(row["step_conversion"]):
-            text += FIGURE["funnel_next"].format(rate=kpis.fmt_percent(row["step_conversion"]),
+            text += "  " + FIGURE["funnel_next"].format(rate=kpis.fmt_percent(row["step_conversion"]),
                                                  lo=kpis.fmt_percent(row["step_conversion_ci_low"]),
                                                  hi=kpis.fmt_percent(row["step_conversion_ci_high"]))
         ax.text(row["journeys"] + top * 0.01, i, text, va="center", fontsize=9)
     ax.set_xlim(0, top * 1.75)
     ax.set_xlabel(FIGURE["journeys"])
     ax.set_ylabel("")
-    ax.set_title(title, loc="left", fontsize=12)
+    ax.set_title(_(title), loc="left", fontsize=12)
     return fig
 
 
@@ -160,7 +169,8 @@ def sentiment_figure(summary: pd.DataFrame, names: dict | None = None,
     """Diverging bars per touchpoint and source: share negative (left) and positive (right)."""
     df = summary.copy().reset_index(drop=True)
     names = names or {}
-    df["label"] = df["touchpoint_id"].map(lambda t: names.get(t, t)).astype(str) + " (" + df["source"] + ")"
+    df["label"] = (df["touchpoint_id"].map(lambda t: names.get(t, t)).astype(str) + " ("
+                   + df["source"].map(source_name) + ")")
     fig = Figure(figsize=(9, max(2.5, 0.4 * len(df) + 1.3)), dpi=110, layout="constrained")
     ax = fig.add_subplot()
     if df.empty:
@@ -171,6 +181,15 @@ def sentiment_figure(summary: pd.DataFrame, names: dict | None = None,
     long = pd.concat([df.assign(share=-df["negative"], kind=neg), df.assign(share=df["positive"], kind=pos)])
     sns.barplot(data=long, y="label", x="share", hue="kind", palette={neg: "#c0392b", pos: "#2e8b57"},
                 dodge=False, ax=ax)
+    for bars, hatch in zip(ax.containers, (SENTIMENT_HATCHES["negative"], SENTIMENT_HATCHES["positive"])):
+        for bar in bars:
+            bar.set_hatch(hatch or None)
+            bar.set_edgecolor("#222222" if hatch else bar.get_facecolor())
+    if ax.get_legend() is not None:
+        for handle, hatch in zip(ax.get_legend().legend_handles,
+                                 (SENTIMENT_HATCHES["negative"], SENTIMENT_HATCHES["positive"])):
+            handle.set_hatch(hatch or None)
+            handle.set_edgecolor("#222222" if hatch else handle.get_facecolor())
     y = np.arange(len(df))
     ax.hlines(y, -df["negative_ci_high"], -df["negative_ci_low"], color="#222222", lw=1.2)
     ax.hlines(y, df["positive_ci_low"], df["positive_ci_high"], color="#222222", lw=1.2)
@@ -180,7 +199,7 @@ def sentiment_figure(summary: pd.DataFrame, names: dict | None = None,
     ax.set_xlabel(FIGURE["sentiment_axis"])
     ax.set_ylabel("")
     sns.move_legend(ax, "upper left", bbox_to_anchor=(1.01, 1), frameon=False, title=None)
-    ax.set_title(title, loc="left", fontsize=12)
+    ax.set_title(_(title), loc="left", fontsize=12)
     return fig
 
 

@@ -8,70 +8,160 @@ attributes) and return escaped HTML (:mod:`helpers.display`) or plain strings.
 from __future__ import annotations
 
 import pandas as pd
+from babel import Locale, UnknownLocaleError
 
-from helpers import display, kpis, sentiment
+from helpers import display, i18n, kpis, sentiment
 from helpers.analyse.compute import segment_gap, significant_changes
 from helpers.config import STAGES
 from helpers.errors import DataError
+from helpers.i18n import N_, _, ngettext, pgettext
 
-NA = "n/a"
-NO_INTERVAL = "no interval"
 
-#: titles, axis labels and legends of the figures (see :mod:`helpers.analyse.figures`)
-FIGURE = {
-    "kpi_title": "KPIs with 95% intervals",
-    "no_interval": "no interval (n < 2)",
-    "stage": "Stage",
-    "trend_title": "Weekly {kpi}",
-    "week": "week",
-    "no_data": "no data",
-    "transition_title": "Where journeys go next (share of the moves from each row)",
-    "no_journeys": "no journeys",
-    "from": "from",
-    "to": "to",
-    "funnel_title": "Stage funnel: journeys reaching each stage",
-    "funnel_next": "  -> next stage {rate} ({lo}-{hi})",
-    "journeys": "journeys",
-    "sentiment_title": "Sentiment of comments and reviews (share of texts, 95% intervals)",
-    "no_texts": "no texts",
-    "sentiment_axis": "share of texts: negative <- | -> positive",
-    "negative": "negative",
-    "positive": "positive",
-}
+class Messages(dict):
+    """A dict of messages marked with ``N_``: looking one up gives it in the active language."""
+
+    def __getitem__(self, key):
+        return _(super().__getitem__(key))
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+
+# Translators: a value that is not available
+NA = N_("n/a")
+NO_INTERVAL = N_("no interval")
+
+#: titles, axis labels and legends of the figures (see :mod:`helpers.analyse.figures`), translated when looked up
+FIGURE = Messages({
+    "kpi_title": N_("KPIs with 95% intervals"),
+    "no_interval": N_("no interval (n < 2)"),
+    "stage": N_("Stage"),
+    # Translators: {kpi} is a KPI in lower case ("conversion rate")
+    "trend_title": N_("Weekly {kpi}"),
+    "week": N_("week"),
+    "no_data": N_("no data"),
+    "transition_title": N_("Where journeys go next (share of the moves from each row)"),
+    "no_journeys": N_("no journeys"),
+    # Translators: the axis of the touchpoints a journey moves from
+    "from": N_("from"),
+    # Translators: the axis of the touchpoints a journey moves to
+    "to": N_("to"),
+    "funnel_title": N_("Stage funnel: journeys reaching each stage"),
+    # Translators: after the number of journeys of a stage; {rate}, {lo} and {hi} are percentages
+    "funnel_next": N_("-> next stage {rate} ({lo}-{hi})"),
+    "journeys": N_("journeys"),
+    "sentiment_title": N_("Sentiment of comments and reviews (share of texts, 95% intervals)"),
+    "no_texts": N_("no texts"),
+    "sentiment_axis": N_("share of texts: negative <- | -> positive"),
+    "negative": N_("negative"),
+    "positive": N_("positive"),
+})
 
 
 def pct(v) -> str:
     """A share in percent with one decimal ("30.1%"), ``n/a`` when missing."""
-    return kpis.fmt_percent(v, 1) or NA
+    return kpis.fmt_percent(v, 1) or _(NA)
 
 
 def interval(lo, hi, percent: bool = True, digits: int = 2) -> str:
     """A level interval: "28.3% to 31.9%" (shares) or "3.81 to 4.02"."""
     if pd.isna(lo) or pd.isna(hi):
-        return NO_INTERVAL
+        return _(NO_INTERVAL)
     if percent:
-        return f"{pct(lo)} to {pct(hi)}"
-    return f"{kpis.fmt_number(lo, digits)} to {kpis.fmt_number(hi, digits)}"
+        # Translators: an interval, e.g. "28.3% to 31.9%"
+        return _("{lo} to {hi}").format(lo=pct(lo), hi=pct(hi))
+    return _("{lo} to {hi}").format(lo=kpis.fmt_number(lo, digits), hi=kpis.fmt_number(hi, digits))
 
 
 def change(kpi: str, v, long: bool = False) -> str:
     """A change of a KPI in its unit ("+7.4 pp"), ``n/a`` when missing."""
-    return kpis.fmt_change(kpi, v, long=long) or NA
+    return kpis.fmt_change(kpi, v, long=long) or _(NA)
 
 
 def change_interval(kpi: str, lo, hi) -> str:
-    return kpis.fmt_interval(kpi, lo, hi) or NO_INTERVAL
+    return kpis.fmt_interval(kpi, lo, hi) or _(NO_INTERVAL)
 
 
 def duration(days: float) -> str:
     """A span in days as words: minutes below an hour, hours below two days, else days."""
     if days is None or pd.isna(days):
-        return NA
+        return _(NA)
     if days < 1 / 24:
-        return f"{days * 1440:.0f} minutes"
+        minutes = round(days * 1440)
+        return ngettext("{n} minute", "{n} minutes", minutes).format(n=kpis.fmt_count(minutes))
     if days < 2:
-        return f"{days * 24:.1f} hours"
-    return f"{days:.1f} days"
+        # Translators: {n} is a number with one decimal ("12.0")
+        return _("{n} hours").format(n=kpis.fmt_number(days * 24, 1))
+    # Translators: {n} is a number with one decimal ("3.2")
+    return _("{n} days").format(n=kpis.fmt_number(days, 1))
+
+
+#: the counted nouns of this step, each a message with its plural forms
+_NOUNS = {
+    "event": lambda n: ngettext("{n} event", "{n} events", n),
+    "customer": lambda n: ngettext("{n} customer", "{n} customers", n),
+    "journey": lambda n: ngettext("{n} journey", "{n} journeys", n),
+    "response": lambda n: ngettext("{n} response", "{n} responses", n),
+    "review": lambda n: ngettext("{n} review", "{n} reviews", n),
+    "purchase": lambda n: ngettext("{n} purchase", "{n} purchases", n),
+    "text": lambda n: ngettext("{n} text", "{n} texts", n),
+    "customers' orders": lambda n: ngettext("{n} customer's orders", "{n} customers' orders", n),
+}
+
+
+def _counted(noun: str, n) -> str:
+    """``n`` with its noun in the active language: "1 event", "1,234 events"."""
+    n = int(n)
+    return _NOUNS[noun](n).format(n=kpis.fmt_count(n))
+
+
+def stage_name(stage: str) -> str:
+    """A journey stage in the active language, lower case (the words of step 1)."""
+    from helpers.analyse.queries import UNKNOWN
+    from helpers.identify.narrative import stage_name as name
+
+    if stage == UNKNOWN:
+        # Translators: the stage of a touchpoint found in the data but missing from the client's catalogue
+        return pgettext("journey stage", "(not catalogued)")
+    return name(stage)
+
+
+def _list(items) -> str:
+    """Items as the active language lists them: "A, B and C"."""
+    from helpers.identify.narrative import listing
+
+    return listing(items)
+
+
+def comparison_name(kind: str, label: str, other: str) -> str:
+    """The period a change is measured against: "previous quarter (2026Q2)", "same quarter last year (2025Q3)".
+
+    ``kind``: the period's kind ("quarter", "month"); ``label``: "previous" or "last year"; ``other``: the
+    label of the period compared with.
+    """
+    kinds = {"quarter": pgettext("period kind", "quarter"), "month": pgettext("period kind", "month"),
+             "year": pgettext("period kind", "year"), "week": pgettext("period kind", "week")}
+    values = dict(kind=kinds.get(kind, kind), other=other)
+    if label == "previous":
+        # Translators: {kind} is "quarter" or "month", {other} a period label ("2026Q2")
+        return _("previous {kind} ({other})").format(**values)
+    return _("same {kind} last year ({other})").format(**values)
+
+
+def language_name(code: str) -> str:
+    """The name of a text's language in the active language ("Danish"; "dansk" in a Danish report)."""
+    if i18n.active() == "en":
+        return sentiment.LANGUAGE_NAMES.get(code, code)
+    try:
+        return Locale.parse(code).get_language_name(i18n.active()) or code
+    except (ValueError, UnknownLocaleError):
+        return code
+
+
+def source_name(source: str) -> str:
+    """A text source of the sentiment tables ("survey (CSAT)", "review") in the active language."""
+    words = {"survey (CSAT)": pgettext("text source", "survey (CSAT)"), "review": pgettext("text source", "review")}
+    return words.get(source, str(source))
 
 
 def _changes(result) -> pd.DataFrame:
@@ -85,27 +175,30 @@ def _changes(result) -> pd.DataFrame:
 def say_overview(result) -> display.HTML:
     t = result.totals
     return display.say(
-        "In {period}, {client} recorded {events:,} events from {customers:,} customers in {journeys:,} journeys; "
-        "{conv:,} journeys ended in a purchase ({rate}). Surveys returned {responses:,} responses and "
-        "{reviews:,} reviews were written.",
-        period=result.period, client=result.client_name, events=t["events"], customers=t["customers"],
-        journeys=t["journeys"], conv=t["converted_journeys"],
-        rate=pct(t["converted_journeys"] / t["journeys"]) if t["journeys"] else "no journeys",
-        responses=t["responses"], reviews=t["reviews"])
+        # Translators: {events}, {customers}, {journeys}, {responses} and {reviews} are counts with their nouns
+        # ("1,234 events"); {conv} is a number, {rate} a percentage
+        _("In {period}, {client} recorded {events} from {customers} in {journeys}; "
+          "{conv} ended in a purchase ({rate}). Surveys returned {responses} and "
+          "{reviews} were written."),
+        period=result.period, client=result.client_name, events=_counted("event", t["events"]),
+        customers=_counted("customer", t["customers"]), journeys=_counted("journey", t["journeys"]),
+        conv=_counted("journey", t["converted_journeys"]),
+        rate=pct(t["converted_journeys"] / t["journeys"]) if t["journeys"] else _("no journeys"),
+        responses=_counted("response", t["responses"]), reviews=_counted("review", t["reviews"]))
 
 
 def say_data(result) -> display.HTML:
     """Which optional inputs the client has not provided and what the step leaves out without them
     (nothing to show when every input is there)."""
-    missing = [text for name, text in (
-        ("segment", "the events carry no customer segment, so there is no comparison by segment"),
-        ("feedback", "there is no survey table, so there is no CSAT, top-2-box or NPS"),
-        ("orders", "there is no orders table, so there is no repeat purchase or customer lifetime value"),
-        ("reviews", "there is no reviews table, so only survey comments are scored"),
+    missing = [_(text) for name, text in (
+        ("segment", N_("the events carry no customer segment, so there is no comparison by segment")),
+        ("feedback", N_("there is no survey table, so there is no CSAT, top-2-box or NPS")),
+        ("orders", N_("there is no orders table, so there is no repeat purchase or customer lifetime value")),
+        ("reviews", N_("there is no reviews table, so only survey comments are scored")),
     ) if name in result.missing]
     if not missing:
         return display.HTML("")
-    return display.HTML(display.say("Some optional inputs are not provided, so parts of this step are left out:"
+    return display.HTML(display.say(_("Some optional inputs are not provided, so parts of this step are left out:")
                                     ).markup + display.bullets(missing).markup)
 
 
@@ -115,55 +208,70 @@ def say_kpis(result) -> display.HTML:
              & (k["stage"] != "retention")]
     csat = k[k["csat_n"] >= 10]
     if conv.empty and csat.empty:
-        return display.say("Too few journeys and ratings in {period} to compare touchpoints.", period=result.period)
+        return display.say(_("Too few journeys and ratings in {period} to compare touchpoints."), period=result.period)
     parts, vals = [], {}
     if not conv.empty:
         best, worst = conv.loc[conv["conversion"].idxmax()], conv.loc[conv["conversion"].idxmin()]
-        parts.append("Before the purchase, journeys that touch {best} convert most often ({bc}, {bci}) and those "
-                     "that touch {worst} least often ({wc}, {wci}).")
+        # Translators: {best} and {worst} are touchpoints, {bc} and {wc} percentages, {bci} and {wci} intervals
+        parts.append(_("Before the purchase, journeys that touch {best} convert most often ({bc}, {bci}) and those "
+                       "that touch {worst} least often ({wc}, {wci})."))
         vals.update(best=best["name"], bc=pct(best["conversion"]),
                     bci=interval(best["conversion_ci_low"], best["conversion_ci_high"]), worst=worst["name"],
                     wc=pct(worst["conversion"]), wci=interval(worst["conversion_ci_low"], worst["conversion_ci_high"]))
     if not csat.empty:
         hi, lo = csat.loc[csat["csat"].idxmax()], csat.loc[csat["csat"].idxmin()]
-        parts.append(" CSAT is highest at {hi} ({hv:.2f}, n={hn:,}) and lowest at {lo} ({lv:.2f}, n={ln:,}).")
-        vals.update(hi=hi["name"], hv=hi["csat"], hn=int(hi["csat_n"]), lo=lo["name"], lv=lo["csat"],
-                    ln=int(lo["csat_n"]))
-    return display.say("".join(parts), **vals)
+        # Translators: {hi} and {lo} are touchpoints, {hv} and {lv} mean ratings (1-5), {hn} and {ln} counts
+        parts.append(_("CSAT is highest at {hi} ({hv}, n={hn}) and lowest at {lo} ({lv}, n={ln})."))
+        vals.update(hi=hi["name"], hv=kpis.fmt_number(hi["csat"], 2), hn=kpis.fmt_count(hi["csat_n"]), lo=lo["name"],
+                    lv=kpis.fmt_number(lo["csat"], 2), ln=kpis.fmt_count(lo["csat_n"]))
+    return display.say(" ".join(parts), **vals)
 
 
 def say_segments(result) -> display.HTML:
     seg = result.kpis.get("segment")
     gap = segment_gap(seg) if seg is not None else None
     if gap is None:
-        return display.say("The events of {client} carry no customer segments to compare.",
+        return display.say(_("The events of {client} carry no customer segments to compare."),
                            client=result.client_name)
     hi, lo, d = gap["high"], gap["low"], gap["difference"]
-    text = ("Journeys of {a} customers convert at {ac} ({aci}), {b} customers at {bc} ({bci}): {ratio:.1f} times "
-            "as often, a difference of {d} ({di}){sig}.")
+    # Translators: {a} and {b} are customer segments, {ac} and {bc} percentages, {aci} and {bci} intervals,
+    # {ratio} a number ("2.1"), {d} a change ("+7.4 percentage points") and {di} its interval
+    if d.excludes(0):
+        text = _("Journeys of {a} customers convert at {ac} ({aci}), {b} customers at {bc} ({bci}): {ratio} times "
+                 "as often, a difference of {d} ({di}).")
+    else:
+        text = _("Journeys of {a} customers convert at {ac} ({aci}), {b} customers at {bc} ({bci}): {ratio} times "
+                 "as often, a difference of {d} ({di}), which is within the noise.")
     vals = dict(a=hi["segment"], ac=pct(hi["conversion"]),
                 aci=interval(hi["conversion_ci_low"], hi["conversion_ci_high"]), b=lo["segment"],
                 bc=pct(lo["conversion"]), bci=interval(lo["conversion_ci_low"], lo["conversion_ci_high"]),
-                ratio=gap["ratio"], d=change("conversion", d.value, long=True),
-                di=change_interval("conversion", d.ci_low, d.ci_high),
-                sig="" if d.excludes(0) else ", which is within the noise")
+                ratio=kpis.fmt_number(gap["ratio"], 1), d=change("conversion", d.value, long=True),
+                di=change_interval("conversion", d.ci_low, d.ci_high))
     if pd.notna(hi["csat"]) and pd.notna(lo["csat"]):
-        text += " Mean CSAT is {acs:.2f} ({acsi}) for {a} and {bcs:.2f} ({bcsi}) for {b}."
-        vals.update(acs=hi["csat"], acsi=interval(hi["csat_ci_low"], hi["csat_ci_high"], percent=False),
-                    bcs=lo["csat"], bcsi=interval(lo["csat_ci_low"], lo["csat_ci_high"], percent=False))
+        # Translators: {acs} and {bcs} are mean ratings (1-5), {acsi} and {bcsi} their intervals
+        text += " " + _("Mean CSAT is {acs} ({acsi}) for {a} and {bcs} ({bcsi}) for {b}.")
+        vals.update(acs=kpis.fmt_number(hi["csat"], 2),
+                    acsi=interval(hi["csat_ci_low"], hi["csat_ci_high"], percent=False),
+                    bcs=kpis.fmt_number(lo["csat"], 2),
+                    bcsi=interval(lo["csat_ci_low"], lo["csat_ci_high"], percent=False))
     return display.say(text, **vals)
 
 
 def say_changes(result) -> display.HTML:
     sig = _changes(result)
     if sig.empty:
-        return display.say("No KPI of a touchpoint changed by more than its uncertainty against the previous "
-                           "period or the same period last year.")
-    items = [f"{r['name']}: {kpis.short(r['kpi'])} {change(r['kpi'], r['change'])} "
-             f"({change_interval(r['kpi'], r['ci_low'], r['ci_high'])}) against the {r['comparison']}"
-             for _, r in sig.head(8).iterrows()]
-    head = display.say("{n} changes have a 95% interval that excludes zero (only those are flagged); the clearest "
-                       "are:", n=len(sig))
+        return display.say(_("No KPI of a touchpoint changed by more than its uncertainty against the previous "
+                             "period or the same period last year."))
+    # Translators: {name} is a touchpoint, {kpi} a KPI ("conversion"), {change} a change ("+7.4 pp"), {interval}
+    # its 95% interval, {comparison} the period compared with ("previous quarter (2026Q2)")
+    items = [_("{name}: {kpi} {change} ({interval}) against the {comparison}").format(
+        name=r["name"], kpi=kpis.short(r["kpi"]), change=change(r["kpi"], r["change"]),
+        interval=change_interval(r["kpi"], r["ci_low"], r["ci_high"]), comparison=r["comparison"])
+        for _i, r in sig.head(8).iterrows()]
+    head = display.say(ngettext("{n} change has a 95% interval that excludes zero (only those are flagged); the "
+                                "clearest is:",
+                                "{n} changes have a 95% interval that excludes zero (only those are flagged); the "
+                                "clearest are:", len(sig)), n=kpis.fmt_count(len(sig)))
     return display.HTML(head.markup + display.bullets(items).markup)
 
 
@@ -171,26 +279,29 @@ def say_funnel(result) -> display.HTML:
     f = result.funnel
     steps = f[f["step_conversion"].notna() & (f["journeys"] > 0)]
     if steps.empty:
-        return display.say("No journeys in {period}.", period=result.period)
+        return display.say(_("No journeys in {period}."), period=result.period)
     worst = steps.loc[steps["drop_off"].idxmax()]
     nxt = STAGES[STAGES.index(worst["stage"]) + 1]
-    return display.say("The largest drop-off is from {s} to {n}: {d} of journeys that reach {s} go no further "
-                       "({lo} to {hi}).", s=worst["stage"], n=nxt, d=pct(worst["drop_off"]),
+    # Translators: {s} and {n} are journey stages ("consideration"), {d}, {lo} and {hi} percentages
+    return display.say(_("The largest drop-off is from {s} to {n}: {d} of journeys that reach {s} go no further "
+                         "({lo} to {hi})."), s=stage_name(worst["stage"]), n=stage_name(nxt), d=pct(worst["drop_off"]),
                        lo=pct(worst["drop_off_ci_low"]), hi=pct(worst["drop_off_ci_high"]))
 
 
 def say_exits(result) -> display.HTML:
     e = result.exits
     if e.empty:
-        return display.say("No journeys in {period}.", period=result.period)
+        return display.say(_("No journeys in {period}."), period=result.period)
     more = e[e["more_exits"]]
     if more.empty:
-        return display.say("No touchpoint ends journeys without a purchase more often than the others.")
+        return display.say(_("No touchpoint ends journeys without a purchase more often than the others."))
     top = more.iloc[0]
-    others = ", ".join(more["name"].iloc[1:4].astype(str))
-    return display.say("Journeys end without a purchase after {tp} more often than after other touchpoints: "
-                       "{rate} of journeys touching it end there ({lo} to {hi}), against {avg} on average."
-                       + (" Also above average: {others}." if others else ""),
+    others = _list(more["name"].iloc[1:4].astype(str))
+    # Translators: {tp} is a touchpoint; {rate}, {lo}, {hi} and {avg} are percentages
+    return display.say(_("Journeys end without a purchase after {tp} more often than after other touchpoints: "
+                         "{rate} of journeys touching it end there ({lo} to {hi}), against {avg} on average.")
+                       # Translators: {others} lists touchpoints
+                       + (" " + _("Also above average: {others}.") if others else ""),
                        tp=top["name"], rate=pct(top["exit_rate"]), lo=pct(top["exit_rate_ci_low"]),
                        hi=pct(top["exit_rate_ci_high"]), avg=pct(top["average"]), others=others)
 
@@ -198,42 +309,49 @@ def say_exits(result) -> display.HTML:
 def say_paths(result) -> display.HTML:
     p = result.paths
     if p.empty:
-        return display.say("No journeys in {period}.", period=result.period)
+        return display.say(_("No journeys in {period}."), period=result.period)
     top = p.iloc[0]
     conv = p[p["conversions"] > 0]
-    text = "There are {n:,} distinct paths; the most common is {path} ({share} of journeys)."
-    vals = dict(n=len(p), path=top["path"], share=pct(top["share"]))
+    # Translators: {path} is a path of touchpoints ("Web > Shop"), {share} a percentage
+    text = ngettext("There is {n} distinct path; the most common is {path} ({share} of journeys).",
+                    "There are {n} distinct paths; the most common is {path} ({share} of journeys).", len(p))
+    vals = dict(n=kpis.fmt_count(len(p)), path=top["path"], share=pct(top["share"]))
     if len(conv):
         c = conv.sort_values("conversions", ascending=False).iloc[0]
-        text += " Most purchases follow {cpath} ({cn:,} purchases)."
-        vals.update(cpath=c["path"], cn=int(c["conversions"]))
+        # Translators: {cpath} is a path of touchpoints, {cn} a count with its noun ("12 purchases")
+        text += " " + _("Most purchases follow {cpath} ({cn}).")
+        vals.update(cpath=c["path"], cn=_counted("purchase", c["conversions"]))
     return display.say(text, **vals)
 
 
 def say_time_to_convert(result) -> display.HTML:
     t = result.time_to_convert
     if t.empty or not t["converting_journeys"].iloc[0]:
-        return display.say("No journey converted in {period}.", period=result.period)
+        return display.say(_("No journey converted in {period}."), period=result.period)
     r = t.iloc[0]
-    return display.say("Half of the purchasing journeys buy within {m} of their first touch; the middle "
-                       "half take {q1} to {q3} (n={n:,}).", m=duration(r["median_days"]), q1=duration(r["q1_days"]),
-                       q3=duration(r["q3_days"]), n=int(r["converting_journeys"]))
+    # Translators: {m}, {q1} and {q3} are durations ("3.2 days", "12.0 hours"), {n} a count
+    return display.say(_("Half of the purchasing journeys buy within {m} of their first touch; the middle "
+                         "half take {q1} to {q3} (n={n})."), m=duration(r["median_days"]), q1=duration(r["q1_days"]),
+                       q3=duration(r["q3_days"]), n=kpis.fmt_count(r["converting_journeys"]))
 
 
 def say_sentiment(result) -> display.HTML:
     s = result.sentiment
-    method = display.say("Method: {m}", m=sentiment.METHOD)
+    # Translators: {m} describes how sentiment is scored
+    method = display.say(_("Method: {m}"), m=_(sentiment.METHOD))
     if s.empty:
-        return display.HTML(display.say("No comments or review texts in {period}.", period=result.period).markup
+        return display.HTML(display.say(_("No comments or review texts in {period}."), period=result.period).markup
                             + method.markup)
     ok = s[s["texts"] >= 10]
     if ok.empty:
         ok = s
     worst = ok.loc[ok["negative"].idxmax()]
     langs = sorted({lang for v in s["languages"] for lang in str(v).split(", ") if lang})
-    head = display.say("{n:,} texts were scored ({langs}). The most negative are {src} texts about {tp}: {neg} "
-                       "negative ({lo} to {hi}).", n=int(s["texts"].sum()),
-                       langs=", ".join(sentiment.LANGUAGE_NAMES.get(x, x) for x in langs), src=worst["source"],
+    # Translators: {n} is a count with its noun ("1,234 texts"), {langs} a list of languages, {src} a source
+    # ("survey", "review"), {tp} a touchpoint; {neg}, {lo} and {hi} are percentages
+    head = display.say(_("{n} were scored ({langs}). The most negative are {src} texts about {tp}: {neg} "
+                         "negative ({lo} to {hi})."), n=_counted("text", s["texts"].sum()),
+                       langs=", ".join(language_name(x) for x in langs), src=source_name(worst["source"]),
                        tp=result.names.get(worst["touchpoint_id"], worst["touchpoint_id"]),
                        neg=pct(worst["negative"]), lo=pct(worst["negative_ci_low"]),
                        hi=pct(worst["negative_ci_high"]))
@@ -244,24 +362,30 @@ def say_value(result) -> display.HTML:
     v = result.value
     if v.get("by_segment") is None or len(v.get("by_segment", [])) == 0 or \
             not v["per_customer"]["clv"].notna().any():
-        return display.say("{note}", note=v.get("note") or "No orders.")
+        return display.say("{note}", note=_(v.get("note") or N_("No orders.")))
     seg = v["by_segment"]
     ft = v["by_first_touchpoint"]
-    parts = ["Over the next 12 months a customer is expected to be worth {mean:,.0f} {cur} on average "
-             "(BG/NBD and Gamma-Gamma fitted by maximum likelihood on {n:,} customers' orders)."]
+    # Translators: {mean} is an amount, {cur} a currency code ("DKK"), {n} a count with its noun
+    # ("1,234 customers' orders")
+    parts = [_("Over the next 12 months a customer is expected to be worth {mean} {cur} on average "
+               "(BG/NBD and Gamma-Gamma fitted by maximum likelihood on {n}).")]
     per = v["per_customer"]
-    vals = dict(mean=per["clv"].mean(), cur=result.currency, n=len(per))
+    vals = dict(mean=kpis.fmt_number(per["clv"].mean(), 0), cur=result.currency,
+                n=_counted("customers' orders", len(per)))
     if len(seg) > 1:
         top = seg.loc[seg["clv_mean"].idxmax()]
-        parts.append(" The {s} segment is worth most ({sv:,.0f} {cur}, {slo:,.0f} to {shi:,.0f}).")
-        vals.update(s=top["segment"], sv=top["clv_mean"], slo=top["clv_ci_low"], shi=top["clv_ci_high"])
+        # Translators: {s} is a customer segment; {sv}, {slo} and {shi} are amounts, {cur} a currency code
+        parts.append(_("The {s} segment is worth most ({sv} {cur}, {slo} to {shi})."))
+        vals.update(s=top["segment"], sv=kpis.fmt_number(top["clv_mean"], 0),
+                    slo=kpis.fmt_number(top["clv_ci_low"], 0), shi=kpis.fmt_number(top["clv_ci_high"], 0))
     big = ft[ft["customers"] >= 30]
     if len(big) > 1:
         rep = big.loc[big["repeat_rate"].idxmax()]
-        parts.append(" Customers who first met the business at {ft} buy again most often ({rr}).")
+        # Translators: {ft} is a touchpoint, {rr} a percentage
+        parts.append(_("Customers who first met the business at {ft} buy again most often ({rr})."))
         vals.update(ft=result.names.get(rep["first_touchpoint"], rep["first_touchpoint"]),
                     rr=pct(rep["repeat_rate"]))
-    return display.say("".join(parts), **vals)
+    return display.say(" ".join(parts), **vals)
 
 
 # ---------------------------------------------------------------------------
@@ -269,30 +393,33 @@ def say_value(result) -> display.HTML:
 # ---------------------------------------------------------------------------
 
 PRETTY = {
-    "touchpoint_id": "Touchpoint id", "name": "Touchpoint", "stage": "Stage", "kind": "Kind", "segment": "Segment",
-    "events": "Events", "customers": "Customers", "journeys": "Journeys", "converted_journeys": "Purchases",
-    "conversion": "Conversion", "conversion_ci_low": "Conv. low", "conversion_ci_high": "Conv. high",
-    "revenue": "Revenue", "journey_revenue": "Revenue of journeys", "csat_n": "Ratings", "csat": "CSAT",
-    "csat_ci_low": "CSAT low", "csat_ci_high": "CSAT high", "top2box": "Top-2-box", "nps_n": "NPS answers",
-    "nps": "NPS", "nps_ci_low": "NPS low", "nps_ci_high": "NPS high", "note": "Note", "kpi": "KPI",
-    "comparison": "Compared with", "current": "Now", "before": "Before", "change": "Change", "ci_low": "Low",
-    "ci_high": "High", "significant": "Outside noise", "interval": "95% interval", "path": "Path", "steps": "Steps",
-    "conversions": "Purchases",
-    "nulls": "No purchase", "share": "Share", "from": "From", "to": "To", "count": "Moves",
-    "probability": "Probability", "share_of_start": "Share of all journeys", "step_conversion": "To next stage",
-    "step_conversion_ci_low": "Next low", "step_conversion_ci_high": "Next high", "drop_off": "Drop-off",
-    "drop_off_ci_low": "Drop-off low", "drop_off_ci_high": "Drop-off high", "exits": "Exits",
-    "exit_rate": "Exit rate", "exit_rate_ci_low": "Exit low", "exit_rate_ci_high": "Exit high",
-    "average": "Average", "difference": "Difference", "difference_ci_low": "Diff. low",
-    "difference_ci_high": "Diff. high", "more_exits": "Above average", "converting_journeys": "Purchasing journeys",
-    "mean_days": "Mean", "q1_days": "25% buy within", "median_days": "Half buy within", "q3_days": "75% buy within",
-    "source": "Source", "ratings": "Ratings", "share_1": "1", "share_2": "2", "share_3": "3", "share_4": "4",
-    "share_5": "5", "mean": "Mean", "texts": "Texts", "mean_sentiment": "Mean sentiment", "negative": "Negative",
-    "negative_ci_low": "Neg. low", "negative_ci_high": "Neg. high", "positive": "Positive", "languages": "Languages",
-    "rank": "Rank", "term": "Complaint term", "first_touchpoint": "First touchpoint",
-    "repeat_customers": "Repeat customers", "repeat_rate": "Repeat rate", "repeat_rate_ci_low": "Repeat low",
-    "repeat_rate_ci_high": "Repeat high", "clv_mean": "12-month CLV", "clv_ci_low": "CLV low",
-    "clv_ci_high": "CLV high", "clv_total": "CLV total",
+    "touchpoint_id": N_("Touchpoint id"), "name": N_("Touchpoint"), "stage": N_("Stage"), "kind": N_("Kind"),
+    "segment": N_("Segment"), "events": N_("Events"), "customers": N_("Customers"), "journeys": N_("Journeys"),
+    "converted_journeys": N_("Purchases"), "conversion": N_("Conversion"), "conversion_ci_low": N_("Conv. low"),
+    "conversion_ci_high": N_("Conv. high"), "revenue": N_("Revenue"), "journey_revenue": N_("Revenue of journeys"),
+    "csat_n": N_("Ratings"), "csat": N_("CSAT"), "csat_ci_low": N_("CSAT low"), "csat_ci_high": N_("CSAT high"),
+    "top2box": N_("Top-2-box"), "nps_n": N_("NPS answers"), "nps": N_("NPS"), "nps_ci_low": N_("NPS low"),
+    "nps_ci_high": N_("NPS high"), "note": N_("Note"), "kpi": N_("KPI"), "comparison": N_("Compared with"),
+    "current": N_("Now"), "before": N_("Before"), "change": N_("Change"), "ci_low": N_("Low"), "ci_high": N_("High"),
+    "significant": N_("Outside noise"), "interval": N_("95% interval"), "path": N_("Path"), "steps": N_("Steps"),
+    "conversions": N_("Purchases"), "nulls": N_("No purchase"), "share": N_("Share"), "from": N_("From"),
+    "to": N_("To"), "count": N_("Moves"), "probability": N_("Probability"),
+    "share_of_start": N_("Share of all journeys"), "step_conversion": N_("To next stage"),
+    "step_conversion_ci_low": N_("Next low"), "step_conversion_ci_high": N_("Next high"), "drop_off": N_("Drop-off"),
+    "drop_off_ci_low": N_("Drop-off low"), "drop_off_ci_high": N_("Drop-off high"), "exits": N_("Exits"),
+    "exit_rate": N_("Exit rate"), "exit_rate_ci_low": N_("Exit low"), "exit_rate_ci_high": N_("Exit high"),
+    "average": N_("Average"), "difference": N_("Difference"), "difference_ci_low": N_("Diff. low"),
+    "difference_ci_high": N_("Diff. high"), "more_exits": N_("Above average"),
+    "converting_journeys": N_("Purchasing journeys"), "mean_days": N_("Mean"), "q1_days": N_("25% buy within"),
+    "median_days": N_("Half buy within"), "q3_days": N_("75% buy within"), "source": N_("Source"),
+    "ratings": N_("Ratings"), "share_1": "1", "share_2": "2", "share_3": "3", "share_4": "4", "share_5": "5",
+    "mean": N_("Mean"), "texts": N_("Texts"), "mean_sentiment": N_("Mean sentiment"), "negative": N_("Negative"),
+    "negative_ci_low": N_("Neg. low"), "negative_ci_high": N_("Neg. high"), "positive": N_("Positive"),
+    "languages": N_("Languages"), "rank": N_("Rank"), "term": N_("Complaint term"),
+    "first_touchpoint": N_("First touchpoint"), "repeat_customers": N_("Repeat customers"),
+    "repeat_rate": N_("Repeat rate"), "repeat_rate_ci_low": N_("Repeat low"),
+    "repeat_rate_ci_high": N_("Repeat high"), "clv_mean": N_("12-month CLV"), "clv_ci_low": N_("CLV low"),
+    "clv_ci_high": N_("CLV high"), "clv_total": N_("CLV total"),
 }
 PERCENT_COLUMNS = {"conversion", "conversion_ci_low", "conversion_ci_high", "top2box", "share", "probability",
                    "share_of_start", "step_conversion", "step_conversion_ci_low", "step_conversion_ci_high",
@@ -301,8 +428,8 @@ PERCENT_COLUMNS = {"conversion", "conversion_ci_low", "conversion_ci_high", "top
                    "share_1", "share_2", "share_3", "share_4", "share_5", "negative", "negative_ci_low",
                    "negative_ci_high", "positive", "repeat_rate", "repeat_rate_ci_low", "repeat_rate_ci_high"}
 TIME_COLUMNS = ("mean_days", "q1_days", "median_days", "q3_days")
-ALL_JOURNEYS = "all journeys"
-EMPTY = "Nothing to show for this period."
+ALL_JOURNEYS = N_("all journeys")
+EMPTY = N_("Nothing to show for this period.")
 
 #: What each part of :func:`show` displays: the table and the columns shown.
 PARTS = {
@@ -342,13 +469,13 @@ def part(result, name: str) -> pd.DataFrame:
     """The data behind one part of the report (see :data:`PARTS`)."""
     if name not in PARTS:
         raise DataError(f"unknown part '{name}'", hint=f"use one of {', '.join(PARTS)}")
-    level, _ = PARTS[name]
+    level, _columns = PARTS[name]
     if level is not None:
         return result.kpis.get(level, pd.DataFrame())
     if name == "changes":
         return _changes(result) if len(result.changes) else result.changes
     if name == "time_to_convert":
-        overall = result.time_to_convert.assign(segment=ALL_JOURNEYS)
+        overall = result.time_to_convert.assign(segment=_(ALL_JOURNEYS))
         return pd.concat([overall, result.time_to_convert_by_segment], ignore_index=True)
     if name == "value_segments":
         return result.value.get("by_segment", pd.DataFrame())
@@ -360,6 +487,14 @@ def part(result, name: str) -> pd.DataFrame:
     if name == "transitions":
         return result.transitions.sort_values("count", ascending=False).head(20)
     return getattr(result, name)
+
+
+def header(column: str) -> str:
+    """The column header of ``column`` in the active language."""
+    if column == "change":
+        # Translators: a column header: how much a KPI changed
+        return pgettext("difference of a KPI", "Change")
+    return _(PRETTY[column]) if column in PRETTY else column
 
 
 def _formatted_changes(shown: pd.DataFrame, df: pd.DataFrame) -> pd.DataFrame:
@@ -376,7 +511,7 @@ def show(result, name: str, caption: str | None = None, empty: str = EMPTY) -> d
     """One table of the result for a report: escaped, readable column names, percentages."""
     df = part(result, name)
     if df is None or len(df) == 0:
-        return display.say("{note}", note=empty)
+        return display.say("{note}", note=_(empty))
     df = df.copy()
     if "touchpoint_id" in df.columns and "name" not in df.columns:
         df["name"] = df["touchpoint_id"].map(result.names).fillna(df["touchpoint_id"])
@@ -386,8 +521,11 @@ def show(result, name: str, caption: str | None = None, empty: str = EMPTY) -> d
         shown = _formatted_changes(shown, df)
     if name == "time_to_convert":
         shown = shown.assign(**{c: [duration(v) for v in df[c]] for c in TIME_COLUMNS if c in shown.columns})
-    percent = [PRETTY.get(c, c) for c in cols if c in PERCENT_COLUMNS and name != "changes"]
-    return display.show_table(shown.rename(columns=PRETTY), caption=caption, percent=percent)
+    words = {"stage": stage_name, "source": source_name}
+    shown = shown.assign(**{c: [v if pd.isna(v) or v == "" else words[c](v) for v in shown[c]]
+                            for c in words if c in shown.columns})
+    percent = [header(c) for c in cols if c in PERCENT_COLUMNS and name != "changes"]
+    return display.show_table(shown.rename(columns=header), caption=caption, percent=percent)
 
 
 # ---------------------------------------------------------------------------
@@ -399,28 +537,40 @@ def findings_text(result) -> list[str]:
     out: list[str] = []
     t = result.totals
     if t["journeys"]:
-        out.append(f"{t['converted_journeys']:,} of {t['journeys']:,} journeys in {result.period} ended in a purchase "
-                   f"({pct(t['converted_journeys'] / t['journeys'])}).")
+        # Translators: {conv} is a number, {journeys} a count with its noun ("1,234 journeys"), {rate} a percentage
+        out.append(_("{conv} of {journeys} in {period} ended in a purchase ({rate}).").format(
+            conv=kpis.fmt_count(t["converted_journeys"]), journeys=_counted("journey", t["journeys"]),
+            period=result.period, rate=pct(t["converted_journeys"] / t["journeys"])))
     gap = segment_gap(result.kpis["segment"]) if "segment" in result.kpis else None
     if gap is not None and gap["difference"].excludes(0):
-        out.append(f"{gap['high']['segment']} journeys convert {gap['ratio']:.1f} times as often as "
-                   f"{gap['low']['segment']} journeys ({pct(gap['high']['conversion'])} vs "
-                   f"{pct(gap['low']['conversion'])}).")
+        # Translators: {a} and {b} are customer segments, {ratio} a number ("2.1"), {ac} and {bc} percentages
+        out.append(_("{a} journeys convert {ratio} times as often as {b} journeys ({ac} vs {bc}).").format(
+            a=gap["high"]["segment"], ratio=kpis.fmt_number(gap["ratio"], 1), b=gap["low"]["segment"],
+            ac=pct(gap["high"]["conversion"]), bc=pct(gap["low"]["conversion"])))
     more = result.exits[result.exits["more_exits"]] if len(result.exits) else result.exits
     if len(more):
         r = more.iloc[0]
-        out.append(f"Journeys end without a purchase after {r['name']} more often than elsewhere "
-                   f"({pct(r['exit_rate'])} vs {pct(r['average'])} on average).")
+        # Translators: {tp} is a touchpoint, {rate} and {avg} percentages
+        out.append(_("Journeys end without a purchase after {tp} more often than elsewhere "
+                     "({rate} vs {avg} on average).").format(tp=r["name"], rate=pct(r["exit_rate"]),
+                                                             avg=pct(r["average"])))
     f = result.funnel[result.funnel["step_conversion"].notna() & (result.funnel["journeys"] > 0)]
     if len(f):
         w = f.loc[f["drop_off"].idxmax()]
-        out.append(f"Largest funnel drop-off: {pct(w['drop_off'])} of journeys reaching {w['stage']} go no further.")
-    for _, r in _changes(result).head(3).iterrows():
-        out.append(f"{r['name']}: {kpis.label(r['kpi'])} {change(r['kpi'], r['change'])} against "
-                   f"the {r['comparison']}.")
+        # Translators: {d} is a percentage, {stage} a journey stage ("consideration")
+        out.append(_("Largest funnel drop-off: {d} of journeys reaching {stage} go no further.").format(
+            d=pct(w["drop_off"]), stage=stage_name(w["stage"])))
+    for _i, r in _changes(result).head(3).iterrows():
+        # Translators: {name} is a touchpoint, {kpi} a KPI, {change} a change ("+7.4 pp"), {comparison} the period
+        # compared with ("previous quarter (2026Q2)")
+        out.append(_("{name}: {kpi} {change} against the {comparison}.").format(
+            name=r["name"], kpi=kpis.label(r["kpi"]), change=change(r["kpi"], r["change"]),
+            comparison=r["comparison"]))
     k = result.kpis["touchpoint"]
     rated = k[k["csat_n"] >= 10]
     if len(rated):
         lo = rated.loc[rated["csat"].idxmin()]
-        out.append(f"Lowest CSAT: {lo['name']} ({lo['csat']:.2f}, n={int(lo['csat_n'])}).")
+        # Translators: {name} is a touchpoint, {csat} a mean rating (1-5), {n} a count
+        out.append(_("Lowest CSAT: {name} ({csat}, n={n}).").format(
+            name=lo["name"], csat=kpis.fmt_number(lo["csat"], 2), n=kpis.fmt_count(lo["csat_n"])))
     return out

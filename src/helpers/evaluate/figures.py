@@ -21,6 +21,9 @@ from helpers.evaluate.compute.changes import weekly_means
 __all__ = ["change_figure", "change_figures", "show_figures"]
 
 BLUE, ORANGE, GREY, RED = "#1f4e79", "#d9822b", "#8c8c8c", "#b22222"
+#: orange and grey are equally light in greyscale print: the comparison series (control group, control
+#: variant, observed weeks) has square markers and a dotted line, the changed one round markers and a solid line
+COMPARISON_STYLE = {"marker": "s", "ls": ":"}
 
 
 def _dates(start: dt.date, weeks) -> list[dt.date]:
@@ -51,7 +54,7 @@ def _draw_did(ax, plot: dict, start: dt.date) -> None:
     gap = tr.loc[tr["week"] < 0, "value"].mean() - ct.loc[ct["week"] < 0, "value"].mean()
     ax.plot(_dates(start, tr["week"]), tr["value"], "o-", color=ORANGE, ms=3, lw=0.9,
             label=say.figure_label("did_treated"))
-    ax.plot(_dates(start, ct["week"]), ct["value"], "o-", color=GREY, ms=3, lw=0.9,
+    ax.plot(_dates(start, ct["week"]), ct["value"], color=GREY, ms=3, lw=0.9, **COMPARISON_STYLE,
             label=say.figure_label("did_control"))
     cpost = ct[ct["week"] >= 0]
     cf = cpost["value"] + gap
@@ -67,9 +70,9 @@ def _draw_ab(ax, plot: dict, start: dt.date) -> None:
     ctrl, trt = eff.extra.get("control"), eff.extra.get("treatment")
     rows = rows.assign(variant=rows["variant"].astype(str))
     m = weekly_means(rows, "variant")
-    for label, colour in ((ctrl, GREY), (trt, ORANGE)):
+    for label, colour, style in ((ctrl, GREY, COMPARISON_STYLE), (trt, ORANGE, {"marker": "o", "ls": "-"})):
         part = m[m["variant"] == label].sort_values("week")
-        ax.plot(_dates(start, part["week"]), part["value"], "o-", color=colour, ms=3, lw=0.9,
+        ax.plot(_dates(start, part["week"]), part["value"], color=colour, ms=3, lw=0.9, **style,
                 label=say.variant_label(label, control=label == ctrl))
     weeks = sorted(rows["week"].unique())
     if weeks and np.isfinite(eff.baseline):
