@@ -107,5 +107,5 @@ def test_overview_counts_every_verdict():
     t = pd.DataFrame({"change_id": ["a", "a", "b"], "verdict": ["moved as expected", "too early", "too early"],
                       "p": [0.01, NAN, NAN]})
     text = repr(evaluate.say_overview(_Result(t)))
-    assert "2 logged change(s) and 3 change-KPI pair(s)" in text
+    assert "2 logged changes and 3 change-KPI pairs" in text
     assert "1 moved as expected; 2 too early" in text and "the 1 tests" in text and "below 0.05" in text
