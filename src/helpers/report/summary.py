@@ -16,6 +16,7 @@ from helpers.artifacts import Findings
 from helpers.config import load_client
 from helpers.display import HTML, esc, show_table
 from helpers.errors import KitError
+from helpers.evaluate.narrative import verdict_name
 from helpers.i18n import N_, _, ngettext
 from helpers.periods import Period
 
@@ -70,7 +71,7 @@ def verdict_table(collected: dict[str, Findings]) -> pd.DataFrame | None:
     out[_("Effect (95% CI)")] = effect
     if "p_adj" in df.columns:
         out[_("Adjusted p")] = [kpis.fmt_p(v) for v in df["p_adj"]]
-    out[_("Verdict")] = df["verdict"].to_numpy()
+    out[_("Verdict")] = [verdict_name(v) for v in df["verdict"]]
     return out
 
 
