@@ -63,7 +63,7 @@ def demo(
     if reports:
         from helpers import report
 
-        batch = report.build_reports(period, clients=clients, root=base)
+        batch = report.build_reports(period, clients=clients, root=base, echo=typer.echo)
         if not batch.ok:
             raise typer.Exit(batch.exit_code)
 
@@ -105,7 +105,7 @@ def report(
     Period.parse(period)
     from helpers import report as rep
 
-    batch = rep.build_reports(period, clients=[client], force=force, root=_root(root))
+    batch = rep.build_reports(period, clients=[client], force=force, root=_root(root), echo=typer.echo)
     if not batch.ok:
         raise typer.Exit(batch.exit_code)
 
@@ -123,7 +123,7 @@ def reports(
     Period.parse(period)
     from helpers import report as rep
 
-    batch = rep.build_reports(period, force=force, jobs=jobs, root=_root(root))
+    batch = rep.build_reports(period, force=force, jobs=jobs, root=_root(root), echo=typer.echo)
     if not batch.ok:
         raise typer.Exit(batch.exit_code)
 
