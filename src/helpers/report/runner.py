@@ -355,10 +355,17 @@ def render_client(job: Job, cfg, executed: list) -> str:
 _QUEUE = None
 
 
-def _init_worker(queue) -> None:
+def _init_worker(queue, level: int = logging.WARNING) -> None:
+    """A worker process: progress goes back through ``queue``; the kit's log records to stderr at the
+    parent's level, other libraries' records nowhere (the parent reports each failure in one line)."""
     global _QUEUE
     _QUEUE = queue
     os.environ.setdefault("MPLBACKEND", "Agg")
+    kit = logging.getLogger("tpkit")
+    kit.handlers[:] = [logging.StreamHandler(sys.stderr)]
+    kit.setLevel(level)
+    kit.propagate = False
+    logging.getLogger().addHandler(logging.NullHandler())
 
 
 def _worker(job: Job) -> ClientResult:
@@ -541,7 +548,9 @@ def _run_parallel(jobs_: list[Job], workers: int, bar) -> dict[str, ClientResult
 
     reader = threading.Thread(target=pump, daemon=True)
     reader.start()
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(queue,))
+    level = logging.getLogger("tpkit").getEffectiveLevel()
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                               initargs=(queue, level))
     futures = {pool.submit(_worker, job): job for job in jobs_}
     out: dict[str, ClientResult] = {}
     try:
