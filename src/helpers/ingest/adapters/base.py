@@ -434,13 +434,18 @@ def _text(adapter: Adapter, value: Any) -> str | None:
     return None if _is_text(value) else f"give a text (a name), not {value!r}"
 
 
-def _touchpoint(adapter: Adapter, value: Any) -> str | None:
+def _not_in_catalogue(adapter: Adapter, value: Any) -> str | None:
+    """None for a catalogue id or name, else why not (with the nearest id)."""
     ids = adapter.cfg.touchpoint_ids
     names = {t.name.strip().lower(): t.id for t in adapter.cfg.touchpoints}
     if value in ids or str(value).strip().lower() in names:
         return None
-    return (f"'{value}' is not in the touchpoint catalogue{did_you_mean(value, ids)}; "
-            f"touchpoints: {', '.join(ids)}")
+    return f"is not in the touchpoint catalogue{did_you_mean(value, ids)}; touchpoints: {', '.join(ids)}"
+
+
+def _touchpoint(adapter: Adapter, value: Any) -> str | None:
+    problem = _not_in_catalogue(adapter, value)
+    return f"'{value}' {problem}" if problem else None
 
 
 def _mapping(adapter: Adapter, value: Any) -> str | None:
@@ -451,9 +456,9 @@ def _touchpoint_columns(adapter: Adapter, value: Any) -> str | None:
     if not isinstance(value, dict) or not value:
         return "give a mapping of touchpoint -> column, for example {store: \"How satisfied ... store?\"}"
     for tp, col in value.items():
-        problem = _touchpoint(adapter, tp)
+        problem = _not_in_catalogue(adapter, tp)
         if problem:
-            return f"touchpoint {problem}"
+            return f"the touchpoint '{tp}' {problem}"
         if not _is_text(col):
             return f"the column of touchpoint '{tp}' must be a column name, not {col!r}"
     return None
@@ -510,9 +515,9 @@ def _touchpoint_map(adapter: Adapter, value: Any) -> str | None:
     if not isinstance(value, dict) or not value:
         return "give a mapping of raw value -> touchpoint id, for example {\"Butik Aarhus\": store}"
     for raw, tp in value.items():
-        problem = _touchpoint(adapter, tp)
+        problem = _not_in_catalogue(adapter, tp)
         if problem:
-            return f"'{raw}' maps to touchpoint {problem}"
+            return f"'{raw}' maps to '{tp}', which {problem}"
     return None
 
 
