@@ -48,7 +48,8 @@ class Touchpoint(_Model):
     stage: Literal["awareness", "consideration", "decision", "retention"]
     owner: str = "unassigned"
     sources: tuple[Literal["events", "feedback", "orders", "reviews", "interviews"], ...] = ("events",)
-    effort: float | None = Field(default=None, ge=0, description="optional implementation effort, 1 (easy) to 5 (hard)")
+    effort: float | None = Field(default=None, ge=1, le=5,
+                                 description="optional implementation effort, 1 (easy) to 5 (hard)")
     description: str = ""
 
     @field_validator("id")
@@ -139,6 +140,12 @@ class SourceMapping(_Model):
             raise ValueError("`header: false` needs `names:` (the column names, in file order)")
         if self.header and self.names:
             raise ValueError("`names:` is for a file without a header row: add `header: false` or remove `names:`")
+        if self.tool and "adapter" in self.model_fields_set:
+            raise ValueError(f"`tool: {self.tool}` decides how the file is read, so `adapter: {self.adapter}` "
+                             "conflicts with it; remove `adapter:`")
+        repeated = sorted({n for n in self.names or () if list(self.names or ()).count(n) > 1})
+        if repeated:
+            raise ValueError(f"`names:` repeats {', '.join(repr(n) for n in repeated)}: give each column its own name")
         if not self.header and self.header_rows != 1:
             raise ValueError("`header: false` (no header row) conflicts with `header_rows:`; remove one of them")
         if self.format in ("parquet", "jsonl") and (self.delimiter or self.encoding or self.decimal):
