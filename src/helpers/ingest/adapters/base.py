@@ -573,7 +573,8 @@ OPTION_CHECKS: dict[str, Callable[[Adapter, Any], str | None]] = {
     "csat_columns": _touchpoint_columns,
     "comment_columns": _touchpoint_columns,
     "overall_csat": _text,
-    "scale_labels": _labels(nullable=True),
+    # null (= no answer) is refused until the survey adapter reads it as a missing answer
+    "scale_labels": _labels(),
     # crm
     "exclude": _exclude,
     # coding
