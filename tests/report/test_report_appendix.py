@@ -43,3 +43,37 @@ def test_file_warnings_are_used_when_the_manifest_has_no_top_level_list():
         "raw/ga4.parquet: segment_property 'tier' is not in the data: 10 of 10 records have no value"]
     same = "raw/a.csv: 3 purchase events have no revenue"
     assert warnings_section({"warnings": [same, same]}).count("<li>") == 1
+
+
+CORPUS = __import__("pathlib").Path(__file__).resolve().parents[2].parent / "shared" / "real-exports"
+GA4 = CORPUS / "ga4" / "ga4_events_sampled.snappy.parquet"
+
+
+def test_ingest_warnings_reach_the_appendix(tmp_path, monkeypatch):
+    """From the raw export to the report: a mapped segment column without values, a GA4 property not in
+    the data (when the real-export corpus is there), each in ingest's summary, the manifest and the appendix."""
+    import yaml
+
+    from helpers.ingest import ingest_client
+
+    monkeypatch.setenv("TPKIT_KEY", "test-key-not-secret")
+    folder = tmp_path / "data" / "acme"
+    (folder / "raw").mkdir(parents=True)
+    (folder / "raw" / "feedback.csv").write_text(
+        "response_id,customer_id,ts,touchpoint_id,csat,nps,Kundetype\nr1,c1,2026-05-01 10:00:00,web,4,9,\n",
+        encoding="utf-8")
+    sources = [{"table": "feedback", "file": "raw/feedback.csv", "columns": {"segment": "Kundetype"}}]
+    expected = ["the column 'Kundetype' (mapped to 'segment' in client.yml) has no value in any row"]
+    if GA4.is_file():
+        (folder / "raw" / GA4.name).symlink_to(GA4)
+        sources.append({"table": "events", "file": f"raw/{GA4.name}", "tool": "ga4",
+                        "segment_property": "loyalty_tier"})
+        expected.append("segment_property &#x27;loyalty_tier&#x27; is not in the data: 24,219 of 24,219 records")
+    cfg = {"name": "Acme", "touchpoints": [{"id": "web", "name": "Website", "kind": "digital",
+                                            "stage": "consideration"}], "sources": sources}
+    (folder / "client.yml").write_text(yaml.safe_dump(cfg), encoding="utf-8")
+    summary = ingest_client("acme", root=tmp_path).format()
+    html = inputs_section("acme", tmp_path)
+    for text in expected:
+        assert text.replace("&#x27;", "'") in summary, summary
+        assert text.replace("'", "&#x27;") in html, html
