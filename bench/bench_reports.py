@@ -21,10 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+from helpers.demo.projects import make_project, notebooks_dir, write_notebook
 
-from report_helpers import make_project, notebooks_dir, write_notebook  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 BIN = Path(sys.executable).parent
 STEP = (
@@ -35,7 +34,7 @@ STEP = (
     " 'volume': rng.integers(100, 5000, 12)})",
     "display.show_table(df.sort_values('csat'), caption='CSAT by touchpoint')",
     "fig = Figure(figsize=(6, 3))\nax = fig.subplots()\nax.bar(df['touchpoint'], df['csat'])\nfig",
-    "artifacts.save(artifacts_dir, STEP_NAME, findings=[f'Lowest CSAT: {df.csat.min():.2f}'])",
+    "artifacts.save(artifacts_dir, artifacts.Findings(STEP_NAME, [f'Lowest CSAT: {df.csat.min():.2f}']))",
 )
 STEPS = ("identify", "analyse", "prioritise", "evaluate")
 

@@ -47,11 +47,8 @@ class Findings:
         return cls(step, available=False)
 
 
-def save(artifacts_dir: str | Path, findings: Findings | str, /, **legacy) -> Path | None:
+def save(artifacts_dir: str | Path, findings: Findings) -> Path | None:
     """Write ``findings`` under ``artifacts_dir``; returns the JSON path (None without a folder)."""
-    if isinstance(findings, str):  # transitional: save(dir, step, findings=..., metrics=..., tables=...)
-        findings = Findings(findings, tuple(legacy.get("findings", ())), legacy.get("metrics") or {},
-                            legacy.get("tables") or {})
     if not artifacts_dir:
         return None
     out = Path(artifacts_dir)

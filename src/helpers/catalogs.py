@@ -123,10 +123,45 @@ def check(template: Catalog | None = None) -> dict[str, list[str]]:
     return problems
 
 
+def fill(language: str, translations: dict) -> int:
+    """Put ``{msgid: translation}`` into ``language``'s catalog; returns how many messages got a translation.
+
+    A plural message takes a list ``[one, other]`` under its singular msgid; a message with a
+    context is keyed ``"context\x04msgid"`` (gettext's own convention). Keys the catalog does
+    not hold are ignored, so a translation file may be ahead of or behind the code.
+    """
+    path = i18n.catalog_path(language)
+    cat = _read(path, language)
+    done = 0
+    for message in cat:
+        if not message.id:
+            continue
+        msgid = message.id if isinstance(message.id, str) else message.id[0]
+        key = f"{message.context}\x04{msgid}" if message.context else msgid
+        if key not in translations:
+            continue
+        value = translations[key]
+        if isinstance(message.id, (list, tuple)):
+            forms = list(value) if isinstance(value, (list, tuple)) else [value, value]
+            message.string = tuple(forms[: cat.num_plurals] + forms[-1:] * (cat.num_plurals - len(forms)))
+        else:
+            message.string = value if isinstance(value, str) else value[0]
+        message.flags.discard("fuzzy")
+        done += 1
+    _write(path, cat)
+    return done
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="extract messages and update the catalogs")
     ap.add_argument("--check", action="store_true", help="only report messages without a translation")
+    ap.add_argument("--fill", nargs=2, metavar=("LANG", "JSON"), help="take translations from a JSON file")
     args = ap.parse_args(argv)
+    if args.fill:
+        lang, source = i18n.check(args.fill[0]), Path(args.fill[1])
+        n = fill(lang, json.loads(source.read_text(encoding="utf-8")))
+        print(f"{lang}: {n} message(s) translated from {source}")
+        return 0
     if args.check:
         problems = check()
         for lang, ids in problems.items():

@@ -158,6 +158,46 @@ def new_client(
     typer.echo(f"Created {path}. Put the client's exports in {path.parent / 'raw'} and edit the file.")
 
 
+@app.command("add-source")
+def add_source(
+    client: str,
+    file: Path = typer.Argument(..., help="the export: a file in data/CLIENT/raw/ or a path"),
+    tool: Optional[str] = typer.Option(None, help="the tool that wrote the file (default: detected)"),
+    table: Optional[str] = typer.Option(None, help="the canonical table it feeds (default: the tool's)"),
+    touchpoint: Optional[str] = typer.Option(None, help="the touchpoint the responses, reviews or tickets are about"),
+    csat: Optional[str] = typer.Option(None, help="the column of the CSAT question (1-5)"),
+    nps: Optional[str] = typer.Option(None, help="the column of the likely-to-recommend question (0-10)"),
+    date_order: Optional[str] = typer.Option(None, "--date-order", help="DMY or MDY when the dates cannot tell"),
+    write: bool = typer.Option(False, "--write", help="add the source entry to client.yml (comments are kept)"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object instead of text"),
+    root: Optional[Path] = typer.Option(None, help="project folder"),
+):
+    """Inspect one export: detect its tool, table, encoding, delimiter, header rows, dates and CSAT/NPS
+    questions, and print (or --write) its source entry for client.yml."""
+    from helpers.config import load_client
+    from helpers.ingest import detect
+
+    cfg = load_client(client, _root(root))
+    folder = cfg.path.parent
+    path, label = detect.resolve_file(folder, file)
+    ins = detect.inspect(path, cfg, file=label, tool=tool, table=table, touchpoint=touchpoint, csat=csat, nps=nps,
+                         date_order=date_order)
+    if as_json:
+        typer.echo(detect.dumps(ins.to_json()))
+    else:
+        typer.echo(ins.format())
+        if ins.entries:
+            typer.echo("\nsource entry for client.yml:\n" + detect.dump_entries(ins.entries))
+    if ins.undecided:
+        for u in ins.undecided:
+            typer.secho(f"cannot decide: {u.message}: {u.hint}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(2)
+    if write:
+        written = detect.add_entries(cfg.path, ins.entries)
+        if not as_json:
+            typer.echo(f"added {written} source entr{'y' if written == 1 else 'ies'} to {cfg.path}")
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         code = app(args=argv, standalone_mode=False)

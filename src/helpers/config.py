@@ -170,6 +170,17 @@ class Change(_Model):
     control: Control | None = None
     ab_column: str | None = Field(default=None, description="column of events/feedback holding the A/B variant")
     treated_segments: tuple[str, ...] = ()
+    # A/B test design (issue 13): which variant is the control, and the planned share of each variant
+    control_variant: str | None = Field(default=None, description="the A/B variant that is the control")
+    split: dict[str, float] | None = Field(default=None, description="planned share of each A/B variant "
+                                           "(equal by default), checked for a sample-ratio mismatch")
+
+    @field_validator("split")
+    @classmethod
+    def _split_shares(cls, v):
+        if v is not None and (len(v) < 2 or any(not (s > 0) for s in v.values())):
+            raise ValueError("give each A/B variant a positive share, for example {A: 50, B: 50}")
+        return v
 
     @field_validator("kpis")
     @classmethod

@@ -71,18 +71,32 @@ def show_table(
     index: bool = False,
 ) -> HTML:
     """Render a DataFrame as an escaped HTML table (numbers rounded, % columns formatted)."""
+    from helpers import i18n, kpis  # Babel loads when a table is shown, not when a notebook imports display
+
     shown = df.head(max_rows).copy()
     percent = set(percent)
     formatters = {}
+    # English keeps Python's own formatting (the numbers of reports already delivered stay the same);
+    # other languages format with their locale through helpers.kpis
+    english = i18n.active() == "en"
     for col in shown.columns:
         if col in percent:
-            formatters[col] = lambda v: "" if pd.isna(v) else f"{v:.1%}"
+            formatters[col] = ((lambda v: "" if pd.isna(v) else f"{v:.1%}") if english
+                               else (lambda v: "" if pd.isna(v) else kpis.fmt_percent(v, 1)))
         elif pd.api.types.is_float_dtype(shown[col]):
-            formatters[col] = lambda v, d=decimals: "" if pd.isna(v) else f"{v:,.{d}f}"
+            formatters[col] = ((lambda v, d=decimals: "" if pd.isna(v) else f"{v:,.{d}f}") if english
+                               else (lambda v, d=decimals: "" if pd.isna(v) else kpis.fmt_number(v, d)))
+        elif not english and pd.api.types.is_integer_dtype(shown[col]):
+            formatters[col] = lambda v: "" if pd.isna(v) else kpis.fmt_count(v)
     body = shown.to_html(index=index, escape=True, formatters=formatters, na_rep="", border=0,
                          classes="tp-table")
     cap = f'<p class="tp-caption">{esc(caption)}</p>' if caption else ""
-    more = f'<p class="tp-note">Showing {max_rows} of {len(df)} rows.</p>' if len(df) > max_rows else ""
+    more = ""
+    if len(df) > max_rows:
+        # Translators: a note under a table cut short; {shown} and {total} are numbers of rows
+        note = i18n.ngettext("Showing {shown} of {total} row.", "Showing {shown} of {total} rows.", len(df))
+        note = note.format(shown=kpis.fmt_count(max_rows), total=kpis.fmt_count(len(df)))
+        more = f'<p class="tp-note">{esc(note)}</p>'
     return HTML(cap + body + more)
 
 

@@ -861,3 +861,24 @@ def benjamini_hochberg(pvalues: Iterable[float]) -> np.ndarray:
         res[order] = np.minimum(adj, 1.0)
         out[ok] = res
     return out.reshape(shape)
+
+
+def benjamini_hochberg_levels(pvalues: Iterable[float], alpha: float = 0.05) -> np.ndarray:
+    """The unadjusted level each test must reach to be rejected by Benjamini-Hochberg at ``alpha``.
+
+    For test ``i``: ``alpha * R_i / m`` where ``m`` counts the non-NaN p values and ``R_i``
+    is the number of rejections of the procedure when test ``i`` itself rejects (its p value
+    set to 0, the others as they are). Test ``i`` has an adjusted p below ``alpha`` exactly
+    when ``p_i <= alpha R_i / m``, so a power or minimum detectable effect computed at this
+    level is the one the adjusted verdict keeps. NaN where the p value is NaN.
+    """
+    _check_alpha(alpha)
+    p = np.asarray(list(pvalues) if not isinstance(pvalues, np.ndarray) else pvalues, dtype=float).ravel()
+    ok = np.flatnonzero(~np.isnan(p))
+    out = np.full(p.shape, np.nan)
+    m = ok.size
+    for i in ok:
+        q = p[ok].copy()
+        q[ok == i] = 0.0
+        out[i] = alpha * int((benjamini_hochberg(q) <= alpha).sum()) / m
+    return out

@@ -247,7 +247,7 @@ def test_control_change_on_journey_kpis_uses_weekly_group_panel(mini):
             "     kpis: [conversion, volume, revenue], control: {touchpoints: [app]}}\n")
         (folder / "client.yml").write_text(text)
     t = evaluate.evaluate_changes("mini2", "2026Q3", root=mini).set_index("kpi")
-    assert set(t.design) == {"difference-in-differences"} and set(t.unit) == {"group-weeks"}
+    assert set(t.design) == {"difference-in-differences"} and set(t.unit) == {"weeks"}
     # shop conversion rose 10 points from June; the app control only in July for half its journeys (variant B)
     conv = t.loc["conversion"]
     assert conv.verdict == "moved as expected" and 0 < conv.effect < 0.15

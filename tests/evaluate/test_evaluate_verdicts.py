@@ -56,7 +56,8 @@ def test_no_detectable_change_names_the_mde_and_revenue_its_currency():
     text = narrative.verdict_text(row, verdicts.decide("ok", 12.4, 0.61, "up"), currency="DKK")
     assert text.startswith("No detectable change: the estimate is +DKK\u00a012 (95% CI -DKK\u00a030 to +DKK\u00a055; "
                            "adjusted p = 0.610)")
-    assert "only changes of about DKK\u00a062 or more would have been detected reliably (80% power)" in text
+    assert ("only changes of about DKK\u00a062 or more would have been detected reliably "
+            "(80% power after the adjustment)") in text
 
 
 def test_nps_and_volume_changes():

@@ -58,7 +58,7 @@ def test_driver_gap_texts():
     assert narrative.no_drivers_note(DriverGap("no_feedback")) == "no key-driver analysis: there is no feedback data"
     assert narrative.driver_gap_text(DriverGap("invalid", message="bad survey")) == "bad survey"
     text = narrative.driver_gap_text(DriverGap("too_few", answers=7, drivers=1))
-    assert text.startswith("the relationship survey has 7 answers and 1 touchpoints with at least 30 ratings")
+    assert text.startswith("the relationship survey has 7 answers and 1 touchpoint with at least 30 ratings")
 
 
 def test_unknown_table_names_the_valid_ones(demo_root):

@@ -52,17 +52,18 @@ statistics import without matplotlib.
 from helpers.evaluate.compute.changes import MATURITY
 from helpers.evaluate.compute.estimators import (
     ITS_ERRORS,
-    ITS_LAGS,
     EffectResult,
     ITSResult,
     ab_test,
     diff_in_diff,
-    fixed_b_factor,
+    gls_ar1,
     interrupted_time_series,
+    level_shift,
+    linear_trend,
     mde_from_se,
     newey_west_lags,
     power_from_se,
-    stationary_hac,
+    sample_ratio_check,
 )
 from helpers.evaluate.compute.verdicts import ALPHA, VERDICTS, Verdict, decide
 from helpers.evaluate.narrative import (
@@ -98,9 +99,10 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "ALPHA", "COLUMNS", "DESIGN_NAMES", "ITS_ERRORS", "ITS_LAGS", "MATURITY", "VERDICTS", "VERDICT_COLUMNS",
+    "ALPHA", "COLUMNS", "DESIGN_NAMES", "ITS_ERRORS", "MATURITY", "VERDICTS", "VERDICT_COLUMNS",
     "EffectResult", "EvaluationResult", "ITSResult", "Verdict", "ab_test", "change_figure", "change_figures",
-    "compute", "decide", "diff_in_diff", "display_table", "evaluate_changes", "fixed_b_factor", "findings",
+    "compute", "decide", "diff_in_diff", "display_table", "evaluate_changes", "gls_ar1", "level_shift",
+    "linear_trend", "findings",
     "interrupted_time_series", "mde_from_se", "newey_west_lags", "power_from_se", "run", "say_overview",
-    "say_verdicts", "show", "show_figures", "show_methods", "stationary_hac", "verdict_table",
+    "say_verdicts", "show", "show_figures", "show_methods", "sample_ratio_check", "verdict_table",
 ]

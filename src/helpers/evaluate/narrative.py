@@ -25,7 +25,7 @@ NO_CHANGES = "No changes logged."
 TABLE_COLUMNS = {"change": "Change", "kpi": "KPI", "design": "Design", "effect": "Effect", "ci": "95% CI",
                  "relative": "Relative", "p": "p", "p_adj": "Adjusted p", "mde": "MDE",
                  "power": "Power (5% change)", "verdict": "Verdict", "method": "Method",
-                 "observations": "Observations", "note": "Note"}
+                 "observations": "Observations", "checks": "Checks", "note": "Note"}
 #: what a KPI is measured on, for the note on a client without that data
 _TABLE_WORDS = {"events": "event data", "feedback": "survey responses"}
 _CONSTANT_WHERE = {"its": "in every week", "did": "everywhere", "ab": "for every unit"}
@@ -73,6 +73,12 @@ def change_cell(kpi: str, v) -> str:
     return kpis.fmt_change(kpi, v)
 
 
+def _p(p) -> str:
+    """"p = 0.012" or "p < 0.001"."""
+    text = kpis.fmt_p(p)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
+
+
 def p_words(p_adj) -> str:
     text = kpis.fmt_p(p_adj)
     return f"adjusted p {text}" if text.startswith("<") else f"adjusted p = {text}"
@@ -93,6 +99,10 @@ def reason(outcome_reason: str, detail: dict, kpi: str) -> str:
     if outcome_reason == "too few weeks":
         return (f"{d['before']} usable weeks before and {d['after']} after the change "
                 f"(at least {d['min_before']} and {d['min_after']} needed)")
+    if outcome_reason == "too few weeks after":
+        weeks = "week" if d["after"] == 1 else "weeks"
+        return (f"only {d['after']} {weeks} of data after the change (at least {d['min_after']} needed); "
+                f"the verdict can be given with data up to {d['from']:%Y-%m-%d}")
     if outcome_reason == "too few in a group":
         have = ", ".join(f"{_GROUP[t]} {_WHEN[p]}: {v}" for (t, p), v in d["cells"].items())
         return f"too few {d['unit']} in a group ({have})"
@@ -114,15 +124,89 @@ def note(outcome, kpi: str, currency: str | None = None) -> str:
     if outcome.status == "constant":
         value = kpis.fmt_level(kpi, outcome.detail["value"], currency=currency)
         return f"the KPI is {value} {_CONSTANT_WHERE[outcome.design]}: nothing to test"
-    if outcome.status == TOO_LITTLE:
+    if outcome.status == TOO_LITTLE or (outcome.status == TOO_EARLY and outcome.reason):
         return reason(outcome.reason, outcome.detail, kpi)
     return outcome.result.note if outcome.result is not None else ""
 
 
+# ---------------------------------------------------------------------------
+# Checks: pre-trend, placebo, sample-ratio mismatch
+# ---------------------------------------------------------------------------
+
+_CHECK_NAMES = {"pretrend": "pre-trend", "placebo": "placebo", "srm": "sample ratio"}
+
+
+def failed_checks(outcome) -> tuple[str, ...]:
+    """The checks of an outcome that failed: ``"pretrend"``, ``"placebo"`` (DiD, ITS), ``"srm"`` (A/B)."""
+    if outcome is None or outcome.result is None:
+        return ()
+    failed = [k for k in ("pretrend", "placebo") if k in outcome.checks and outcome.checks[k].passed is False]
+    if outcome.result.extra.get("srm"):
+        failed.append("srm")
+    return tuple(failed)
+
+
+def checks_cell(outcome) -> str:
+    """The checks column of the methods table: "pre-trend passed (p = 0.41); placebo failed (p = 0.012)"."""
+    if outcome is None or outcome.result is None:
+        return ""
+    parts = []
+    for key in ("pretrend", "placebo"):
+        c = outcome.checks.get(key)
+        if c is None:
+            continue
+        name = _CHECK_NAMES[key] + (f" {c.weeks} weeks earlier" if key == "placebo" and c.weeks else "")
+        if c.passed is None:
+            parts.append(f"{name} not run ({c.reason})")
+        else:
+            parts.append(f"{name} {'passed' if c.passed else 'failed'} ({_p(c.p)})")
+    if "srm_p" in outcome.result.extra and outcome.design == "ab":
+        ok = not outcome.result.extra.get("srm")
+        parts.append(f"sample ratio {'as planned' if ok else 'mismatch'} ({_p(outcome.result.extra['srm_p'])})")
+    return "; ".join(parts)
+
+
+def _caveat(outcome, key: str) -> str:
+    """Why a failed check makes the estimate doubtful, in a clause."""
+    if key == "srm":
+        ex = outcome.result.extra
+        exp = ex["expected"]
+        return (f"the variants have {kpis.fmt_count(ex['n_control'])} ({ex['control']}) and "
+                f"{kpis.fmt_count(ex['n_treatment'])} ({ex['treatment']}) units where the planned split expects "
+                f"about {kpis.fmt_count(round(exp.get(ex['control'], 0)))} and "
+                f"{kpis.fmt_count(round(exp.get(ex['treatment'], 0)))} (sample-ratio mismatch, "
+                f"{_p(ex['srm_p'])}): the assignment may be broken and the comparison biased")
+    c = outcome.checks[key]
+    if outcome.design == "did":
+        if key == "pretrend":
+            return (f"the groups already diverged before it (their gap trended before the change, "
+                    f"pre-trend check {_p(c.p)})")
+        return (f"the groups already moved apart before it (a placebo change date {c.weeks} weeks earlier shows a "
+                f"shift too, {_p(c.p)})")
+    if key == "pretrend":
+        return (f"the series was not on a straight line before it (curvature check {_p(c.p)}), so the "
+                "extended trend is a doubtful counterfactual")
+    return (f"the series already shifted before it (a placebo change date {c.weeks} weeks earlier shows a shift "
+            f"too, {_p(c.p)})")
+
+
+def _caveats(row: dict, verdict: Verdict) -> str:
+    out = row.get("_outcome")
+    if not verdict.warnings or out is None:
+        return ""
+    return " and ".join(_caveat(out, k) for k in verdict.warnings)
+
+
 def verdict_text(row: dict, verdict: Verdict, currency: str | None = None) -> str:
-    """The verdict in a sentence, with the estimate, its interval and the adjusted p value."""
+    """The verdict in a sentence, with the estimate, its interval and the adjusted p value.
+
+    A failed pre-trend check, placebo or sample-ratio check keeps the verdict but changes its
+    wording: "the change coincides with a rise ..., but the groups already diverged before it".
+    """
     kpi = row["kpi"]
     if verdict.basis == TOO_EARLY:
+        if row.get("note"):
+            return f"Too early to tell: {row['note']}."
         return f"Too early: the change starts on {row['start']}, after the period ends."
     if verdict.basis == TOO_LITTLE:
         return f"Too little data to evaluate: {row['note']}."
@@ -131,9 +215,15 @@ def verdict_text(row: dict, verdict: Verdict, currency: str | None = None) -> st
     eff, p_adj = row["effect"], row["p_adj"]
     ci = (f"95% CI {change_words(kpi, row['ci_low'], currency)} to {change_words(kpi, row['ci_high'], currency)}; "
           f"{p_words(p_adj)}")
+    caveats = _caveats(row, verdict)
     if verdict.basis == "significant":
         word = "rose" if verdict.rose else "fell"
         size = change_words(kpi, abs(eff), currency, signed=False)
+        if caveats:
+            noun = "rise" if verdict.rose else "fall"
+            lead = "Moved as expected" if verdict.verdict == VERDICTS[0] else "Moved against expectation"
+            return (f"{lead}, with a caveat: the change coincides with a {noun} of {size} in {kpi_name(kpi)} "
+                    f"({ci}), but {caveats}.")
         if verdict.verdict == VERDICTS[0]:
             return f"Moved as expected: {kpi_name(kpi)} {word} by {size} ({ci})."
         expected = "rise" if verdict.expected_up else "fall"
@@ -143,8 +233,9 @@ def verdict_text(row: dict, verdict: Verdict, currency: str | None = None) -> st
     mde_txt = ""
     if pd.notna(mde):
         mde_txt = (f"; with this volume only changes of about {change_words(kpi, mde, currency, signed=False)} "
-                   "or more would have been detected reliably (80% power)")
-    return f"No detectable change: the estimate is {change_words(kpi, eff, currency)} ({ci}){mde_txt}."
+                   "or more would have been detected reliably (80% power after the adjustment)")
+    tail = f" Caution: {caveats}." if caveats else ""
+    return f"No detectable change: the estimate is {change_words(kpi, eff, currency)} ({ci}){mde_txt}.{tail}"
 
 
 # ---------------------------------------------------------------------------
@@ -203,7 +294,8 @@ def methods_table(result) -> pd.DataFrame:
     c = TABLE_COLUMNS
     observations = [f"{kpis.fmt_count(n)} {u}" if n else "" for n, u in zip(t["n"], t["unit"])]
     return pd.DataFrame({c["change"]: t["change_id"], c["kpi"]: [kpi_label(k) for k in t["kpi"]],
-                         c["method"]: t["method"], c["observations"]: observations, c["note"]: t["note"]})
+                         c["method"]: t["method"], c["observations"]: observations, c["checks"]: t["checks"],
+                         c["note"]: t["note"]})
 
 
 def show_methods(result) -> display.HTML:

@@ -25,7 +25,7 @@ import pandas as pd
 
 from helpers import artifacts, data, stats
 from helpers.config import load_client
-from helpers.errors import KitError
+from helpers.errors import ConfigError, KitError
 from helpers.evaluate import narrative, queries
 from helpers.evaluate.compute import changes as ch
 from helpers.evaluate.compute.verdicts import ALPHA, TOO_EARLY, VERDICTS, decide
@@ -37,7 +37,8 @@ __all__ = ["COLUMNS", "VERDICT_COLUMNS", "EvaluationResult", "compute", "evaluat
 NAN = float("nan")
 COLUMNS = ["change_id", "touchpoint_id", "description", "start", "kpi", "expected_direction", "design", "method",
            "n", "n_before", "n_after", "unit", "baseline", "effect", "ci_low", "ci_high", "relative_effect",
-           "relative_ci_low", "relative_ci_high", "p", "p_adj", "mde", "power", "verdict", "verdict_text", "note"]
+           "relative_ci_low", "relative_ci_high", "p", "p_adj", "level", "mde", "power", "pretrend_p", "placebo_p",
+           "srm_p", "checks", "verdict", "verdict_text", "note"]
 #: the columns of the verdict table the executive summary reads (artifact ``evaluate__verdicts``)
 VERDICT_COLUMNS = ["change_id", "kpi", "design", "effect", "ci_low", "ci_high", "p_adj", "verdict"]
 
@@ -101,19 +102,25 @@ class _Data:
         return ch.with_days(out, s0, lo, hi)
 
 
+def _lag_days(kpi: str) -> int:
+    """Days journey KPIs wait for the data to mature (the "too early" date moves by as much)."""
+    return int(ch.MATURITY / pd.Timedelta(days=1)) if kpi in ch.JOURNEY_KPIS else 0
+
+
 def _its(src: _Data, change, kpi: str, win: ch.Window) -> ch.Outcome:
     lo = max(win.lo, win.start - ch.HISTORY_WEEKS * ch.WEEK)
-    return ch.its_outcome(src.weekly(kpi, [change.touchpoint], lo, win.hi, win.start), kpi, win)
+    return ch.its_outcome(src.weekly(kpi, [change.touchpoint], lo, win.hi, win.start), kpi, win, _lag_days(kpi))
 
 
 def _did(src: _Data, change, kpi: str, win: ch.Window) -> ch.Outcome:
     lo = max(win.lo, win.start - ch.DID_PRE_WEEKS * ch.WEEK)
     if kpi in ch.FEEDBACK_KPIS:
         rows = ch.did_response_rows(src.feedback, change, kpi, lo, win.hi, win.start)
-        return ch.did_outcome(rows, kpi, "responses", None)
+        return ch.did_outcome(rows, kpi, "responses", None, win.local_start)
     tr_tps, ct_tps = ch.groups(change)
     weekly = src.weekly(kpi, sorted(set(tr_tps) | set(ct_tps)), lo, win.hi, win.start)
-    return ch.did_outcome(ch.did_week_rows(weekly, change, kpi), kpi, "group-weeks", None if kpi == "volume" else "n")
+    return ch.did_outcome(ch.did_week_rows(weekly, change, kpi), kpi, "group-weeks",
+                          None if kpi == "volume" else "n", win.local_start, _lag_days(kpi))
 
 
 def _ab(src: _Data, change, kpi: str, win: ch.Window) -> ch.Outcome:
@@ -122,12 +129,14 @@ def _ab(src: _Data, change, kpi: str, win: ch.Window) -> ch.Outcome:
     if kpi in ch.FEEDBACK_KPIS:
         if col not in src.feedback.columns:
             return ch.too_little("ab", "no ab column", {"table": "feedback", "column": col}, unit="responses")
-        return ch.ab_outcome(ch.ab_response_rows(src.feedback, change, kpi, win, pre_lo), kpi, win, "responses")
+        return ch.ab_outcome(ch.ab_response_rows(src.feedback, change, kpi, win, pre_lo), kpi, win, "responses",
+                             change.control_variant, change.split, change.id)
     if col not in src.events.columns:
         return ch.too_little("ab", "no ab column", {"table": "events", "column": col}, unit="journeys")
     units = queries.journey_units(src.events, change.touchpoint, win.start, src.matured(win.hi), col,
                                   pre_lo).execute()
-    return ch.ab_outcome(ch.ab_journey_rows(units, kpi), kpi, win, "journeys")
+    return ch.ab_outcome(ch.ab_journey_rows(units, kpi), kpi, win, "journeys", change.control_variant, change.split,
+                         change.id)
 
 
 _EVALUATE = {"its": _its, "did": _did, "ab": _ab}
@@ -144,6 +153,8 @@ def _evaluate(src: _Data, change, kpi: str, design: str, win: ch.Window, per: Pe
         return ch.too_little(design, "no data after")
     try:
         return _EVALUATE[design](src, change, kpi, win)
+    except ConfigError:
+        raise  # a mistake in client.yml (for example a control variant that is not in the data): the user fixes it
     except KitError as exc:
         return ch.too_little(design, "error", {"message": exc.message})
 
@@ -161,6 +172,10 @@ def _row(change, kpi: str, out: ch.Outcome, currency: str | None) -> dict:
         "ci_low": res.ci_low if res else NAN, "ci_high": res.ci_high if res else NAN,
         "p": res.p if res else NAN, "mde": res.mde if res else NAN, "power": res.power if res else NAN,
         "note": narrative.note(out, kpi, currency), "_status": out.status,
+        "pretrend_p": out.checks["pretrend"].p if "pretrend" in out.checks else NAN,
+        "placebo_p": out.checks["placebo"].p if "placebo" in out.checks else NAN,
+        "srm_p": res.extra.get("srm_p", NAN) if res else NAN,
+        "checks": narrative.checks_cell(out), "_outcome": out,
     }
     for k, src_col in (("relative_effect", "effect"), ("relative_ci_low", "ci_low"), ("relative_ci_high", "ci_high")):
         row[k] = row[src_col] / abs(base) if (np.isfinite(base) and base != 0) else NAN
@@ -190,8 +205,15 @@ def compute(client: str, period: str | Period, root: str | Path | None = None, c
     table = pd.DataFrame(rows)
     if len(table):
         table["p_adj"] = stats.benjamini_hochberg(table["p"].to_numpy(dtype=float))
+        # MDE and power at the unadjusted level each test needs to be called moved after the adjustment
+        table["level"] = stats.benjamini_hochberg_levels(table["p"].to_numpy(dtype=float), alpha)
+        for i, (out, lev) in enumerate(zip(table["_outcome"], table["level"])):
+            if out.result is not None and out.status == "ok":
+                res = ch.at_level(out.result, lev)
+                table.loc[i, ["mde", "power"]] = [res.mde, res.power]
         records = table.to_dict("records")
-        verdicts = [decide(r["_status"], r["effect"], r["p_adj"], r["expected_direction"], alpha) for r in records]
+        verdicts = [decide(r["_status"], r["effect"], r["p_adj"], r["expected_direction"], alpha,
+                           narrative.failed_checks(r["_outcome"])) for r in records]
         table["verdict"] = [v.verdict for v in verdicts]
         table["verdict_text"] = [narrative.verdict_text(r, v, cfg.currency) for r, v in zip(records, verdicts)]
         table = table[COLUMNS]

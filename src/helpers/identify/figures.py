@@ -15,12 +15,15 @@ from matplotlib.patches import FancyBboxPatch, Patch
 
 from helpers import display
 from helpers.config import STAGE_PHASE, STAGES
+from helpers.i18n import _
 from helpers.identify import narrative
 from helpers.identify.compute import STATUS_NO_DATA
 
 MAP_WIDTH_INCHES = 10.5
+# the two kinds differ in lightness as well as hue (they stay apart in greyscale print) and in hatching
 KIND_COLOURS = {"physical": "#f3c37b", "digital": "#9ec5e8"}
 KIND_EDGES = {"physical": "#9a5b00", "digital": "#1f4e79"}
+KIND_HATCHES = {"physical": "", "digital": "/"}
 
 
 def card_heights(reach: pd.Series, low: float = 1.0, high: float = 1.8) -> pd.Series:
@@ -56,6 +59,7 @@ def _card(ax, row, x0: float, col_w: float, y: float, h: float, w: float, inch: 
     ax.add_patch(FancyBboxPatch(
         (x0 + (col_w - w) / 2, y - h), w, h, boxstyle="round,pad=0,rounding_size=0.1",
         facecolor="white" if no_data else KIND_COLOURS.get(row["kind"], "#dddddd"),
+        hatch=None if no_data else (KIND_HATCHES.get(row["kind"]) or None),
         edgecolor=KIND_EDGES.get(row["kind"], "#555555"), linewidth=1.6 if not no_data else 1.4,
         linestyle="--" if no_data else "-", zorder=2, gid=f"card:{row['touchpoint_id']}",
     ))
@@ -72,12 +76,13 @@ def _card(ax, row, x0: float, col_w: float, y: float, h: float, w: float, inch: 
 
 
 def _legend(ax, n_unknown: int) -> None:
-    words = narrative.MAP_LEGEND
+    words = narrative.map_legend()
     handles = [Patch(facecolor=KIND_COLOURS["physical"], edgecolor=KIND_EDGES["physical"], label=words["physical"]),
-               Patch(facecolor=KIND_COLOURS["digital"], edgecolor=KIND_EDGES["digital"], label=words["digital"]),
+               Patch(facecolor=KIND_COLOURS["digital"], edgecolor=KIND_EDGES["digital"],
+                     hatch=KIND_HATCHES["digital"], label=words["digital"]),
                Patch(facecolor="white", edgecolor="#555555", linestyle="--", label=words["no_data"])]
     ax.legend(handles=handles, loc="lower right", ncol=3, frameon=False, fontsize=9,
-              bbox_to_anchor=(1.0, -0.02 if not n_unknown else 0.0), title=narrative.MAP_LEGEND_TITLE,
+              bbox_to_anchor=(1.0, -0.02 if not n_unknown else 0.0), title=_(narrative.MAP_LEGEND_TITLE),
               title_fontsize=9)
 
 
@@ -92,7 +97,7 @@ def journey_map(inventory: pd.DataFrame, *, unknowns: pd.DataFrame | None = None
     reach = inventory["customers"].where(inventory["customers"] > 0, inventory["volume"])
     gap, col_w, col_gap, head = 0.35, 3.0, 0.35, 1.3
     text_lines = pd.Series([sum(part.count("\n") + 1 for part in narrative.card_lines(r))
-                            for _, r in inventory.iterrows()], index=inventory.index, dtype="float64")
+                            for _i, r in inventory.iterrows()], index=inventory.index, dtype="float64")
     # area follows reach, but a card is never lower than its text
     heights = card_heights(reach, low=1.25, high=2.1).combine(0.24 * text_lines + 0.45, max)
     widths = card_heights(reach, low=0.78 * (col_w - 0.24), high=col_w - 0.24)
@@ -108,7 +113,7 @@ def journey_map(inventory: pd.DataFrame, *, unknowns: pd.DataFrame | None = None
     ax.set_xlim(-0.1, total_w + 0.1)
     ax.set_ylim(-(body_h + 0.4 + foot), head + 0.1)
     ax.set_axis_off()
-    ax.set_title(narrative.MAP_TITLE if title is None else title, fontsize=14, loc="left", fontweight="bold",
+    ax.set_title(_(narrative.MAP_TITLE) if title is None else title, fontsize=14, loc="left", fontweight="bold",
                  parse_math=False)
     phases_done = set()
     for i, stage in enumerate(columns):

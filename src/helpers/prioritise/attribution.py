@@ -35,6 +35,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.sparse.linalg import spsolve
 
+from helpers import journeys
 from helpers.errors import DataError
 
 SEP = ">"
@@ -257,16 +258,25 @@ def markov_attribution(paths: pd.DataFrame | ParsedPaths, order: int = 1) -> Mar
 
 def transition_matrix(paths: pd.DataFrame | ParsedPaths) -> pd.DataFrame:
     """First-order transition probabilities estimated from the paths: rows ``start`` and
-    each channel, columns each channel, ``conversion`` and ``null``; rows sum to 1."""
+    each channel, columns each channel, ``conversion`` and ``null``; rows sum to 1.
+
+    The moves of every journey (start to its first touch, touch to touch, its last touch to
+    conversion or null) are counted and shared out by :func:`helpers.journeys.transition_matrix`."""
     pp = parse_paths(paths)
-    chain = _build_chain(pp, 1)
-    q, conv, null = _transition_counts(chain, pp)
-    counts = np.column_stack([q.toarray(), conv, null])[:, 1:]
-    totals = counts.sum(axis=1, keepdims=True)
-    probs = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
-    names = ["start", *[lab[0] for lab in chain.labels[1:]]]
-    return pd.DataFrame(probs, index=pd.Index(names, name="from"),
-                        columns=[*names[1:], "conversion", "null"])
+    names = pp.channels[pp.code]
+    first = pp.position == 0
+    before = np.where(first, "start", np.roll(names, 1)) if len(names) else names
+    w = pp.journeys[pp.path]
+    last = np.flatnonzero(pp.is_last)
+    moves = pd.DataFrame({
+        "from": np.concatenate([before, names[last], names[last]]).astype(object),
+        "to": np.concatenate([names, np.full(len(last), "conversion", dtype=object),
+                              np.full(len(last), "null", dtype=object)]).astype(object),
+        "count": np.concatenate([w, pp.conversions[pp.path[last]], pp.nulls[pp.path[last]]]),
+    })
+    out = journeys.transition_matrix(moves, order=list(pp.channels), start="start", ends=("conversion", "null"))
+    out.columns.name = None
+    return out
 
 
 def markov_draws(paths: pd.DataFrame | ParsedPaths, n_boot: int = 200, seed: int = 20260701,

@@ -17,6 +17,7 @@ from matplotlib.ticker import NullLocator
 
 from helpers import kpis
 from helpers.display import enable_figures
+from helpers.i18n import pgettext
 from helpers.prioritise import narrative
 from helpers.prioritise.compute.ranking import QUADRANT_ORDER
 from helpers.prioritise.narrative import FIGURE_TEXT as TEXT
@@ -26,7 +27,17 @@ enable_figures()  # a returned Figure shows once, as a PNG, in notebooks and rep
 
 QUADRANT_COLOURS = {"fix first": "#c0392b", "keep up": "#1e8449", "possible overkill": "#b9770e",
                     "low priority": "#7f8c8d"}
+# red and green have the same lightness: in greyscale print the quadrants differ by marker shape
+QUADRANT_MARKERS = {"fix first": "D", "keep up": "o", "possible overkill": "s", "low priority": "^"}
 COMPONENT_COLOURS = {"experience": "#1f4e79", "sales": "#e08a1e", "reach": "#7fb3d5", "effort": "#bbbbbb"}
+# sales and reach are close in greyscale: sales is hatched
+COMPONENT_HATCHES = {"experience": "", "sales": "///", "reach": "", "effort": ""}
+#: attribution models: lightness alternates dark/light and each model has its own hatching, so that
+#: neighbouring bars stay apart in greyscale print
+MODEL_PALETTE = ["#1f4e79", "#f5cba7", "#e08a1e", "#a9cce3", "#76448a", "#7fb3d5", "#c39bd3"]
+MODEL_HATCHES = ["", "", "///", "...", "", "\\\\\\", "xx"]
+FLAG_COLOURS = {"above average": "#c0392b", "below average": "#1e8449", "": "#555555"}
+FLAG_MARKERS = {"above average": "^", "below average": "v", "": "o"}
 
 
 def _ssqrt(v):
@@ -139,7 +150,7 @@ def place_labels(ax, xs, ys, labels, *, fontsize: float = 8.5, obstacles=(), pad
 # ---------------------------------------------------------------------------
 
 def importance_performance_figure(ipm: pd.DataFrame, names: dict | None = None, *, outcome: str = "NPS",
-                                  performance_label: str = TEXT["ipm_x"], title: str | None = None) -> Figure:
+                                  performance_label: str | None = None, title: str | None = None) -> Figure:
     """Importance (share of the explained variance of the outcome) against current
     performance, quadrants named for action, every touchpoint labelled."""
     fig = Figure(figsize=(9.5, 7.0), dpi=110, layout="constrained")
@@ -167,13 +178,17 @@ def importance_performance_figure(ipm: pd.DataFrame, names: dict | None = None, 
     obstacles = []
     for q in QUADRANT_ORDER:
         cx, cy, ha, va = corners[q]
-        obstacles.append(ax.text(cx, cy, q.capitalize(), transform=ax.transAxes, ha=ha, va=va, fontsize=10.5,
-                                 fontweight="bold", color=QUADRANT_COLOURS[q], alpha=0.85))
-    colours = [QUADRANT_COLOURS[q] for q in ipm["quadrant"]]
-    ax.scatter(x, y, s=42, c=colours, edgecolor="white", linewidth=0.8, zorder=4)
-    ax.set_xlabel(performance_label)
+        obstacles.append(ax.text(cx, cy, narrative.quadrant_name(q).capitalize(), transform=ax.transAxes, ha=ha,
+                                 va=va, fontsize=10.5, fontweight="bold", color=QUADRANT_COLOURS[q], alpha=0.85))
+    quadrant = ipm["quadrant"].to_numpy()
+    for q in QUADRANT_ORDER:
+        mask = quadrant == q
+        if mask.any():
+            ax.scatter(x[mask], y[mask], s=42, c=QUADRANT_COLOURS[q], marker=QUADRANT_MARKERS[q], edgecolor="white",
+                       linewidth=0.8, zorder=4, gid=f"quadrant:{q}")
+    ax.set_xlabel(performance_label or TEXT["ipm_x"])
     ax.set_ylabel(TEXT["ipm_y"].format(outcome=outcome))
-    ax.yaxis.set_major_formatter(lambda v, _: kpis.fmt_percent(v, 0))
+    ax.yaxis.set_major_formatter(lambda v, _pos: kpis.fmt_percent(v, 0))
     ax.yaxis.set_minor_locator(NullLocator())
     ax.grid(color="#eeeeee", zorder=0)
     labels = [textwrap.shorten(n, 34, placeholder="...") for n in _names(ipm["touchpoint_id"], names)]
@@ -196,12 +211,14 @@ def attribution_figure(models: pd.DataFrame, names: dict | None = None, *, value
         ax.set_axis_off()
         return fig
     height = 0.8 / len(cols)
-    palette = ["#1f4e79", "#7fb3d5", "#a9cce3", "#e08a1e", "#f5cba7", "#76448a", "#c39bd3"]
     ypos = np.arange(len(df))
     for k, c in enumerate(cols):
         label = narrative.model_label(c, half_life)
+        hatch = MODEL_HATCHES[k % len(MODEL_HATCHES)] or None
+        # a hatch takes the edge colour: dark on hatched bars, white between plain ones
         ax.barh(ypos + (k - (len(cols) - 1) / 2) * height, df[c].to_numpy(float), height=height,
-                color=palette[k % len(palette)], label=label, edgecolor="white", linewidth=0.3)
+                color=MODEL_PALETTE[k % len(MODEL_PALETTE)], hatch=hatch, label=label,
+                edgecolor="#444444" if hatch else "white", linewidth=0.3)
     ax.set_yticks(ypos, _names(df["channel"], names))
     ax.set_xlabel(TEXT["attribution_x"].format(value=value))
     ax.set_axisbelow(True)
@@ -222,20 +239,24 @@ def friction_figure(friction: pd.DataFrame, names: dict | None = None, title: st
         ax.set_axis_off()
         return fig
     ypos = np.arange(len(df))
-    colours = np.where(df["flag"] == "above average", "#c0392b",
-                       np.where(df["flag"] == "below average", "#1e8449", "#555555"))
     rate = df["dropoff_rate"].to_numpy(float)
     err = np.vstack([rate - df["dropoff_ci_low"].to_numpy(float), df["dropoff_ci_high"].to_numpy(float) - rate])
     ax.errorbar(rate, ypos, xerr=err, fmt="none", ecolor="#999999", elinewidth=1.2, capsize=2.5, zorder=2)
-    ax.scatter(rate, ypos, c=colours, s=34, zorder=3)
+    flags = df["flag"].fillna("").to_numpy()
+    for flag, marker in FLAG_MARKERS.items():
+        mask = flags == flag
+        if mask.any():
+            ax.scatter(rate[mask], ypos[mask], c=FLAG_COLOURS[flag], marker=marker, s=34, zorder=3,
+                       label=narrative.flag_name(flag) if flag else pgettext("drop-off flag", "not clearly different"))
     avg = float(df["average"].iloc[0])
     ax.axvline(avg, color="#333333", lw=0.9, ls="--")
     ax.text(avg, len(df) - 0.4, " " + TEXT["friction_average"].format(avg=kpis.fmt_percent(avg, 0)), fontsize=8.5,
             va="bottom", ha="left")
     ax.set_yticks(ypos, _names(df["channel"], names))
     ax.set_ylim(-0.7, len(df) - 0.1)
-    ax.xaxis.set_major_formatter(lambda v, _: kpis.fmt_percent(v, 0))
+    ax.xaxis.set_major_formatter(lambda v, _pos: kpis.fmt_percent(v, 0))
     ax.set_xlabel(TEXT["friction_x"])
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
     ax.set_axisbelow(True)
     ax.grid(axis="x", color="#eeeeee")
     return fig
@@ -258,7 +279,8 @@ def priority_figure(ranking: pd.DataFrame, weights: dict, top: int = 15, title: 
     for comp in ("experience", "sales", "reach"):
         part = 100 * weights[comp] * df[comp].to_numpy(float) / total
         ax.barh(ypos, part, left=left, color=COMPONENT_COLOURS[comp], label=TEXT[f"priority_{comp}"],
-                edgecolor="white", linewidth=0.4)
+                hatch=COMPONENT_HATCHES[comp] or None, edgecolor="#7a4500" if COMPONENT_HATCHES[comp] else "white",
+                linewidth=0.4)
         left += part
     if weights.get("effort", 0) > 0:
         part = 100 * weights["effort"] * df["effort"].to_numpy(float) / total

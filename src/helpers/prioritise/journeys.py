@@ -3,9 +3,11 @@
 Everything here builds Ibis expressions that run in the database (DuckDB or
 Spark); only the aggregated path table (one row per distinct path) comes back.
 
-A journey belongs to the period in which its first event falls. Its path is the
-ordered touchpoints up to and including the first converting event; touches
-after a purchase (retention) are not part of the path to purchase.
+Which journeys belong to a period is defined once in :func:`helpers.journeys.period_events`
+(a journey belongs to the period in which its first event falls, with all its events;
+docs/data-model.md, "Journeys"). Its path is the ordered
+touchpoints up to and including the first converting event; touches after a purchase
+(retention) are not part of the path to purchase.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import datetime as dt
 
 import ibis
 
+from helpers import journeys
 from helpers.prioritise.attribution import SEP
 
 
@@ -22,18 +25,18 @@ def _touchpoint(step):
 
 
 def _journey_touches(events, start: dt.datetime, end: dt.datetime, collapse_repeats: bool = False):
-    """Touches of journeys that start in ``[start, end)``, up to the first conversion,
-    with journey-level ``first_ts``, ``journey_converted`` and ``journey_revenue``.
+    """Touches of the journeys of ``[start, end)`` (:func:`helpers.journeys.period_events`) up to the
+    first conversion, with journey-level ``first_ts``, ``journey_converted`` and ``journey_revenue``.
 
     Journey facts come from one group-by joined back to the touches (cheaper than
     several window functions); only ``collapse_repeats`` needs an ordered window.
     """
     ev = events.select("journey_id", "touchpoint_id", "ts", "converted", "revenue")
     ev = ev.filter(ev.journey_id.notnull() & ev.touchpoint_id.notnull() & ev.ts.notnull())
+    ev = journeys.period_events(ev, start, end)
     conv = ev.converted.fill_null(False)
     ev = ev.mutate(conv=conv.cast("int64"), rev=ibis.ifelse(conv, ev.revenue.fill_null(0).cast("float64"), 0.0))
     per = ev.group_by("journey_id").agg(first_ts=ev.ts.min(), conv_ts=ev.ts.min(where=ev.conv == 1))
-    per = per.filter((per.first_ts >= start) & (per.first_ts < end))
     ev = ev.inner_join(per, "journey_id")
     ev = ev.filter(ev.conv_ts.isnull() | (ev.ts <= ev.conv_ts))
     # the first purchase ends the path; its revenue is the journey's revenue
@@ -57,7 +60,7 @@ def journey_paths_expr(events, start: dt.datetime, end: dt.datetime, *, collapse
     (``website > website > checkout`` becomes ``website > checkout``); ``by_quarter``
     adds a ``quarter`` column ("2026Q3", the quarter the journey started in) and
     counts paths per quarter. (``helpers.analyse.paths_expr`` gives collapsed path
-    counts for display; this table keeps repeats and revenue for the chain.)
+    counts of the same journeys for display; this table keeps repeats and revenue for the chain.)
     """
     ev = _journey_touches(events, start, end, collapse_repeats)
     # an ordered string aggregate is not available on every backend (Spark): collect

@@ -18,64 +18,107 @@ import pandas as pd
 
 from helpers import display, kpis
 from helpers.errors import DataError
+from helpers.i18n import N_, _, ngettext, pgettext
 
 if TYPE_CHECKING:  # annotations only: the step imports this module
     from helpers.prioritise.step import PrioritiseResult
+
+
+class Messages(dict):
+    """A dict of messages marked with ``N_``: looking one up gives it in the active language."""
+
+    def __getitem__(self, key):
+        return _(super().__getitem__(key))
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
 
 # ---------------------------------------------------------------------------
 # Labels
 # ---------------------------------------------------------------------------
 
 #: the overall outcome of the relationship survey, in a sentence and in short
-OUTCOME_LABELS = {"nps": "likelihood to recommend (NPS question)", "csat": "overall satisfaction"}
-OUTCOME_SHORT = {"nps": kpis.short("nps"), "csat": "overall satisfaction"}
+OUTCOME_LABELS = Messages({"nps": N_("likelihood to recommend (NPS question)"), "csat": N_("overall satisfaction")})
+OUTCOME_SHORT = Messages({"nps": N_("NPS"), "csat": N_("overall satisfaction")})
 
 #: attribution models as a reader sees them (column headers, legend, ROI model)
-MODEL_LABELS = {
-    "markov": "Markov (removal effect)",
-    "first_touch": "First touch",
-    "last_touch": "Last touch",
-    "linear": "Linear",
-    "time_decay": "Time decay",
-    "position_based": "Position-based (40/20/40)",
-}
+MODEL_LABELS = Messages({
+    "markov": N_("Markov (removal effect)"),
+    "first_touch": N_("First touch"),
+    "last_touch": N_("Last touch"),
+    "linear": N_("Linear"),
+    "time_decay": N_("Time decay"),
+    "position_based": N_("Position-based (40/20/40)"),
+})
 
 
 def model_label(column: str, half_life_steps: float = 2.0) -> str:
     """The header of an attribution model column (``time_decay_7d``: "Time decay (7-day half-life)")."""
     if column == "time_decay":
-        return f"Time decay ({half_life_steps:g}-step half-life)"
+        decimals = len(f"{half_life_steps:g}".partition(".")[2])
+        # Translators: an attribution model; {n} is the half-life in steps of a journey
+        return _("Time decay ({n}-step half-life)").format(n=kpis.fmt_number(half_life_steps, decimals))
     if column.startswith("time_decay_"):
-        return f"Time decay ({column.removeprefix('time_decay_').removesuffix('d')}-day half-life)"
+        # Translators: an attribution model; {n} is the half-life in days
+        return _("Time decay ({n}-day half-life)").format(n=column.removeprefix("time_decay_").removesuffix("d"))
     return MODEL_LABELS.get(column, column.replace("_", " ").capitalize())
 
 
 def not_catalogued(touchpoint_id: str) -> str:
     """How a touchpoint seen in the data but missing from client.yml is named."""
-    return f"{touchpoint_id} (not catalogued)"
+    # Translators: {id} is a touchpoint id found in the data but missing from the client's catalogue
+    return _("{id} (not catalogued)").format(id=touchpoint_id)
+
+
+def stage_name(stage: str) -> str:
+    """A journey stage in the active language, lower case (the words of step 1)."""
+    from helpers.identify.narrative import stage_name as name
+
+    return name(stage)
+
+
+def quadrant_name(quadrant: str) -> str:
+    """A quadrant of the importance-performance matrix in the active language, lower case."""
+    words = {"fix first": pgettext("quadrant", "fix first"), "keep up": pgettext("quadrant", "keep up"),
+             "possible overkill": pgettext("quadrant", "possible overkill"),
+             "low priority": pgettext("quadrant", "low priority")}
+    return words.get(quadrant, str(quadrant))
+
+
+def flag_name(flag: str) -> str:
+    """A drop-off flag ("above average", "below average") in the active language."""
+    words = {"above average": pgettext("drop-off flag", "above average"),
+             "below average": pgettext("drop-off flag", "below average")}
+    return words.get(flag, str(flag))
 
 
 # ---------------------------------------------------------------------------
 # Notes met while computing
 # ---------------------------------------------------------------------------
 
-NO_JOURNEYS = "no journeys started in the period"
-NO_CONVERSIONS = "no journey that started in the period converted, so nothing can be attributed"
+NO_JOURNEYS = N_("no journeys started in the period")
+NO_CONVERSIONS = N_("no journey that started in the period converted, so nothing can be attributed")
 
 
 def driver_gap_text(gap) -> str:
     """Why there is no key-driver analysis (``gap``: :class:`helpers.prioritise.compute.DriverGap`)."""
     if gap.reason == "no_feedback":
-        return "there is no feedback data"
+        return _("there is no feedback data")
     if gap.reason == "invalid":
         return gap.message
-    return (f"the relationship survey has {gap.answers} answers and {gap.drivers} touchpoints with at least "
-            f"{gap.min_ratings} ratings in the period used; key-driver analysis needs at least {gap.min_answers} "
-            "answers and two touchpoints")
+    # Translators: {answers} and {drivers} are counts with their nouns ("7 answers", "1 touchpoint");
+    # {min_ratings} and {min_answers} are numbers
+    return _("the relationship survey has {answers} and {drivers} with at least {min_ratings} ratings in the "
+             "period used; key-driver analysis needs at least {min_answers} answers and two touchpoints").format(
+        answers=ngettext("{n} answer", "{n} answers", int(gap.answers)).format(n=kpis.fmt_count(gap.answers)),
+        drivers=ngettext("{n} touchpoint", "{n} touchpoints", int(gap.drivers)).format(n=kpis.fmt_count(gap.drivers)),
+        min_ratings=kpis.fmt_count(gap.min_ratings), min_answers=kpis.fmt_count(gap.min_answers))
 
 
 def no_drivers_note(gap) -> str:
-    return f"no key-driver analysis: {driver_gap_text(gap)}"
+    # Translators: {why} says why (e.g. "there is no feedback data")
+    return _("no key-driver analysis: {why}").format(why=driver_gap_text(gap))
 
 
 # ---------------------------------------------------------------------------
@@ -83,7 +126,23 @@ def no_drivers_note(gap) -> str:
 # ---------------------------------------------------------------------------
 
 def _ordinal(n: int) -> str:
-    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+    """``n`` as an ordinal: "1st", "2nd" (each language's own form: "1.", "1:a")."""
+    if 10 <= n % 100 <= 20:
+        # Translators: ordinal of a number ending in 11-19 (English "11th"; Danish "11.", Swedish "11:e")
+        text = pgettext("ordinal 11-19", "{n}th")
+    elif n % 10 == 1:
+        # Translators: ordinal of a number ending in 1 but not 11 (English "21st"; Swedish "21:a")
+        text = pgettext("ordinal ending in 1", "{n}st")
+    elif n % 10 == 2:
+        # Translators: ordinal of a number ending in 2 but not 12 (English "22nd"; Swedish "22:a")
+        text = pgettext("ordinal ending in 2", "{n}nd")
+    elif n % 10 == 3:
+        # Translators: ordinal of a number ending in 3 but not 13 (English "23rd"; Swedish "23:e")
+        text = pgettext("ordinal ending in 3", "{n}rd")
+    else:
+        # Translators: ordinal of any other number (English "4th"; Danish "4.", Swedish "4:e")
+        text = pgettext("ordinal", "{n}th")
+    return text.format(n=n)
 
 
 def _percent(v) -> str:
@@ -94,29 +153,53 @@ def _csat(v) -> str:
     return kpis.fmt_number(v, 1)
 
 
-def _csat_context(table: pd.DataFrame, i: int, avg: float) -> str:
+def _csat_clause(table: pd.DataFrame, i: int, avg: float) -> str:
     row = table.iloc[i]
     same = table[(table["stage"] == row["stage"]) & table["csat"].notna()]
+    values = dict(csat=_csat(row["csat"]), stage=stage_name(row["stage"]))
     if len(same) > 1 and row["csat"] <= same["csat"].min():
-        return f", the lowest of the {row['stage']} stage"
+        # Translators: {stage} is a journey stage ("decision")
+        return _("CSAT {csat}, the lowest of the {stage} stage").format(**values)
     if len(same) > 1 and row["csat"] >= same["csat"].max():
-        return f", the highest of the {row['stage']} stage"
-    return " (below average)" if row["csat"] < avg else " (above average)"
+        return _("CSAT {csat}, the highest of the {stage} stage").format(**values)
+    if row["csat"] < avg:
+        return _("CSAT {csat} (below average)").format(**values)
+    return _("CSAT {csat} (above average)").format(**values)
 
 
-def _impact_level(k: int, n_drivers: int) -> str:
+def _impact_clause(k: int, n_drivers: int, outcome: str) -> str:
+    values = dict(outcome=outcome, rank=_ordinal(k), n=n_drivers)
     if k <= max(1, round(n_drivers / 3)):
-        return "high"
-    return "moderate" if k <= round(2 * n_drivers / 3) else "low"
+        # Translators: {outcome} is the survey outcome ("NPS"), {rank} an ordinal ("2nd"), {n} the number of drivers
+        return ngettext("high impact on {outcome} ({rank} of {n} driver)",
+                        "high impact on {outcome} ({rank} of {n} drivers)", n_drivers).format(**values)
+    if k <= round(2 * n_drivers / 3):
+        return ngettext("moderate impact on {outcome} ({rank} of {n} driver)",
+                        "moderate impact on {outcome} ({rank} of {n} drivers)", n_drivers).format(**values)
+    return ngettext("low impact on {outcome} ({rank} of {n} driver)",
+                    "low impact on {outcome} ({rank} of {n} drivers)", n_drivers).format(**values)
 
 
 def _sales_phrase(row, flag) -> str:
     bits = []
     if pd.notna(row["attribution_share"]) and row["attribution_share"] > 0:
-        bits.append(f"{_percent(row['attribution_share'])} of conversions attributed")
+        # Translators: part of a touchpoint's reason; {share} is a percentage
+        bits.append(_("{share} of conversions attributed").format(share=_percent(row["attribution_share"])))
     if flag == "above average" and pd.notna(row["dropoff_excess"]) and row["dropoff_excess"] >= 0.02:
-        bits.append(f"{kpis.fmt_number(row['dropoff_excess'] * 100, 0)} percentage points more drop-off than average")
-    return " and ".join(bits)
+        points = round(float(row["dropoff_excess"]) * 100)
+        bits.append(ngettext("{n} percentage point more drop-off than average",
+                             "{n} percentage points more drop-off than average", points).format(
+            n=kpis.fmt_number(row["dropoff_excess"] * 100, 0)))
+    # Translators: joins the two sales parts of a reason
+    return _("{first} and {second}").format(first=bits[0], second=bits[1]) if len(bits) == 2 else "".join(bits)
+
+
+def _join_clauses(clauses: list[str]) -> str:
+    text = clauses[0]
+    for more in clauses[1:]:
+        # Translators: joins two parts of a touchpoint's reason for its priority
+        text = _("{first}; {second}").format(first=text, second=more)
+    return text
 
 
 def reasons(table: pd.DataFrame, *, outcome: str = "NPS", weights: dict, friction_flags: list | None = None
@@ -135,26 +218,29 @@ def reasons(table: pd.DataFrame, *, outcome: str = "NPS", weights: dict, frictio
     for i, row in table.reset_index(drop=True).iterrows():
         phrases = []
         if pd.notna(row["importance"]):
-            k = int(imp_rank.iloc[i])
-            text = f"{_impact_level(k, n_drivers)} impact on {outcome} ({_ordinal(k)} of {n_drivers} drivers)"
+            text = _impact_clause(int(imp_rank.iloc[i]), n_drivers, outcome)
             if pd.notna(row["csat"]):
-                text += f", CSAT {_csat(row['csat'])}" + _csat_context(table, i, avg_csat)
+                # Translators: a touchpoint's impact ("high impact on NPS (1st of 2 drivers)") and its CSAT
+                text = _("{impact}, {csat}").format(impact=text, csat=_csat_clause(table, i, avg_csat))
             phrases.append((w["experience"] * row["experience"] + 1e-9, text))
         elif pd.notna(row["csat"]):
-            phrases.append((w["experience"] * 0.0, f"CSAT {_csat(row['csat'])}{_csat_context(table, i, avg_csat)} "
-                                                   f"(too few survey ratings to measure its impact)"))
+            # Translators: {csat} is a touchpoint's CSAT clause ("CSAT 3.2 (below average)")
+            phrases.append((w["experience"] * 0.0, _("{csat} (too few survey ratings to measure its impact)").format(
+                csat=_csat_clause(table, i, avg_csat))))
         sales = _sales_phrase(row, friction_flags[i] if friction_flags is not None else None)
         if sales:
             phrases.append((w["sales"] * row["sales"] + 1e-9, sales))
         if pd.notna(row["reach_share"]) and row["reach_share"] > 0:
-            phrases.append((w["reach"] * row["reach"], f"reaches {_percent(row['reach_share'])} of journeys"))
+            phrases.append((w["reach"] * row["reach"],
+                            _("reaches {share} of journeys").format(share=_percent(row["reach_share"]))))
         if not phrases:
-            out.append("No survey ratings or journey data in the period: measure it before prioritising")
+            out.append(_("No survey ratings or journey data in the period: measure it before prioritising"))
             continue
         phrases.sort(key=lambda p: -p[0])
-        text = "; ".join(p[1] for p in phrases[:2])
+        clauses = [p[1] for p in phrases[:2]]
         if pd.notna(row["effort"]) and row["effort"] >= 0.75 and w["effort"] > 0:
-            text += "; hard to change (effort 4-5 of 5)"
+            clauses.append(_("hard to change (effort 4-5 of 5)"))
+        text = _join_clauses(clauses)
         out.append(text[0].upper() + text[1:])
     return out
 
@@ -163,39 +249,46 @@ def reasons(table: pd.DataFrame, *, outcome: str = "NPS", weights: dict, frictio
 # Figure titles
 # ---------------------------------------------------------------------------
 
-#: the words inside the charts (titles, axis labels, legends, empty-chart notes)
-FIGURE_TEXT = {
-    "ipm_title": "Importance for {outcome} against current performance",
-    "ipm_empty": "no key-driver data for this period",
-    "ipm_x": "Current CSAT (1-5)",
-    "ipm_y": "Importance for {outcome} (share of explained variance, square-root scale)",
-    "attribution_title": "Attributed {value} by model",
-    "attribution_x": "attributed {value}",
-    "no_journeys": "no journeys in this period",
-    "friction_title": "Journeys that end without purchase right after each touchpoint",
-    "friction_average": "average {avg}",
-    "friction_x": "share of journeys reaching the touchpoint that end right after it without purchase",
-    "priority_title": "Priority score and what it is made of",
-    "priority_empty": "nothing to rank",
-    "priority_experience": "experience impact",
-    "priority_sales": "sales impact",
-    "priority_reach": "reach",
-    "priority_effort": "effort (subtracted)",
-    "priority_stability": "(top 3 in {share} of resamples)",
-    "priority_x": "priority score (0-100)",
-}
+#: the words inside the charts (titles, axis labels, legends, empty-chart notes), translated when looked up
+FIGURE_TEXT = Messages({
+    "ipm_title": N_("Importance for {outcome} against current performance"),
+    "ipm_empty": N_("no key-driver data for this period"),
+    "ipm_x": N_("Current CSAT (1-5)"),
+    "ipm_y": N_("Importance for {outcome} (share of explained variance, square-root scale)"),
+    "attribution_title": N_("Attributed {value} by model"),
+    "attribution_x": N_("attributed {value}"),
+    "no_journeys": N_("no journeys in this period"),
+    "friction_title": N_("Journeys that end without purchase right after each touchpoint"),
+    "friction_average": N_("average {avg}"),
+    "friction_x": N_("share of journeys reaching the touchpoint that end right after it without purchase"),
+    "priority_title": N_("Priority score and what it is made of"),
+    "priority_empty": N_("nothing to rank"),
+    "priority_experience": N_("experience impact"),
+    "priority_sales": N_("sales impact"),
+    "priority_reach": N_("reach"),
+    "priority_effort": N_("effort (subtracted)"),
+    "priority_stability": N_("(top 3 in {share} of resamples)"),
+    "priority_x": N_("priority score (0-100)"),
+})
 
 
 def ipm_title(result: PrioritiseResult) -> str:
-    return f"Importance for {result.outcome_label} against current CSAT, {result.period}"
+    # Translators: {outcome} is the survey outcome ("NPS"), {period} the period ("2026Q3")
+    return _("Importance for {outcome} against current CSAT, {period}").format(outcome=result.outcome_label,
+                                                                               period=result.period)
 
 
 def attribution_unit(result: PrioritiseResult, value: str) -> str:
-    return "conversions" if value == "conversions" else f"revenue ({result.currency})"
+    if value == "conversions":
+        return _("conversions")
+    # Translators: {currency} is a currency code ("DKK")
+    return _("revenue ({currency})").format(currency=result.currency)
 
 
 def attribution_title(result: PrioritiseResult, value: str) -> str:
-    return f"Attributed {attribution_unit(result, value)} by model, journeys started in {result.period}"
+    # Translators: {value} is "conversions" or "revenue (DKK)", {period} the period ("2026Q3")
+    return _("Attributed {value} by model, journeys started in {period}").format(
+        value=attribution_unit(result, value), period=result.period)
 
 
 # ---------------------------------------------------------------------------
@@ -203,31 +296,41 @@ def attribution_title(result: PrioritiseResult, value: str) -> str:
 # ---------------------------------------------------------------------------
 
 PRETTY = {
-    "touchpoint_id": "Touchpoint id", "name": "Touchpoint", "rank": "Rank", "score": "Score",
-    "reason": "Why", "top3_share": "In top 3 (resamples)", "stage": "Stage", "experience": "Experience impact",
-    "sales": "Sales impact", "reach": "Reach (relative)", "effort": "Effort", "importance": "Importance",
-    "csat": "CSAT", "attribution_share": "Attribution share", "dropoff_excess": "Drop-off vs average",
-    "reach_share": "Share of journeys", "driver": "Touchpoint", "relative_weight": "Relative weight",
-    "rw_ci_low": "RW 95% low", "rw_ci_high": "RW 95% high", "shapley": "Shapley R2 share",
-    "shapley_ci_low": "Shapley 95% low", "shapley_ci_high": "Shapley 95% high", "performance": "CSAT now",
-    "quadrant": "Quadrant", "channel": "Touchpoint", "reached": "Journeys reaching", "dropoffs": "Ended there",
-    "dropoff_rate": "Drop-off rate", "dropoff_ci_low": "95% low", "dropoff_ci_high": "95% high",
-    "average": "Average", "excess": "Difference", "flag": "Compared with average", "period": "Quarter",
-    "model": "Model", "cost": "Cost", "attributed_revenue": "Attributed revenue", "roi": "ROI",
-    "revenue_per_cost": "Revenue per unit cost", "removal_effect": "Removal effect", "share": "Share",
-    "removal_effect_revenue": "Removal effect (revenue)",
-    "conversions": "Conversions", "revenue": "Revenue", "path": "Path", "journeys": "Journeys",
-    "nulls": "Without purchase", "ratings": "Ratings", "top2box": kpis.short("top2box").capitalize(),
+    "touchpoint_id": N_("Touchpoint id"), "name": N_("Touchpoint"), "rank": N_("Rank"), "score": N_("Score"),
+    "reason": N_("Why"), "top3_share": N_("In top 3 (resamples)"), "stage": N_("Stage"),
+    "experience": N_("Experience impact"), "sales": N_("Sales impact"), "reach": N_("Reach (relative)"),
+    "effort": N_("Effort"), "importance": N_("Importance"), "csat": N_("CSAT"),
+    "attribution_share": N_("Attribution share"), "dropoff_excess": N_("Drop-off vs average"),
+    "reach_share": N_("Share of journeys"), "driver": N_("Touchpoint"), "relative_weight": N_("Relative weight"),
+    "rw_ci_low": N_("RW 95% low"), "rw_ci_high": N_("RW 95% high"), "shapley": N_("Shapley R2 share"),
+    "shapley_ci_low": N_("Shapley 95% low"), "shapley_ci_high": N_("Shapley 95% high"),
+    "performance": N_("CSAT now"), "quadrant": N_("Quadrant"), "channel": N_("Touchpoint"),
+    "reached": N_("Journeys reaching"), "dropoffs": N_("Ended there"), "dropoff_rate": N_("Drop-off rate"),
+    "dropoff_ci_low": N_("95% low"), "dropoff_ci_high": N_("95% high"), "average": N_("Average"),
+    "excess": N_("Difference"), "flag": N_("Compared with average"), "period": N_("Quarter"), "model": N_("Model"),
+    "cost": N_("Cost"), "attributed_revenue": N_("Attributed revenue"), "roi": N_("ROI"),
+    "revenue_per_cost": N_("Revenue per unit cost"), "removal_effect": N_("Removal effect"), "share": N_("Share"),
+    "removal_effect_revenue": N_("Removal effect (revenue)"),
+    "conversions": N_("Conversions"), "revenue": N_("Revenue"), "path": N_("Path"), "journeys": N_("Journeys"),
+    "nulls": N_("Without purchase"), "ratings": N_("Ratings"), "top2box": N_("Top-2-box"),
+    "importance_share": N_("Importance"),
 }
 
 #: columns holding shares, shown in percent
 PERCENT = ("top3_share", "importance", "attribution_share", "dropoff_excess", "reach_share", "relative_weight",
            "rw_ci_low", "rw_ci_high", "shapley", "shapley_ci_low", "shapley_ci_high", "dropoff_rate",
            "dropoff_ci_low", "dropoff_ci_high", "excess", "roi", "removal_effect", "share", "performance_share",
-           "removal_effect_revenue")
+           "removal_effect_revenue", "importance_share")
 PARTS = ("priorities", "components", "drivers", "ipm", "attribution", "models", "models_revenue", "friction",
          "roi", "paths")
-NOTHING_TO_SHOW = "Nothing to show for this period."
+NOTHING_TO_SHOW = N_("Nothing to show for this period.")
+
+
+def header(column: str) -> str:
+    """The column header of ``column`` in the active language."""
+    if column == "top2box":
+        return kpis.short("top2box").capitalize()
+    return _(PRETTY[column]) if column in PRETTY else column
 
 
 def _named(df: pd.DataFrame, col: str, names: dict) -> pd.DataFrame:
@@ -275,21 +378,22 @@ def part(result: PrioritiseResult, name: str) -> pd.DataFrame:
 
 
 def show(result: PrioritiseResult, name: str, caption: str | None = None,
-         empty: str = NOTHING_TO_SHOW) -> display.HTML:
+         empty: str | None = None) -> display.HTML:
     """One table of the result, escaped and with readable column names."""
     df = part(result, name)
     if df.empty:
-        return display.say("{note}", note=empty)
+        return display.say("{note}", note=_(NOTHING_TO_SHOW) if empty is None else empty)
     if name == "ipm":
         df = df.rename(columns={"importance": "importance_share"})
     decimals = {"attribution": 1, "models": 1, "models_revenue": 0, "roi": 1}.get(name, 2)
     if name in ("attribution", "roi"):  # money without cents
         for c in [c for c in ("revenue", "cost", "attributed_revenue") if c in df.columns]:
             df[c] = [kpis.fmt_number(v, 0) for v in df[c]]
-    percent = [PRETTY.get(c, c) for c in df.columns if c in PERCENT]
-    if "importance_share" in df.columns:
-        percent.append("Importance")
-    pretty = df.rename(columns={**PRETTY, "importance_share": "Importance"})
+    words = {"quadrant": quadrant_name, "flag": flag_name, "stage": stage_name}
+    for c in [c for c in words if c in df.columns]:
+        df[c] = [v if pd.isna(v) or v == "" else words[c](v) for v in df[c]]
+    percent = [header(c) for c in df.columns if c in PERCENT]
+    pretty = df.rename(columns={c: header(c) for c in df.columns})
     return display.show_table(pretty, caption=caption, percent=percent, decimals=decimals)
 
 
@@ -302,10 +406,10 @@ def _lower_first(text: str) -> str:
 
 
 def _list(items: list[str]) -> str:
-    items = [str(i) for i in items]
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    """Items as the active language lists them: "A, B and C"."""
+    from helpers.identify.narrative import listing
+
+    return listing(items)
 
 
 def _name(result: PrioritiseResult, touchpoint_id: str) -> str:
@@ -315,63 +419,75 @@ def _name(result: PrioritiseResult, touchpoint_id: str) -> str:
 def say_notes(result: PrioritiseResult) -> display.HTML:
     """Caveats met while computing (collinear drivers, missing data), or a short all-clear."""
     if not result.notes:
-        return display.say("All parts of this step could be computed for {period}.", period=result.period)
-    return display.HTML("<p class=\"tp-say\">Read with care:</p>" + display.bullets(result.notes).markup)
+        return display.say(_("All parts of this step could be computed for {period}."), period=result.period)
+    # notes are messages of this module (translated here) or sentences already in the report's language
+    notes = [_(n) for n in result.notes]
+    return display.HTML("<p class=\"tp-say\">" + display.esc(_("Read with care:")) + "</p>"
+                        + display.bullets(notes).markup)
 
 
 def _stability(stable: float) -> str:
     if stable >= 0.995:
-        return "Each of them stays in the top three in every bootstrap resample."
+        return _("Each of them stays in the top three in every bootstrap resample.")
     if stable >= 0.8:
-        return "Each of them stays in the top three in at least {stable} of the bootstrap resamples."
-    return "The order is not settled: the least stable of them is in the top three in only {stable} of the " \
-           "bootstrap resamples."
+        # Translators: {stable} is a percentage
+        return _("Each of them stays in the top three in at least {stable} of the bootstrap resamples.")
+    return _("The order is not settled: the least stable of them is in the top three in only {stable} of the "
+             "bootstrap resamples.")
 
 
 def say_drivers(result: PrioritiseResult) -> display.HTML:
     kd = result.drivers
     if kd is None:
-        why = driver_gap_text(result.driver_gap) if result.driver_gap is not None else "no relationship survey"
-        return display.say("No key-driver analysis for {period}: {why}.", period=result.period, why=why)
+        why = driver_gap_text(result.driver_gap) if result.driver_gap is not None else _("no relationship survey")
+        # Translators: {why} says why (e.g. "there is no feedback data")
+        return display.say(_("No key-driver analysis for {period}: {why}."), period=result.period, why=why)
     top = kd.table.head(3)
     stable = float(top["top3_share"].min())
-    text = (f"Over {{window}} ({{n}} relationship-survey answers), the touchpoint ratings explain "
-            f"{{r2}} of the variation in {OUTCOME_LABELS[result.outcome]}. The strongest drivers are "
-            "{names}, which together account for {share} of what is explained. " + _stability(stable))
-    return display.say(text, window=result.driver_window, n=kpis.fmt_count(kd.n), r2=_percent(kd.r2),
+    # Translators: {window} is the survey window ("2026Q2 to 2026Q3"), {n} a count, {r2} and {share} percentages,
+    # {outcome} the survey outcome ("likelihood to recommend (NPS question)"), {names} a list of touchpoints
+    text = _("Over {window} ({n} relationship-survey answers), the touchpoint ratings explain {r2} of the variation "
+             "in {outcome}. The strongest drivers are {names}, which together account for {share} of what is "
+             "explained.")
+    return display.say(text + " " + _stability(stable), window=result.driver_window, n=kpis.fmt_count(kd.n),
+                       r2=_percent(kd.r2), outcome=OUTCOME_LABELS[result.outcome],
                        names=_list([_name(result, d) for d in top["driver"]]),
                        share=_percent(float(top["relative_weight"].sum())), stable=_percent(stable))
 
 
 def say_ipm(result: PrioritiseResult) -> display.HTML:
     if result.ipm.empty:
-        return display.say("The importance-performance matrix needs key drivers and current CSAT; "
-                           "{period} lacks one of them.", period=result.period)
+        return display.say(_("The importance-performance matrix needs key drivers and current CSAT; "
+                             "{period} lacks one of them."), period=result.period)
     fix = result.ipm[result.ipm["quadrant"] == "fix first"]
     keep = _list([_name(result, t) for t in result.ipm.loc[result.ipm["quadrant"] == "keep up", "touchpoint_id"]])
     if fix.empty:
-        return display.say("No important touchpoint performs below average: keep up {keep}.",
-                           keep=keep or "the current level")
-    one = len(fix) == 1
-    return display.say("Fix first: {fix} " + ("matters" if one else "matter") + " more than average for {outcome} "
-                       "but " + ("scores" if one else "score") + " below the average CSAT. Keep up: {keep}.",
-                       fix=_list([_name(result, t) for t in fix["touchpoint_id"]]), outcome=result.outcome_label,
-                       keep=keep or "none")
+        # Translators: {keep} lists touchpoints, or reads "the current level"
+        return display.say(_("No important touchpoint performs below average: keep up {keep}."),
+                           keep=keep or _("the current level"))
+    # Translators: {fix} and {keep} list touchpoints ({keep} may read "none"); {outcome} is "NPS" or similar
+    text = ngettext("Fix first: {fix} matters more than average for {outcome} but scores below the average CSAT. "
+                    "Keep up: {keep}.",
+                    "Fix first: {fix} matter more than average for {outcome} but score below the average CSAT. "
+                    "Keep up: {keep}.", len(fix))
+    return display.say(text, fix=_list([_name(result, t) for t in fix["touchpoint_id"]]),
+                       outcome=result.outcome_label, keep=keep or pgettext("no touchpoints", "none"))
 
 
 def say_attribution(result: PrioritiseResult) -> display.HTML:
     mk = result.markov
     if mk is None or mk.total_conversions == 0:
-        return display.say("No conversions to attribute in {period}.", period=result.period)
+        return display.say(_("No conversions to attribute in {period}."), period=result.period)
     t = mk.table.sort_values("removal_effect", ascending=False)
     lead = t.iloc[0]
     last = result.models.set_index("channel")["last_touch"]
     gap = (t.set_index("channel")["conversions"] - last.reindex(t["channel"]).to_numpy()).sort_values()
     return display.say(
-        "Journeys that started in {period} converted with probability {p} ({conv} purchases). "
-        "Without {lead} that probability would fall by {re}, the largest removal effect; the Markov model "
-        "gives it {share} of the conversions. Compared with last-touch attribution, the Markov model credits "
-        "{under} with {delta} more conversions: last-touch counting undervalues it.",
+        # Translators: {p}, {re} and {share} are percentages, {conv} and {delta} counts, {lead} and {under} touchpoints
+        _("Journeys that started in {period} converted with probability {p} ({conv} purchases). "
+          "Without {lead} that probability would fall by {re}, the largest removal effect; the Markov model "
+          "gives it {share} of the conversions. Compared with last-touch attribution, the Markov model credits "
+          "{under} with {delta} more conversions: last-touch counting undervalues it."),
         period=result.period, p=kpis.fmt_percent(mk.conversion_probability, 1),
         conv=kpis.fmt_count(mk.total_conversions), lead=_name(result, lead["channel"]),
         re=_percent(float(lead["removal_effect"])), share=_percent(float(lead["share"])),
@@ -381,81 +497,103 @@ def say_attribution(result: PrioritiseResult) -> display.HTML:
 def say_friction(result: PrioritiseResult) -> display.HTML:
     fr = result.friction
     if fr.empty:
-        return display.say("No journeys in {period}.", period=result.period)
+        return display.say(_("No journeys in {period}."), period=result.period)
     high = fr[fr["flag"] == "above average"]
     if high.empty:
-        return display.say("No touchpoint loses clearly more journeys than the average of {avg}.",
+        # Translators: {avg} is a percentage
+        return display.say(_("No touchpoint loses clearly more journeys than the average of {avg}."),
                            avg=_percent(float(fr["average"].iloc[0])))
     worst = high.iloc[0]
+    # Translators: {worst} is a touchpoint; {rate}, {lo}, {hi} and {avg} are percentages
+    first = _("{worst}: {rate} of the journeys reaching it end there without a purchase (95% interval "
+              "{lo} to {hi}), against an average of {avg}.")
+    second = ngettext("One touchpoint loses more journeys than the average with an interval that excludes it.",
+                      "{n} touchpoints lose more journeys than the average with an interval that excludes it.",
+                      len(high))
     return display.say(
-        "{worst}: {rate} of the journeys reaching it end there without a purchase (95% interval "
-        "{lo} to {hi}), against an average of {avg}. {n} lose more journeys than the "
-        "average with an interval that excludes it.",
+        first + " " + second,
         worst=_name(result, worst["channel"]), rate=_percent(float(worst["dropoff_rate"])),
         lo=_percent(float(worst["dropoff_ci_low"])), hi=_percent(float(worst["dropoff_ci_high"])),
-        avg=_percent(float(worst["average"])),
-        n="One touchpoint" if len(high) == 1 else f"{len(high)} touchpoints")
+        avg=_percent(float(worst["average"])), n=kpis.fmt_count(len(high)))
 
 
 def say_roi(result: PrioritiseResult) -> display.HTML:
     if result.roi.empty:
-        return display.say("No touchpoint costs are known for the quarters up to {period}, so there is no ROI.",
+        return display.say(_("No touchpoint costs are known for the quarters up to {period}, so there is no ROI."),
                            period=result.period)
     cur = result.roi[result.roi["period"] == result.roi["period"].max()]
     valued = cur.dropna(subset=["roi"]).sort_values("roi", ascending=False)
     unvalued = [_name(result, t) for t in cur.loc[cur["roi"].isna(), "touchpoint_id"]]
-    one = len(unvalued) == 1
-    tail = ("" if not unvalued else " " + _list(unvalued) + (" is" if one else " are")
-            + " not on paths to purchase, so attribution cannot value " + ("it." if one else "them."))
+    # Translators: {names} lists touchpoints
+    tail = ("" if not unvalued else " " + ngettext(
+        "{names} is not on paths to purchase, so attribution cannot value it.",
+        "{names} are not on paths to purchase, so attribution cannot value them.", len(unvalued)).format(
+        names=_list(unvalued)))
     if valued.empty:
-        return display.say("No touchpoint with known costs in {q} is on a path to purchase.{tail}",
+        return display.say(_("No touchpoint with known costs in {q} is on a path to purchase.") + "{tail}",
                            q=str(cur["period"].iloc[0]), tail=tail)
     best, worst = valued.iloc[0], valued.iloc[-1]
     return display.say(
-        "In {q}, with revenue attributed by the Markov model, {best} returned {b} {cur} per {cur} spent "
-        "and {worst} {w}. ROI counts only revenue of journeys that started in the quarter and is "
-        "attributed, not measured in an experiment.{tail}",
+        # Translators: {q} is a quarter ("2026Q3"), {best} and {worst} touchpoints, {b} and {w} numbers, {cur} a
+        # currency code ("DKK")
+        _("In {q}, with revenue attributed by the Markov model, {best} returned {b} {cur} per {cur} spent "
+          "and {worst} {w}. ROI counts only revenue of journeys that started in the quarter and is "
+          "attributed, not measured in an experiment.") + "{tail}",
         q=str(best["period"]), best=_name(result, best["touchpoint_id"]),
         b=kpis.fmt_number(float(best["revenue_per_cost"]), 1), worst=_name(result, worst["touchpoint_id"]),
         w=kpis.fmt_number(float(worst["revenue_per_cost"]), 1), cur=result.currency, tail=tail)
 
 
+def _weights(w: dict) -> str:
+    def num(v) -> str:
+        return kpis.fmt_number(v, len(f"{v:g}".partition(".")[2]))
+
+    # Translators: the four priority weights from client.yml (numbers)
+    return _("Weights from client.yml: experience {we}, sales {ws}, reach {wr}, effort {wf}.").format(
+        we=num(w["experience"]), ws=num(w["sales"]), wr=num(w["reach"]), wf=num(w["effort"]))
+
+
 def say_priorities(result: PrioritiseResult) -> display.HTML:
     r = result.ranking.sort_values("rank").head(3)
     if r.empty or not result.has_evidence:
-        return display.say("There is no survey or journey data in {period} to rank the touchpoints by.",
+        return display.say(_("There is no survey or journey data in {period} to rank the touchpoints by."),
                            period=result.period)
     first = r.iloc[0]
-    w = result.weights
-    text = "Top priorities for {period}: {names}. {first} ranks first with a score of {score} of 100 ({reason})."
+    # Translators: {names} lists touchpoints, {first} is one of them, {score} a number, {reason} why it ranks first
+    text = _("Top priorities for {period}: {names}. {first} ranks first with a score of {score} of 100 "
+             "({reason}).")
     values = dict(period=result.period, names=_list(list(r["name"])), first=first["name"],
                   score=kpis.fmt_number(float(first["score"]), 0),
                   reason=_lower_first(str(first["reason"]).rstrip(".")))
     if pd.notna(first["top3_share"]):
-        text += " It stays in the top three in {stable} of the bootstrap resamples."
+        # Translators: {stable} is a percentage
+        text += " " + _("It stays in the top three in {stable} of the bootstrap resamples.")
         values["stable"] = _percent(float(first["top3_share"]))
-    text += " Weights from client.yml: experience {we:g}, sales {ws:g}, reach {wr:g}, effort {wf:g}."
-    values.update(we=w["experience"], ws=w["sales"], wr=w["reach"], wf=w["effort"])
+    text += " {weights}"
+    values["weights"] = _weights(result.weights)
     return display.say(text, **values)
 
 
 def findings_text(result: PrioritiseResult) -> list[str]:
     """The headline sentences of step 3 for the executive summary."""
     out = []
-    for _, row in result.top_priorities().iterrows():
-        out.append(f"Priority {row['rank']}: {row['name']} (score {kpis.fmt_number(row['score'], 0)}): "
-                   f"{row['reason']}")
+    for _i, row in result.top_priorities().iterrows():
+        # Translators: {rank} is a number, {name} a touchpoint, {score} a number, {reason} why it ranks there
+        out.append(_("Priority {rank}: {name} (score {score}): {reason}").format(
+            rank=row["rank"], name=row["name"], score=kpis.fmt_number(row["score"], 0), reason=row["reason"]))
     if result.drivers is not None:
         d = result.drivers.table.iloc[0]
-        out.append(f"Strongest driver of {result.outcome_label}: {_name(result, d['driver'])} "
-                   f"({_percent(d['relative_weight'])} of the explained variance)")
+        # Translators: {outcome} is "NPS" or similar, {name} a touchpoint, {share} a percentage
+        out.append(_("Strongest driver of {outcome}: {name} ({share} of the explained variance)").format(
+            outcome=result.outcome_label, name=_name(result, d["driver"]), share=_percent(d["relative_weight"])))
     if result.markov is not None and result.markov.total_conversions > 0:
         t = result.markov.table.sort_values("removal_effect", ascending=False).iloc[0]
-        out.append(f"Largest Markov removal effect: {_name(result, t['channel'])} "
-                   f"({_percent(t['removal_effect'])} of conversions would be lost without it)")
+        out.append(_("Largest Markov removal effect: {name} ({share} of conversions would be lost without it)").format(
+            name=_name(result, t["channel"]), share=_percent(t["removal_effect"])))
     high = result.friction[result.friction["flag"] == "above average"] if len(result.friction) else result.friction
     if len(high):
         h = high.iloc[0]
-        out.append(f"Highest drop-off: {_name(result, h['channel'])} ({_percent(h['dropoff_rate'])} of "
-                   f"journeys reaching it end there, average {_percent(h['average'])})")
+        # Translators: {name} is a touchpoint, {rate} and {avg} percentages
+        out.append(_("Highest drop-off: {name} ({rate} of journeys reaching it end there, average {avg})").format(
+            name=_name(result, h["channel"]), rate=_percent(h["dropoff_rate"]), avg=_percent(h["average"])))
     return out

@@ -3,7 +3,8 @@
 :func:`clean_notebook` strips everything volatile (papermill timings, execution
 timestamps, random cell ids) so the same inputs give the same bytes.
 :func:`combine` joins the summary, the step notebooks and the provenance appendix
-into one notebook, giving every heading a stable anchor for the table of contents.
+into one notebook, translating every markdown cell whole (its text is a catalog message,
+see :mod:`helpers.catalogs`) and giving every heading a stable anchor for the table of contents.
 :func:`render_html` exports it with the ``tpkit-report`` template (no network
 resources, no code, no stderr) and the client's branding.
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 import nbformat
 from nbconvert.preprocessors import Preprocessor
 
+from helpers import i18n
 from helpers.report.provenance import TEMPLATE_DIR
 
 TEMPLATE_NAME = "tpkit-report"
@@ -98,15 +100,23 @@ def anchor_headings(source: str, prefix: str, toc: list[dict], max_level: int = 
     return "\n".join(lines)
 
 
+def translate_markdown(source: str) -> str:
+    """A markdown cell's text in the active language: the whole cell is one catalog message."""
+    return i18n._(source) if source.strip() else source
+
+
 def combine(parts: list[tuple[str, object]], title: str = "Report") -> tuple[object, list[dict]]:
-    """One notebook from (name, cleaned notebook) parts, plus the table of contents entries."""
+    """One notebook from (name, cleaned notebook) parts, plus the table of contents entries.
+
+    Markdown cells are translated into the active language before their headings get anchors,
+    so the contents list the translated headings."""
     toc: list[dict] = []
     cells = []
     for _name, nb in parts:
         for cell in nb.cells:
             cell = copy.deepcopy(cell)
             if cell.cell_type == "markdown":
-                cell.source = anchor_headings(cell.source, f"s{len(cells)}", toc)
+                cell.source = anchor_headings(translate_markdown(cell.source), f"s{len(cells)}", toc)
             cells.append(cell)
     for i, cell in enumerate(cells):
         cell.id = f"c{i}"
@@ -206,14 +216,36 @@ def css_string(text: str) -> str:
     return "".join(c if c in safe else f"\\{ord(c):06x}" for c in str(text))
 
 
+def frame_words(client_name: str, period_label: str) -> dict[str, str]:
+    """The words of the report frame (cover, contents, logo) in the active language."""
+    return {
+        # Translators: the line above the client's name on the report's cover
+        "kicker": i18n._("Customer touchpoint analysis"),
+        # Translators: the title of the report's table of contents
+        "contents": i18n._("Contents"),
+        # Translators: the alternative text of the client's logo on the cover; {client} is the client's name
+        "logo_alt": i18n._("{client} logo").format(client=client_name),
+        # Translators: the document title (browser tab, PDF title); {period} is the period ("2026Q3")
+        "title": i18n._("{client}: touchpoint report {period}").format(client=client_name, period=period_label),
+    }
+
+
 def render_html(nb, toc: list[dict], *, client_name: str, period_label: str, period_span: str = "",
                 colour: str | None = None, logo: Path | None = None, footer: str = "",
-                template_dir: Path = TEMPLATE_DIR, exp=None) -> str:
-    """The report as one HTML string. Every value given here is escaped by the template."""
+                template_dir: Path = TEMPLATE_DIR, exp=None, language: str | None = None) -> str:
+    """The report as one HTML string. Every value given here is escaped by the template.
+
+    ``language`` (default: the active one) sets ``<html lang>`` and the words of the frame."""
+    lang = i18n.check(language) if language else i18n.active()
     exp = exp or exporter(template_dir)
+    exp.language_code = lang
+    with i18n.using(lang):
+        words = frame_words(client_name, period_label)
     resources = {
-        "metadata": {"name": f"{client_name}: touchpoint report {period_label}"},
+        "metadata": {"name": words["title"]},
         "tpkit": {
+            **words,
+            "lang": lang,
             "client_name": client_name,
             "period": period_label,
             "period_span": period_span,

@@ -11,20 +11,21 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers import artifacts, kpis
+from helpers import artifacts, i18n, kpis
 from helpers.artifacts import Findings
 from helpers.config import load_client
 from helpers.display import HTML, esc, show_table
 from helpers.errors import KitError
+from helpers.i18n import N_, _, ngettext
 from helpers.periods import Period
 
 STEP_TITLES = {
-    "identify": "Identify",
-    "analyse": "Collect and analyse",
-    "prioritise": "Prioritise",
-    "evaluate": "Implement and evaluate",
+    "identify": N_("Identify"),
+    "analyse": N_("Collect and analyse"),
+    "prioritise": N_("Prioritise"),
+    "evaluate": N_("Implement and evaluate"),
 }
-NOT_AVAILABLE = "not available"
+NOT_AVAILABLE = N_("not available")
 PRIORITY_COLUMNS = ("touchpoint_id", "rank", "reason")
 VERDICT_COLUMNS = ("change_id", "kpi", "verdict")
 
@@ -42,10 +43,10 @@ def priority_table(collected: dict[str, Findings], n: int = 5) -> pd.DataFrame |
         return None
     df = df.sort_values("rank", kind="stable").head(n)
     name = df["name"] if "name" in df.columns else df["touchpoint_id"]
-    out = pd.DataFrame({"Rank": df["rank"].astype("Int64").to_numpy(), "Touchpoint": name.to_numpy()})
+    out = pd.DataFrame({_("Rank"): df["rank"].astype("Int64").to_numpy(), _("Touchpoint"): name.to_numpy()})
     if "score" in df.columns:
-        out["Score"] = pd.to_numeric(df["score"], errors="coerce").round(2).to_numpy()
-    out["Why"] = df["reason"].to_numpy()
+        out[_("Score")] = pd.to_numeric(df["score"], errors="coerce").round(2).to_numpy()
+    out[_("Why")] = df["reason"].to_numpy()
     return out
 
 
@@ -56,23 +57,32 @@ def verdict_table(collected: dict[str, Findings]) -> pd.DataFrame | None:
     if df is None:
         return None
     effect = []
-    for _, row in df.iterrows():
+    for _i, row in df.iterrows():
         text = kpis.fmt_change(row["kpi"], row.get("effect"))
         interval = kpis.fmt_interval(row["kpi"], row.get("ci_low"), row.get("ci_high"))
-        effect.append(f"{text} ({interval})" if text and interval else text)
-    out = pd.DataFrame({"Change": df["change_id"].to_numpy(),
-                        "KPI": [kpis.short(k) for k in df["kpi"]]})
+        # Translators: an effect and its 95% interval, e.g. "+2.1 pp (+0.4 to +3.8)"
+        effect.append(_("{effect} ({interval})").format(effect=text, interval=interval) if text and interval
+                      else text)
+    out = pd.DataFrame({_("Change"): df["change_id"].to_numpy(),
+                        _("KPI"): [kpis.short(k) for k in df["kpi"]]})
     if "design" in df.columns:
-        out["Method"] = df["design"].to_numpy()
-    out["Effect (95% CI)"] = effect
+        out[_("Method")] = df["design"].to_numpy()
+    out[_("Effect (95% CI)")] = effect
     if "p_adj" in df.columns:
-        out["Adjusted p"] = [kpis.fmt_p(v) for v in df["p_adj"]]
-    out["Verdict"] = df["verdict"].to_numpy()
+        out[_("Adjusted p")] = [kpis.fmt_p(v) for v in df["p_adj"]]
+    out[_("Verdict")] = df["verdict"].to_numpy()
     return out
 
 
 def _not_available(what: str) -> HTML:
-    return HTML(f'<p class="tp-na">{esc(what)}: {NOT_AVAILABLE}.</p>')
+    # Translators: {what} names a part of the summary ("Priorities")
+    return HTML(f'<p class="tp-na">{esc(_("{what}: not available.").format(what=what))}</p>')
+
+
+def _changes(collected: dict) -> int | None:
+    step = collected.get("evaluate")
+    df = step.table("verdicts") if step is not None else None
+    return None if df is None else int(df["change_id"].nunique())
 
 
 def overview(collected: dict) -> HTML:
@@ -80,17 +90,22 @@ def overview(collected: dict) -> HTML:
     ident = collected["identify"].metrics if "identify" in collected else {}
     cards = []
     if "touchpoints" in ident:
-        cards.append((f"{ident.get('touchpoints_with_data', 0)} / {ident['touchpoints']}", "touchpoints with data"))
+        # Translators: the value of a summary card, e.g. "5 / 6" (5 of the 6 catalogued touchpoints)
+        value = _("{part} / {whole}").format(part=kpis.fmt_count(ident.get("touchpoints_with_data", 0)),
+                                             whole=kpis.fmt_count(ident["touchpoints"]))
+        # Translators: the labels under the numbers of the summary cards are labels, not sentences (always plural)
+        cards.append((value, _("touchpoints with data")))
     if "blind_spots" in ident:
-        cards.append((str(ident["blind_spots"]), "blind spots (no data)"))
+        cards.append((kpis.fmt_count(ident["blind_spots"]), _("blind spots (no data)")))
     prio = priority_table(collected, n=1000)
     if prio is not None:
-        cards.append((str(len(prio)), "touchpoints ranked"))
-    verdicts = verdict_table(collected)
-    if verdicts is not None:
-        cards.append((str(verdicts["Change"].nunique()), "changes evaluated"))
+        cards.append((kpis.fmt_count(len(prio)), _("touchpoints ranked")))
+    changes = _changes(collected)
+    if changes is not None:
+        cards.append((kpis.fmt_count(changes), _("changes evaluated")))
     available = sum(1 for s in artifacts.STEPS if s in collected and collected[s].available)
-    cards.append((f"{available} / {len(artifacts.STEPS)}", "analysis steps available"))
+    value = _("{part} / {whole}").format(part=kpis.fmt_count(available), whole=kpis.fmt_count(len(artifacts.STEPS)))
+    cards.append((value, _("analysis steps available")))
     body = "".join(f'<div class="tp-card"><div class="tp-card-value">{esc(v)}</div>'
                    f'<div class="tp-card-label">{esc(label)}</div></div>' for v, label in cards)
     return HTML(f'<div class="tp-cards">{body}</div>')
@@ -101,12 +116,12 @@ def top_findings(collected: dict, per_step: int = 3) -> HTML:
     blocks = []
     for step in artifacts.STEPS:
         payload = collected.get(step, Findings.missing(step))
-        title = STEP_TITLES[step]
+        title = _(STEP_TITLES[step])
         findings = list(payload.findings[:per_step])
         if not payload.available:
-            inner = f'<p class="tp-na">{NOT_AVAILABLE}</p>'
+            inner = f'<p class="tp-na">{esc(_(NOT_AVAILABLE))}</p>'
         elif not findings:
-            inner = '<p class="tp-na">No findings recorded.</p>'
+            inner = f'<p class="tp-na">{esc(_("No findings recorded."))}</p>'
         else:
             inner = '<ul class="tp-list">' + "".join(f"<li>{esc(f)}</li>" for f in findings) + "</ul>"
         blocks.append(f'<div class="tp-step"><p class="tp-step-name">{esc(title)}</p>{inner}</div>')
@@ -116,19 +131,26 @@ def top_findings(collected: dict, per_step: int = 3) -> HTML:
 def top_priorities(collected: dict, n: int = 5) -> HTML:
     table = priority_table(collected, n)
     if table is None:
-        return _not_available("Priorities")
+        return _not_available(_("Priorities"))
     if table.empty:
-        return HTML('<p class="tp-na">No touchpoint could be ranked in this period.</p>')
-    return show_table(table, caption=f"Top {len(table)} touchpoints to work on")
+        return HTML(f'<p class="tp-na">{esc(_("No touchpoint could be ranked in this period."))}</p>')
+    caption = ngettext("Top {n} touchpoint to work on", "Top {n} touchpoints to work on", len(table))
+    return show_table(table, caption=caption.format(n=kpis.fmt_count(len(table))))
 
 
 def verdicts(collected: dict) -> HTML:
     table = verdict_table(collected)
     if table is None:
-        return _not_available("Verdicts on changes")
+        return _not_available(_("Verdicts on changes"))
     if table.empty:
-        return HTML('<p class="tp-na">No changes were logged for this period.</p>')
-    return show_table(table, caption="Did the changes move their KPIs?")
+        return HTML(f'<p class="tp-na">{esc(_("No changes were logged for this period."))}</p>')
+    return show_table(table, caption=_("Did the changes move their KPIs?"))
+
+
+def period_span(period: Period) -> str:
+    """The days a period covers as the active language writes them: "1 July 2026 to 30 September 2026"."""
+    # Translators: the first and last day of the report's period
+    return _("{start} to {end}").format(start=i18n.fmt_date(period.start), end=i18n.fmt_date(period.last_day))
 
 
 def say_scope(client: str, period: str, root: str | Path | None = None) -> HTML:
@@ -138,7 +160,10 @@ def say_scope(client: str, period: str, root: str | Path | None = None) -> HTML:
         name = load_client(client, root or None).name
     except KitError:
         name = client
-    span = f"{p.start:%-d %B %Y} to {p.last_day:%-d %B %Y}"
-    return HTML(f'<p class="tp-say">This report covers <strong>{esc(name)}</strong> for {esc(p.label)} '
-                f'({esc(span)}). It summarises the four analysis steps that follow; the appendix lists the data, '
-                f'code and settings it was built from.</p>')
+    # Translators: {name} is the client's name (shown in bold), {period} the period ("2026Q3"), {span} its days
+    # ("1 July 2026 to 30 September 2026")
+    first = _("This report covers {name} for {period} ({span}).")
+    second = _("It summarises the four analysis steps that follow; the appendix lists the data, code and settings "
+               "it was built from.")
+    text = esc(first).format(name=f"<strong>{esc(name)}</strong>", period=esc(p.label), span=esc(period_span(p)))
+    return HTML(f'<p class="tp-say">{text} {esc(second)}</p>')

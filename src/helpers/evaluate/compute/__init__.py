@@ -7,20 +7,22 @@ difference-in-differences, interrupted time series, power and MDE), :mod:`.chang
 
 from helpers.evaluate.compute.estimators import (
     ITS_ERRORS,
-    ITS_LAGS,
     EffectResult,
+    GLSFit,
     ITSResult,
     ab_test,
     diff_in_diff,
-    fixed_b_factor,
+    gls_ar1,
     interrupted_time_series,
+    level_shift,
+    linear_trend,
     mde_from_se,
     newey_west_lags,
     power_from_se,
-    stationary_hac,
+    sample_ratio_check,
 )
 from helpers.evaluate.compute.verdicts import ALPHA, VERDICTS, Verdict, decide
 
-__all__ = ["ALPHA", "ITS_ERRORS", "ITS_LAGS", "VERDICTS", "EffectResult", "ITSResult", "Verdict", "ab_test",
-           "decide", "diff_in_diff", "fixed_b_factor", "interrupted_time_series", "mde_from_se",
-           "newey_west_lags", "power_from_se", "stationary_hac"]
+__all__ = ["ALPHA", "ITS_ERRORS", "VERDICTS", "EffectResult", "GLSFit", "ITSResult", "Verdict", "ab_test",
+           "decide", "diff_in_diff", "gls_ar1", "interrupted_time_series", "level_shift", "linear_trend",
+           "mde_from_se", "newey_west_lags", "power_from_se", "sample_ratio_check"]

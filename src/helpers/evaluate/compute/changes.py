@@ -13,13 +13,17 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
+from scipy import stats as st
 
-from helpers.errors import DataError
+from helpers import stats
+from helpers.errors import ConfigError, DataError
 from helpers.evaluate.compute.estimators import (
     EffectResult,
     ab_test,
-    diff_in_diff,
+    gls_ar1,
     interrupted_time_series,
+    level_shift,
+    linear_trend,
     mde_from_se,
     power_from_se,
 )
@@ -31,8 +35,15 @@ JOURNEY_KPIS = ("conversion", "revenue")
 EVENT_KPIS = (*JOURNEY_KPIS, "volume")
 DESIGNS = ("ab", "did", "its", "none")
 
+#: weeks of history an interrupted time series or a difference-in-differences needs before the change
 MIN_PRE_WEEKS = 8
+#: weeks after the change below which an interrupted time series is "too early to tell": its post-change
+#: level and slope need at least three points (bench/bench_verdicts.py: size and coverage hold from there)
 MIN_POST_WEEKS = 3
+#: weeks after the change below which a difference-in-differences is "too early to tell"
+DID_MIN_POST_WEEKS = 2
+#: a pre-trend check or placebo fails below this (unadjusted) p value
+CHECK_ALPHA = 0.05
 MIN_WEEK_DAYS = 3
 MIN_WEEK_N = 3
 MIN_AB_UNITS = 10
@@ -44,8 +55,8 @@ REFERENCE_ABSOLUTE = {"nps": 5.0}
 MATURITY = pd.Timedelta(days=7)
 
 #: why a change and KPI has no estimate (``Outcome.reason``); ``Outcome.detail`` holds the numbers
-REASONS = ("no values", "no data after", "too few weeks", "too few in a group", "no ab column", "ab variants",
-           "no table", "error")
+REASONS = ("no values", "no data after", "too few weeks", "too few weeks after", "too few in a group",
+           "no ab column", "ab variants", "no table", "error")
 
 
 def utc(day: dt.date, tz: str) -> pd.Timestamp:
@@ -104,6 +115,34 @@ class Outcome:
     n_after: int = 0
     unit: str = "weeks"
     plot: dict = field(default_factory=dict)
+    #: the design's checks: ``{"pretrend": Check, "placebo": Check}`` (DiD and ITS)
+    checks: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Check:
+    """A pre-trend check or a placebo: what was tested, its estimate and p value, and whether it passed.
+
+    ``p`` is NaN (and ``passed`` None) when the history is too short to run it; ``weeks`` is
+    how many weeks before the change the placebo date lies.
+    """
+
+    kind: str
+    estimate: float = NAN
+    p: float = NAN
+    weeks: int = 0
+    reason: str = ""
+
+    @property
+    def passed(self) -> bool | None:
+        return None if not np.isfinite(self.p) else bool(self.p >= CHECK_ALPHA)
+
+
+def too_early(design: str, after: int, needed: int, start: dt.date, lag_days: int = 0, **kw) -> Outcome:
+    """Fewer weeks after the change than ``needed``: the verdict can be told from ``start + needed`` weeks."""
+    when = start + dt.timedelta(weeks=needed, days=lag_days)
+    return Outcome(design, status="too early", reason="too few weeks after",
+                   detail={"after": after, "min_after": needed, "from": when}, **kw)
 
 
 def too_little(design: str, reason: str, detail: dict | None = None, **kw) -> Outcome:
@@ -190,6 +229,27 @@ def collapse(weekly: pd.DataFrame, kpi: str) -> pd.DataFrame:
 
 
 def with_power(res: EffectResult, ref: float, alpha: float = 0.05) -> EffectResult:
+    """``res`` with its MDE (80% power) and its power to detect ``ref``, both for a test at level ``alpha``."""
+    extra = {**res.extra, "reference": ref}
+    return replace(res, mde=mde_from_se(res.se, res.df, alpha), power=power_from_se(ref, res.se, res.df, alpha),
+                   extra=extra)
+
+
+def at_level(res: EffectResult, alpha: float) -> EffectResult:
+    """``res`` with MDE and power recomputed for a test at ``alpha`` (the level its adjusted verdict uses).
+
+    A two-proportion A/B test uses the formulas of :mod:`helpers.stats` on its group sizes,
+    every other estimate :func:`mde_from_se` and :func:`power_from_se` on its standard error.
+    """
+    if not np.isfinite(alpha):
+        return res
+    if "mde_proportions" in res.extra:
+        pa, n_h = res.extra["mde_proportions"]
+        ref = res.extra.get("reference", NAN)
+        p_ref = min(max(pa + ref, 1e-6), 1 - 1e-6) if np.isfinite(ref) else NAN
+        pw = stats.power_two_proportions(pa, p_ref, n_h, alpha=alpha) if np.isfinite(p_ref) and p_ref != pa else NAN
+        return replace(res, mde=stats.mde_two_proportions(pa, n_h, alpha=alpha), power=pw)
+    ref = res.extra.get("reference", NAN)
     return replace(res, mde=mde_from_se(res.se, res.df, alpha), power=power_from_se(ref, res.se, res.df, alpha))
 
 
@@ -198,25 +258,67 @@ def with_power(res: EffectResult, ref: float, alpha: float = 0.05) -> EffectResu
 # ---------------------------------------------------------------------------
 
 
-def its_outcome(weekly: pd.DataFrame, kpi: str, win: Window) -> Outcome:
-    """Interrupted time series of the weekly KPI of the changed touchpoint."""
+def its_outcome(weekly: pd.DataFrame, kpi: str, win: Window, lag_days: int = 0, checks: bool = True) -> Outcome:
+    """Interrupted time series of the weekly KPI of the changed touchpoint, with its two checks.
+
+    Fewer than :data:`MIN_POST_WEEKS` weeks after the change is "too early" (with the date
+    from which it can be told, ``lag_days`` later for KPIs that need the data to mature).
+    """
     series = collapse(weekly, kpi)
     nb, na = int((series["week"] < 0).sum()), int((series["week"] >= 0).sum())
     if len(weekly) == 0:
         return too_little("its", "no values")
     if na == 0:
         return too_little("its", "no data after", n_before=nb)
-    if nb < MIN_PRE_WEEKS or na < MIN_POST_WEEKS:
+    if nb < MIN_PRE_WEEKS:
         return too_little("its", "too few weeks", {"before": nb, "after": na, "min_before": MIN_PRE_WEEKS,
                                                    "min_after": MIN_POST_WEEKS}, n_before=nb, n_after=na)
+    if na < MIN_POST_WEEKS:
+        return too_early("its", na, MIN_POST_WEEKS, win.local_start, lag_days, n_before=nb, n_after=na)
     if series["value"].nunique() == 1:
         return constant("its", float(series["value"].iloc[0]), len(series), n_before=nb, n_after=na)
-    its = interrupted_time_series(series, "value", "week", 0, weights=None if kpi == "volume" else "n")
+    w = None if kpi == "volume" else "n"
+    its = interrupted_time_series(series, "value", "week", 0, weights=w)
     frame = its.frame.copy()
-    frame["date"] = [win.local_start + dt.timedelta(weeks=float(w)) for w in frame["week"]]
+    frame["date"] = [win.local_start + dt.timedelta(weeks=float(k)) for k in frame["week"]]
     res = with_power(its.effect, reference(kpi, its.effect.baseline))
-    return Outcome("its", res, n_before=nb, n_after=na, plot={"kind": "its", "frame": frame,
-                                                              "level": its.level, "slope": its.slope})
+    return Outcome("its", res, n_before=nb, n_after=na, checks=its_checks(series, na, w) if checks else {},
+                   plot={"kind": "its", "frame": frame, "level": its.level, "slope": its.slope})
+
+
+def _placebo_weeks(n_pre: int, n_post: int, min_post: int) -> int:
+    """Weeks of the placebo's fake after-period: as many as the real one, leaving MIN_PRE_WEEKS before it."""
+    return min(n_post, n_pre - MIN_PRE_WEEKS) if n_pre - MIN_PRE_WEEKS >= min_post else 0
+
+
+def its_checks(series: pd.DataFrame, n_post: int, weights: str | None) -> dict:
+    """Pre-trend check (curvature of the history: is a straight line right to extend?) and placebo.
+
+    The pre-trend check fits a quadratic to the weeks before the change and tests its
+    square term; the placebo moves the change date back by as many weeks as there are after
+    it and runs the same interrupted time series on the history alone.
+    """
+    pre = series[series["week"] < 0].reset_index(drop=True)
+    out = {}
+    t = pre["week"].to_numpy(dtype=float)
+    if len(pre) >= MIN_PRE_WEEKS:
+        tc = t - t.mean()
+        X = pd.DataFrame({"const": 1.0, "time": tc, "square": tc**2 - np.mean(tc**2)})
+        g = gls_ar1(pre["value"].to_numpy(dtype=float), X, t, None if weights is None else pre[weights])
+        se = float(np.sqrt(g.cov[2, 2])) if g.cov[2, 2] > 0 else NAN
+        est = float(g.params["square"])
+        p = float(2 * st.t.sf(abs(est) / se, g.df_resid)) if se > 0 else NAN
+        out["pretrend"] = Check("curvature", est, p)
+    else:
+        out["pretrend"] = Check("curvature", reason="history too short")
+    h = _placebo_weeks(len(pre), n_post, MIN_POST_WEEKS)
+    if h:
+        fake = pre.assign(week=pre["week"] + h)
+        r = interrupted_time_series(fake, "value", "week", 0, weights=weights).effect
+        out["placebo"] = Check("placebo", r.estimate, r.p, weeks=h)
+    else:
+        out["placebo"] = Check("placebo", reason="history too short")
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -259,26 +361,98 @@ def did_week_rows(weekly: pd.DataFrame, change, kpi: str) -> pd.DataFrame:
     return rows
 
 
-def did_outcome(rows: pd.DataFrame, kpi: str, unit: str, weights: str | None) -> Outcome:
-    """Difference-in-differences with week fixed effects and errors clustered by week."""
+def did_gap(rows: pd.DataFrame, weights: str | None) -> pd.DataFrame:
+    """The weekly treated-minus-control gap: one row per week with both groups (``gap``, ``w``, ``post``).
+
+    Unit rows (one per response) are averaged per group and week first; ``w`` is
+    ``1 / (1/n_treated + 1/n_control)`` (the inverse variance of the gap up to a factor),
+    or 1 for a KPI without a count (``weights=None`` on group-week rows).
+    """
+    if weights is None and "n" not in rows:
+        g = rows.groupby(["treated", "week"])["value"].agg(["mean", "size"])
+        g.columns = ["value", "n"]
+    else:
+        wcol = rows[weights] if weights else pd.Series(1.0, index=rows.index)
+        g = (rows.assign(_w=wcol, _wv=rows["value"] * wcol).groupby(["treated", "week"])
+             .agg(_wv=("_wv", "sum"), n=("_w", "sum")))
+        g["value"] = g["_wv"] / g["n"]
+    wide = g.reset_index().pivot(index="week", columns="treated", values=["value", "n"]).dropna()
+    if wide.empty:
+        return pd.DataFrame(columns=["week", "gap", "w", "post"])
+    out = pd.DataFrame({"week": wide.index.to_numpy(dtype="int64"),
+                        "gap": (wide[("value", 1)] - wide[("value", 0)]).to_numpy(dtype=float)})
+    if weights is None and "n" in rows:
+        out["w"] = 1.0
+    else:
+        out["w"] = 1.0 / (1.0 / wide[("n", 1)].to_numpy(dtype=float) + 1.0 / wide[("n", 0)].to_numpy(dtype=float))
+    out["post"] = (out["week"] >= 0).astype(int)
+    return out
+
+
+def did_outcome(rows: pd.DataFrame, kpi: str, unit: str, weights: str | None, start: dt.date | None = None,
+                lag_days: int = 0, checks: bool = True) -> Outcome:
+    """Difference-in-differences on the weekly treated-minus-control gap (:func:`did_gap`).
+
+    The estimate is the gap's mean after the change minus its mean before, with AR(1)
+    errors on the weekly index and t(n - 2) inference (:func:`~.estimators.level_shift`):
+    valid with few weeks after the change, where week-clustered errors with two cells a week
+    are not (issue 13). Fewer than :data:`DID_MIN_POST_WEEKS` weeks after the change with both
+    groups is "too early"; fewer than :data:`MIN_PRE_WEEKS` before is too little data. With
+    the estimate: the pre-trend check (the gap's linear trend before the change) and a placebo.
+    """
     cells = rows.groupby(["treated", "post"]).size()
-    nb = int(rows["post"].eq(0).sum())
-    na = int(rows["post"].eq(1).sum())
     if len(rows) == 0:
         return too_little("did", "no values", unit=unit)
-    if na == 0:
-        return too_little("did", "no data after", n_before=nb, unit=unit)
-    if len(cells) < 4 or cells.min() < 2:
+    if int(rows["post"].eq(1).sum()) == 0:
+        return too_little("did", "no data after", n_before=int(rows["post"].eq(0).sum()), unit=unit)
+    gap = did_gap(rows, weights)
+    nb, na = int((gap["post"] == 0).sum()), int((gap["post"] == 1).sum())
+    if len(cells) < 4 or (na >= DID_MIN_POST_WEEKS and cells.min() < 2):
         have = {(bool(t), bool(p)): int(v) for (t, p), v in cells.items()}
-        return too_little("did", "too few in a group", {"unit": unit, "cells": have}, n_before=nb, n_after=na,
-                          unit=unit)
+        return too_little("did", "too few in a group", {"unit": unit, "cells": have},
+                          n_before=int(rows["post"].eq(0).sum()), n_after=int(rows["post"].eq(1).sum()), unit=unit)
+    if nb < MIN_PRE_WEEKS:
+        return too_little("did", "too few weeks", {"before": nb, "after": na, "min_before": MIN_PRE_WEEKS,
+                                                   "min_after": DID_MIN_POST_WEEKS}, n_before=nb, n_after=na,
+                          unit="weeks")
+    if na < DID_MIN_POST_WEEKS:
+        return too_early("did", na, DID_MIN_POST_WEEKS, start or dt.date.today(), lag_days, n_before=nb,
+                         n_after=na, unit="weeks")
     if rows["value"].nunique() == 1:
         return constant("did", float(rows["value"].iloc[0]), len(rows), n_before=nb, n_after=na, unit=unit)
-    res = diff_in_diff(rows, "value", "treated", "post", fixed_effects=["week"], cluster="cluster",
-                       weights=weights, cluster_label="week")
+    w = gap["w"].to_numpy()
+    res = level_shift(gap["gap"].to_numpy(), gap["week"].to_numpy(), gap["post"].to_numpy(), w)
+    sel = (rows["treated"] == 1) & (rows["post"] == 1)
+    wt = rows.loc[sel, weights] if weights else None
+    treated_post = float(np.average(rows.loc[sel, "value"], weights=wt))
+    method = (f"difference-in-differences (weekly treated-minus-control gap, AR(1) errors, t with {res.df:.0f} "
+              f"degrees of freedom; {nb} weeks before, {na} after)")
+    res = replace(res, method=method, n=int(len(rows)), baseline=treated_post - res.estimate,
+                  extra={**res.extra, "cells": {f"{int(t)}{int(q)}": int(v) for (t, q), v in cells.items()},
+                         "weeks_before": nb, "weeks_after": na})
     res = with_power(res, reference(kpi, res.baseline))
-    return Outcome("did", res, n_before=nb, n_after=na, unit=unit,
+    return Outcome("did", res, n_before=nb, n_after=na, unit="weeks", checks=did_checks(gap, na) if checks else {},
                    plot={"kind": "did", "rows": rows, "weights": weights, "effect": res})
+
+
+def did_checks(gap: pd.DataFrame, n_post: int) -> dict:
+    """Pre-trend check (did the gap already trend before the change?) and placebo (a fake change date)."""
+    pre = gap[gap["post"] == 0].reset_index(drop=True)
+    out = {}
+    if len(pre) >= MIN_PRE_WEEKS:
+        r = linear_trend(pre["gap"].to_numpy(), pre["week"].to_numpy(), pre["w"].to_numpy())
+        out["pretrend"] = Check("trend", r.estimate, r.p)
+    else:
+        out["pretrend"] = Check("trend", reason="history too short")
+    h = _placebo_weeks(len(pre), n_post, DID_MIN_POST_WEEKS)
+    if h:
+        weeks = pre["week"].to_numpy()
+        fake_post = (weeks >= weeks.max() - h + 1).astype(float)
+        r = level_shift(pre["gap"].to_numpy(), weeks, fake_post, pre["w"].to_numpy())
+        out["placebo"] = Check("placebo", r.estimate, r.p, weeks=h)
+    else:
+        out["placebo"] = Check("placebo", reason="history too short")
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -307,8 +481,18 @@ def ab_journey_rows(units: pd.DataFrame, kpi: str) -> pd.DataFrame:
     return units
 
 
-def ab_outcome(rows: pd.DataFrame, kpi: str, win: Window, unit: str) -> Outcome:
-    """The A/B test of the unit rows (CUPED when at least 10% of the units have a pre-test value)."""
+def ab_outcome(rows: pd.DataFrame, kpi: str, win: Window, unit: str, control: str | None = None,
+               split: dict | None = None, change_id: str = "") -> Outcome:
+    """The A/B test of the unit rows (CUPED when at least 10% of the units have a pre-test value).
+
+    ``control`` is the change's ``control_variant`` (default: the first variant in sort
+    order); a control variant absent from the data is a :class:`~helpers.errors.ConfigError`
+    naming the change. ``split`` is the planned share per variant for the sample-ratio check.
+    """
+    if control is not None and len(rows) and str(control) not in set(rows["variant"].dropna().astype(str)):
+        have = ", ".join(sorted(set(rows["variant"].dropna().astype(str)))) or "none"
+        raise ConfigError(f"change '{change_id}': control_variant '{control}' is not in the data (variants: {have})",
+                          hint="set control_variant in client.yml to one of the variants in the A/B column")
     rows = rows[rows["value"].notna()]
     rows["week"] = np.floor((pd.to_datetime(rows["ts"]) - win.start) / WEEK).astype("int64")
     counts = rows["variant"].astype(str).value_counts()
@@ -322,8 +506,10 @@ def ab_outcome(rows: pd.DataFrame, kpi: str, win: Window, unit: str) -> Outcome:
     if rows["value"].nunique() == 1:
         return constant("ab", float(rows["value"].iloc[0]), len(rows), n_before=int(counts.iloc[0]),
                         n_after=int(counts.iloc[1]), unit=unit)
-    base_mean = rows.loc[rows["variant"].astype(str) == sorted(counts.index)[0], "value"].mean()
-    res = ab_test(rows, "value", "variant", covariate=use_cov, reference_effect=reference(kpi, base_mean))
+    ctrl = str(control) if control is not None else sorted(counts.index.astype(str))[0]
+    base_mean = rows.loc[rows["variant"].astype(str) == ctrl, "value"].mean()
+    res = ab_test(rows, "value", "variant", control=ctrl, covariate=use_cov,
+                  reference_effect=reference(kpi, base_mean), split=split)
     ex = res.extra
     return Outcome("ab", res, n_before=ex.get("n_control", 0), n_after=ex.get("n_treatment", 0), unit=unit,
                    plot={"kind": "ab", "rows": rows[["variant", "week", "value"]], "effect": res})

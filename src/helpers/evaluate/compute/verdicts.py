@@ -35,11 +35,19 @@ class Verdict:
     basis: str
     rose: bool | None = None
     expected_up: bool = True
+    #: failed checks that change the wording (not the verdict): ``"pretrend"``, ``"placebo"``, ``"srm"``
+    warnings: tuple[str, ...] = ()
 
 
-def decide(status: str, effect: float, p_adj: float, expected_direction: str, alpha: float = ALPHA) -> Verdict:
-    """The verdict for an evaluation ``status`` (ok, constant, too early, too little data) and its numbers."""
+def decide(status: str, effect: float, p_adj: float, expected_direction: str, alpha: float = ALPHA,
+           warnings=()) -> Verdict:
+    """The verdict for an evaluation ``status`` (ok, constant, too early, too little data) and its numbers.
+
+    ``warnings`` lists the failed checks (pre-trend, placebo, sample-ratio mismatch); they are
+    kept on a verdict with an estimate, where the narrative words them.
+    """
     expected_up = expected_direction == "up"
+    warnings = tuple(warnings)
     if status == TOO_EARLY:
         return Verdict(TOO_EARLY, TOO_EARLY, expected_up=expected_up)
     if status == TOO_LITTLE:
@@ -48,5 +56,6 @@ def decide(status: str, effect: float, p_adj: float, expected_direction: str, al
         return Verdict(NO_CHANGE, "constant", expected_up=expected_up)
     if math.isfinite(p_adj) and p_adj < alpha:
         rose = effect > 0
-        return Verdict(MOVED if rose == expected_up else AGAINST, "significant", rose=rose, expected_up=expected_up)
-    return Verdict(NO_CHANGE, "not significant", expected_up=expected_up)
+        return Verdict(MOVED if rose == expected_up else AGAINST, "significant", rose=rose, expected_up=expected_up,
+                       warnings=warnings)
+    return Verdict(NO_CHANGE, "not significant", expected_up=expected_up, warnings=warnings)

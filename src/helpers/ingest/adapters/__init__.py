@@ -76,7 +76,15 @@ from helpers.ingest.adapters.crm import CrmAdapter
 from helpers.ingest.adapters.ga4 import Ga4Adapter
 from helpers.ingest.adapters.reviews import GoogleReviews, ReviewsAdapter, TrustpilotReviews, parse_stars
 from helpers.ingest.adapters.support import FreshdeskTickets, ZendeskTickets
-from helpers.ingest.adapters.survey import SurveyAdapter
+from helpers.ingest.adapters.survey import (
+    GenericSurvey,
+    GoogleFormsResponses,
+    MicrosoftFormsResponses,
+    QualtricsResponses,
+    SurveyAdapter,
+    SurveyMonkeyResponses,
+    TypeformResponses,
+)
 
 T = TypeVar("T")
 
@@ -136,6 +144,13 @@ def _register_builtins() -> None:
     tools.register("google-reviews", GoogleReviews)
     tools.register("zendesk", ZendeskTickets)
     tools.register("freshdesk", FreshdeskTickets)
+    # survey tool presets (adapters/survey.py)
+    tools.register("qualtrics", QualtricsResponses)
+    tools.register("surveymonkey", SurveyMonkeyResponses)
+    tools.register("typeform", TypeformResponses)
+    tools.register("google-forms", GoogleFormsResponses)
+    tools.register("microsoft-forms", MicrosoftFormsResponses)
+    tools.register("generic", GenericSurvey)
 
 
 _register_builtins()

@@ -1,0 +1,46 @@
+"""Step 2 statistics and tables on aggregates (pandas, scipy, statsmodels); never imports matplotlib.
+
+* :mod:`.kpis`: survey KPIs, the KPI table, changes between periods, weekly series;
+* :mod:`.journeys`: transitions, paths, stage funnel, exits, time to purchase;
+* :mod:`.text`: rating distributions, sentiment and complaint terms of texts;
+* :mod:`.value`: repeat purchase and customer lifetime value.
+"""
+
+from helpers.analyse.compute.journeys import (
+    collapse_path,
+    exit_table,
+    funnel_table,
+    path_table,
+    time_to_convert_table,
+    transition_matrix,
+    transition_table,
+)
+from helpers.analyse.compute.kpis import (
+    LEVELS,
+    add_dimensions,
+    build_kpi_table,
+    compare_kpis,
+    feedback_kpis,
+    in_window,
+    no_feedback,
+    segment_gap,
+    significant_changes,
+    weekly_table,
+)
+from helpers.analyse.compute.text import (
+    BUSINESS,
+    comment_texts,
+    complaint_terms,
+    rating_distribution,
+    score_comments,
+    sentiment_summary,
+)
+from helpers.analyse.compute.value import customer_value, no_value, value_summary
+
+__all__ = [
+    "BUSINESS", "LEVELS", "add_dimensions", "build_kpi_table", "collapse_path", "comment_texts", "compare_kpis",
+    "complaint_terms", "customer_value", "exit_table", "feedback_kpis", "funnel_table", "in_window", "no_feedback",
+    "no_value", "path_table", "rating_distribution", "score_comments", "segment_gap", "sentiment_summary",
+    "significant_changes", "time_to_convert_table", "transition_matrix", "transition_table", "value_summary",
+    "weekly_table",
+]

@@ -1,0 +1,330 @@
+"""KPI tables on aggregates: survey KPIs, the joined KPI table, changes between periods, weekly series.
+
+Every rate carries a confidence interval from :mod:`helpers.stats`; an interval that cannot
+be computed (one respondent, nothing to compare) is NaN and the ``note`` column says why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats as st
+
+from helpers import stats
+from helpers.analyse.queries import NO_SEGMENT, STAGE_INDEX, UNKNOWN
+from helpers.config import STAGES
+
+#: KPI table levels and the columns each groups by.
+LEVELS = {
+    "overall": [],
+    "touchpoint": ["touchpoint_id"],
+    "stage": ["stage"],
+    "kind": ["kind"],
+    "segment": ["segment"],
+    "touchpoint_segment": ["touchpoint_id", "segment"],
+}
+
+
+def num(s: pd.Series) -> pd.Series:
+    """A column as float64 (unparseable values NaN)."""
+    return pd.to_numeric(s, errors="coerce").astype("float64")
+
+
+def join_notes(*notes: str) -> str:
+    return "; ".join(n for n in notes if n)
+
+
+def in_window(df: pd.DataFrame, start: dt.datetime, end: dt.datetime, ts_col: str = "ts") -> pd.DataFrame:
+    """Rows of a small table with ``ts_col`` in ``[start, end)``."""
+    if df is None or df.empty:
+        return pd.DataFrame(columns=[] if df is None else df.columns)
+    ts = pd.to_datetime(df[ts_col])
+    return df[(ts >= pd.Timestamp(start)) & (ts < pd.Timestamp(end))]
+
+
+def add_dimensions(df: pd.DataFrame, catalogue: pd.DataFrame) -> pd.DataFrame:
+    """Copy of a small table with ``stage``, ``kind`` and ``segment`` (as the events get them)."""
+    out = df.copy()
+    stage = dict(zip(catalogue["touchpoint_id"], catalogue["stage"]))
+    kind = dict(zip(catalogue["touchpoint_id"], catalogue["kind"]))
+    tp = out["touchpoint_id"] if "touchpoint_id" in out.columns else pd.Series(None, index=out.index, dtype=object)
+    out["stage"] = tp.map(stage).fillna(UNKNOWN).astype(object)
+    out["kind"] = tp.map(kind).fillna(UNKNOWN).astype(object)
+    seg = out["segment"] if "segment" in out.columns else pd.Series(None, index=out.index, dtype=object)
+    out["segment"] = seg.astype(object).where(seg.notna(), NO_SEGMENT)
+    return out
+
+
+def no_feedback(keys: list[str]) -> pd.DataFrame:
+    """An empty feedback frame with the columns :func:`feedback_kpis` groups by."""
+    return pd.DataFrame(columns=list(dict.fromkeys(["touchpoint_id", "ts", "csat", "nps", *keys])))
+
+
+FEEDBACK_COLUMNS = ["csat_n", "csat", "csat_sd", "csat_ci_low", "csat_ci_high", "top2box", "top2box_ci_low",
+                    "top2box_ci_high", "nps_n", "nps", "nps_se", "nps_ci_low", "nps_ci_high", "feedback_note"]
+
+
+def _nps_columns(work: pd.DataFrame, gkeys: list[str], level: float) -> pd.DataFrame | None:
+    if "nps" not in work.columns or not work["nps"].notna().any():
+        return None
+    npsf = stats.nps_frame(work, gkeys, "nps", level=level)
+    return npsf.rename(columns={"n": "nps_n"})[[*gkeys, "nps_n", "nps", "nps_se", "nps_ci_low", "nps_ci_high",
+                                                "nps_note"]]
+
+
+def feedback_kpis(feedback: pd.DataFrame, keys: list[str], level: float = 0.95) -> pd.DataFrame:
+    """Survey KPIs per ``keys``: CSAT mean with t interval, top-2-box (4-5 of 5) with Wilson
+    interval, NPS with its interval. Rows without a touchpoint (relationship questions) count
+    only when ``keys`` has no touchpoint, stage or kind (overall and segment tables).
+
+    Columns: keys, csat_n, csat, csat_sd, csat_ci_low, csat_ci_high, top2box, top2box_ci_low,
+    top2box_ci_high, nps_n, nps, nps_se, nps_ci_low, nps_ci_high, feedback_note.
+    """
+    cols = [*keys, *FEEDBACK_COLUMNS]
+    fb = feedback
+    if {"touchpoint_id", "stage", "kind"} & set(keys) and "touchpoint_id" in fb.columns:
+        fb = fb[fb["touchpoint_id"].notna()]
+    if fb.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object if c in keys or c == "feedback_note" else "float64")
+                             for c in cols})
+    work = fb.assign(_all=1)
+    gkeys = keys or ["_all"]
+    csat = num(work["csat"]) if "csat" in work.columns else pd.Series(np.nan, index=work.index)
+    work = work.assign(_csat=csat, _top=(csat >= 4).astype("float64").where(csat.notna()))
+    g = work.groupby(gkeys, dropna=False, sort=True)
+    out = pd.DataFrame({
+        "csat_n": g["_csat"].count(),
+        "csat": g["_csat"].mean(),
+        "csat_sd": g["_csat"].std(ddof=1),
+        "_top": g["_top"].sum(),
+    }).reset_index()
+    ests = [stats.mean_ci_from_stats(m, s, n, level) for m, s, n in zip(out["csat"], out["csat_sd"], out["csat_n"])]
+    out["csat_ci_low"] = [e.ci_low for e in ests]
+    out["csat_ci_high"] = [e.ci_high for e in ests]
+    top = stats.proportion_ci_frame(out, "_top", "csat_n", level=level, name="top2box")
+    out["top2box"], out["top2box_ci_low"], out["top2box_ci_high"] = (
+        top["top2box"], top["top2box_ci_low"], top["top2box_ci_high"])
+    out["_csat_note"] = [e.note for e in ests]
+    npsf = _nps_columns(work, gkeys, level)
+    if npsf is not None:
+        out = out.merge(npsf, on=gkeys, how="outer")
+    else:
+        for c in ("nps_n", "nps", "nps_se", "nps_ci_low", "nps_ci_high"):
+            out[c] = np.nan
+        out["nps_note"] = ""
+    out["csat_n"] = out["csat_n"].fillna(0)
+    out["nps_n"] = out["nps_n"].fillna(0)
+    out["feedback_note"] = [join_notes(("CSAT: " + a) if isinstance(a, str) and a else "",
+                                       ("NPS: " + b) if isinstance(b, str) and b else "")
+                            for a, b in zip(out["_csat_note"], out["nps_note"])]
+    out.loc[out["nps_n"] == 1, "feedback_note"] = [
+        join_notes(n, "NPS: one respondent") for n in out.loc[out["nps_n"] == 1, "feedback_note"]]
+    if not keys:
+        out = out.drop(columns="_all")
+    return out[cols]
+
+
+def _keys_as_object(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    out = df.copy()
+    for k in keys:
+        out[k] = out[k].astype(object) if k in out.columns else pd.Series(dtype=object)
+    return out
+
+
+KPI_COLUMNS = ["events", "customers", "journeys", "converted_journeys", "conversion", "conversion_ci_low",
+               "conversion_ci_high", "revenue", "journey_revenue", "csat_n", "csat", "csat_sd", "csat_ci_low",
+               "csat_ci_high", "top2box", "top2box_ci_low", "top2box_ci_high", "nps_n", "nps", "nps_se", "nps_ci_low",
+               "nps_ci_high", "note"]
+
+
+def _joined(volume: pd.DataFrame, journeys: pd.DataFrame, feedback: pd.DataFrame, keys: list[str],
+            catalogue: pd.DataFrame | None) -> pd.DataFrame:
+    if not keys:
+        out = pd.concat([volume.reset_index(drop=True), journeys.reset_index(drop=True),
+                         feedback.reset_index(drop=True)], axis=1)
+        return pd.DataFrame([{}]) if out.empty else out
+    frames = [_keys_as_object(f, keys) for f in (volume, journeys, feedback)]
+    if keys == ["touchpoint_id"] and catalogue is not None:
+        # every catalogued touchpoint gets a row, with or without data
+        frames.insert(0, pd.DataFrame({"touchpoint_id": pd.Series(list(catalogue["touchpoint_id"]), dtype=object)}))
+    out = frames[0]
+    for f in frames[1:]:
+        out = out.merge(f, on=keys, how="outer")
+    return out
+
+
+def _sorted_along_journey(out: pd.DataFrame, keys: list[str], catalogue: pd.DataFrame | None):
+    """The table in journey order (touchpoints by stage and catalogue order) and its leading columns."""
+    if "touchpoint_id" in keys and catalogue is not None:
+        names = dict(zip(catalogue["touchpoint_id"], catalogue["name"]))
+        out["name"] = [names.get(t, f"{t} {UNKNOWN}") for t in out["touchpoint_id"]]
+        out["stage"] = out["touchpoint_id"].map(dict(zip(catalogue["touchpoint_id"], catalogue["stage"]))
+                                                ).fillna(UNKNOWN)
+        out["kind"] = out["touchpoint_id"].map(dict(zip(catalogue["touchpoint_id"], catalogue["kind"]))
+                                               ).fillna(UNKNOWN)
+        order = {t: i for i, t in enumerate(catalogue["touchpoint_id"])}
+        out["_s"] = out["stage"].map(STAGE_INDEX).fillna(len(STAGES))
+        out["_o"] = out["touchpoint_id"].map(order).fillna(len(order))
+        sort = ["_s", "_o", "touchpoint_id", *[k for k in keys if k != "touchpoint_id"]]
+        out = out.sort_values(sort, kind="stable").drop(columns=["_s", "_o"])
+        return out, ["touchpoint_id", "name", "stage", "kind", *[k for k in keys if k != "touchpoint_id"]]
+    if keys == ["stage"]:
+        out["_s"] = out["stage"].map(STAGE_INDEX).fillna(len(STAGES))
+        return out.sort_values(["_s", "stage"]).drop(columns="_s"), keys
+    return (out.sort_values(keys) if keys else out), keys
+
+
+def build_kpi_table(volume: pd.DataFrame, journeys: pd.DataFrame, feedback: pd.DataFrame, keys: list[str],
+                    catalogue: pd.DataFrame | None = None, level: float = 0.95) -> pd.DataFrame:
+    """Join event volume, journey conversion and survey KPIs on ``keys`` into one KPI table.
+
+    Adds conversion with its Wilson interval and a ``note`` column explaining every interval
+    that is missing. When grouping by touchpoint, adds name, stage and kind from the
+    catalogue (``(not catalogued)`` otherwise) and sorts along the journey.
+    """
+    out = _joined(volume, journeys, feedback, keys, catalogue)
+    for c in ("events", "customers", "journeys", "converted_journeys", "csat_n", "nps_n"):
+        out[c] = num(out[c]).fillna(0).astype("int64") if c in out.columns else 0
+    for c in ("revenue", "journey_revenue"):
+        out[c] = num(out[c]).fillna(0.0) if c in out.columns else 0.0
+    conv = stats.proportion_ci_frame(out, "converted_journeys", "journeys", level=level, name="conversion")
+    for c in ("conversion", "conversion_ci_low", "conversion_ci_high"):
+        out[c] = conv[c]
+    out["note"] = [
+        join_notes("no journeys" if j == 0 else ("one journey: wide interval" if j == 1 else ""),
+                   "no ratings" if cn == 0 and nn == 0 else "",
+                   fb if isinstance(fb, str) else "")
+        for j, cn, nn, fb in zip(out["journeys"], out["csat_n"], out["nps_n"], out.get("feedback_note", ""))
+    ]
+    out, lead = _sorted_along_journey(out, keys, catalogue)
+    cols = [*lead, *KPI_COLUMNS]
+    for c in cols:
+        if c not in out.columns:
+            out[c] = np.nan
+    return out[cols].reset_index(drop=True)
+
+
+CHANGE_COLUMNS = ["kpi", "comparison", "current", "before", "change", "ci_low", "ci_high", "n_current", "n_before",
+                  "significant", "method", "note"]
+
+
+def _nps_difference(now: pd.Series, get, z: float, level: float) -> stats.Estimate:
+    n1, n2 = now["nps_n"], get("nps_n")
+    if not (n1 > 0 and n2 > 0):
+        return stats.Estimate(np.nan, np.nan, np.nan, np.nan, n1 + n2, "nps_diff", level, "a period has no responses")
+    d = now["nps"] - get("nps")
+    se = math.sqrt(now["nps_se"] ** 2 + get("nps_se") ** 2)
+    if se > 0:
+        return stats.Estimate(d, se, d - z * se, d + z * se, n1 + n2, "nps_diff", level, "")
+    return stats.Estimate(d, se, np.nan, np.nan, n1 + n2, "nps_diff", level,
+                          "no variation in either period: no interval")
+
+
+def compare_kpis(current: pd.DataFrame, before: pd.DataFrame, fb_now: pd.DataFrame, fb_before: pd.DataFrame,
+                 comparison: str, key: str = "touchpoint_id", level: float = 0.95) -> pd.DataFrame:
+    """Change of each KPI per ``key`` between two periods, with intervals.
+
+    Conversion and top-2-box: difference of proportions, Newcombe interval; CSAT: difference of
+    means, Welch interval (from the raw ratings ``fb_now``/``fb_before``); NPS: difference with
+    se = sqrt(se1^2 + se2^2) and a normal interval. ``significant`` only where the interval
+    excludes zero. Differences of proportions are in percentage points / 100 (0-1 scale).
+    """
+    z = float(st.norm.ppf(0.5 + level / 2))
+    rows = []
+    prev = before.set_index(key) if len(before) else pd.DataFrame()
+    for _, now in current.iterrows():
+        k = now[key]
+        b = prev.loc[k] if k in prev.index else None
+
+        def get(col, default=0.0, b=b):
+            return float(b[col]) if b is not None and pd.notna(b[col]) else default
+
+        e = stats.diff_proportions_ci(now["converted_journeys"], now["journeys"], get("converted_journeys"),
+                                      get("journeys"), level=level)
+        rows.append(_change_row(k, "conversion", comparison, now["conversion"], get("conversion", np.nan), e,
+                                now["journeys"], get("journeys")))
+        n_top_now = round(now["top2box"] * now["csat_n"]) if now["csat_n"] else 0
+        n_top_b = round(get("top2box") * get("csat_n")) if get("csat_n") else 0
+        e = stats.diff_proportions_ci(n_top_now, now["csat_n"], n_top_b, get("csat_n"), level=level)
+        rows.append(_change_row(k, "top2box", comparison, now["top2box"], get("top2box", np.nan), e, now["csat_n"],
+                                get("csat_n")))
+        a = _ratings(fb_now, key, k, "csat")
+        bb = _ratings(fb_before, key, k, "csat")
+        e = stats.diff_means_ci(a, bb, level=level)
+        rows.append(_change_row(k, "csat", comparison, now["csat"], get("csat", np.nan), e, len(a), len(bb)))
+        e = _nps_difference(now, get, z, level)
+        rows.append(_change_row(k, "nps", comparison, now["nps"], get("nps", np.nan), e, now["nps_n"], get("nps_n")))
+    out = pd.DataFrame(rows, columns=[key, *CHANGE_COLUMNS])
+    out["significant"] = out["significant"].astype(bool)
+    return out
+
+
+def _ratings(fb: pd.DataFrame, key: str, k, col: str) -> np.ndarray:
+    if fb is None or fb.empty or col not in fb.columns:
+        return np.array([], dtype=float)
+    return num(fb.loc[fb[key] == k, col]).dropna().to_numpy()
+
+
+def _change_row(k, kpi, comparison, now, before, est: stats.Estimate, n_now, n_before) -> list:
+    return [k, kpi, comparison, now, before, est.value, est.ci_low, est.ci_high, int(n_now), int(n_before),
+            bool(est.excludes(0.0)), est.method, est.note]
+
+
+def significant_changes(changes: pd.DataFrame, names: dict | None = None) -> pd.DataFrame:
+    """Changes whose interval excludes zero, the clearest first (change / half-width of its interval),
+    with the touchpoint's ``name``."""
+    if changes.empty:
+        return changes
+    sig = changes[changes["significant"]].copy()
+    sig["name"] = sig["touchpoint_id"].map(names or {}).fillna(sig["touchpoint_id"])
+    # strongest evidence first: distance of the change from zero in units of its interval half-width
+    sig["_abs"] = [abs(float(c)) / max((float(h) - float(lo)) / 2, 1e-12)
+                   for c, lo, h in zip(sig["change"], sig["ci_low"], sig["ci_high"])]
+    return sig.sort_values("_abs", ascending=False).drop(columns="_abs").reset_index(drop=True)
+
+
+def segment_gap(kpis_by_segment: pd.DataFrame) -> dict | None:
+    """The segments with the highest and lowest conversion, their ratio and the Newcombe interval
+    of the difference (None with fewer than two segments with journeys)."""
+    seg = kpis_by_segment[(kpis_by_segment["journeys"] > 0) & (kpis_by_segment["segment"] != NO_SEGMENT)]
+    if len(seg) < 2:
+        return None
+    hi, lo = seg.loc[seg["conversion"].idxmax()], seg.loc[seg["conversion"].idxmin()]
+    diff = stats.diff_proportions_ci(hi["converted_journeys"], hi["journeys"], lo["converted_journeys"],
+                                     lo["journeys"])
+    return {"high": hi, "low": lo, "ratio": hi["conversion"] / lo["conversion"] if lo["conversion"] else np.inf,
+            "difference": diff}
+
+
+def weekly_table(volume: pd.DataFrame, journeys: pd.DataFrame, feedback: pd.DataFrame, keys: list[str],
+                 level: float = 0.95) -> pd.DataFrame:
+    """Long weekly series: week, keys, kpi (events, customers, conversion, csat, nps), value, n,
+    ci_low, ci_high. Weeks start on Monday."""
+    frames = []
+    if len(volume):
+        v = volume.copy()
+        for kpi in ("events", "customers"):
+            frames.append(v[["week", *keys]].assign(kpi=kpi, value=num(v[kpi]), n=num(v[kpi]),
+                                                    ci_low=np.nan, ci_high=np.nan))
+    if len(journeys):
+        j = stats.proportion_ci_frame(journeys, "converted_journeys", "journeys", level=level, name="rate")
+        frames.append(j[["week", *keys]].assign(kpi="conversion", value=j["rate"], n=num(j["journeys"]),
+                                                ci_low=j["rate_ci_low"], ci_high=j["rate_ci_high"]))
+    if feedback is not None and len(feedback):
+        fb = feedback.copy()
+        fb["week"] = pd.to_datetime(fb["ts"]).dt.to_period("W-SUN").dt.start_time
+        fk = feedback_kpis(fb, ["week", *keys], level=level)
+        frames.append(fk[["week", *keys]].assign(kpi="csat", value=fk["csat"], n=fk["csat_n"],
+                                                 ci_low=fk["csat_ci_low"], ci_high=fk["csat_ci_high"]))
+        frames.append(fk[["week", *keys]].assign(kpi="nps", value=fk["nps"], n=fk["nps_n"],
+                                                 ci_low=fk["nps_ci_low"], ci_high=fk["nps_ci_high"]))
+    cols = ["week", *keys, "kpi", "value", "n", "ci_low", "ci_high"]
+    if not frames:
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(frames, ignore_index=True)
+    out["week"] = pd.to_datetime(out["week"]).astype("datetime64[us]")
+    out = out[out["n"].fillna(0) > 0]
+    return out.sort_values(["kpi", *keys, "week"]).reset_index(drop=True)[cols]

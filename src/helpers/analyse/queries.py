@@ -1,0 +1,199 @@
+"""Step 2 event-level work as Ibis expressions (DuckDB or Spark, unchanged).
+
+Each function builds an expression over the event table; nothing runs until the
+step executes it, and only small aggregates come back as pandas DataFrames. Which
+events make up the journeys of a period is defined once in :mod:`helpers.journeys`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+import pandas as pd
+import pyarrow as pa
+
+from helpers import journeys
+from helpers.config import STAGES
+from helpers.periods import Period
+
+#: data labels (they appear in the tables the step saves)
+UNKNOWN = "(not catalogued)"
+NO_SEGMENT = "(no segment)"
+START, END = journeys.START, journeys.END
+STAGE_INDEX = {s: i for i, s in enumerate(STAGES)}
+
+
+def bounds(period: Period | str) -> tuple[dt.datetime, dt.datetime]:
+    """Start and exclusive end of a period as naive UTC datetimes."""
+    return Period.parse(period).bounds()
+
+
+def prepare_expr(events, catalogue: pd.DataFrame, start: dt.datetime | None = None, end: dt.datetime | None = None):
+    """The events of the journeys of ``[start, end)`` (see :func:`helpers.journeys.period_events`) with
+    ``stage``, ``kind``, ``stage_index`` from the catalogue, ``segment`` (``(no segment)`` where missing or
+    absent) and ``revenue`` and ``converted`` without nulls."""
+    ev = journeys.period_events(events, start, end)
+    stage_map = dict(zip(catalogue["touchpoint_id"], catalogue["stage"])) if len(catalogue) else {}
+    kind_map = dict(zip(catalogue["touchpoint_id"], catalogue["kind"])) if len(catalogue) else {}
+    index_map = {t: STAGE_INDEX[s] for t, s in stage_map.items()}
+    tp = ev.touchpoint_id
+    seg = ev.segment.cast("string").fill_null(NO_SEGMENT) if "segment" in ev.columns else ibis.literal(NO_SEGMENT)
+    return ev.mutate(
+        stage=tp.substitute(stage_map, else_=ibis.literal(UNKNOWN)) if stage_map else ibis.literal(UNKNOWN),
+        kind=tp.substitute(kind_map, else_=ibis.literal(UNKNOWN)) if kind_map else ibis.literal(UNKNOWN),
+        stage_index=(tp.substitute(index_map, else_=ibis.null("int64")) if index_map
+                     else ibis.null("int64")).cast("int64"),
+        segment=seg,
+        revenue=ev.revenue.cast("float64").fill_null(0.0),
+        converted=ev.converted.cast("boolean").fill_null(False),
+    )
+
+
+def _group_agg(table, keys: list[str], **aggs):
+    return table.group_by(keys).agg(**aggs) if keys else table.agg(**aggs)
+
+
+def volume_expr(ev, keys: list[str]):
+    """Events, distinct customers and revenue recorded at the events, per ``keys``."""
+    return _group_agg(ev, keys, events=ev.count(), customers=ev.customer_id.nunique(), revenue=ev.revenue.sum())
+
+
+def journey_outcomes_expr(ev, extra: tuple[str, ...] = ()):
+    """One row per journey (and ``extra`` keys such as a period label): converted (0/1) and its revenue."""
+    keys = [*extra, "journey_id"]
+    return ev.group_by(keys).agg(journey_converted=ev.converted.cast("int64").max(),
+                                 journey_revenue=ev.revenue.sum())
+
+
+def journey_touch_expr(ev, keys: list[str], extra: tuple[str, ...] = ()):
+    """Per ``keys``: journeys touching, converted journeys touching and their revenue."""
+    outcomes = journey_outcomes_expr(ev, extra)
+    touched = ev.select(*extra, "journey_id", *keys).distinct()
+    joined = touched.join(outcomes, [*extra, "journey_id"])
+    return _group_agg(joined, [*extra, *keys], journeys=joined.count(),
+                      converted_journeys=joined.journey_converted.sum(),
+                      journey_revenue=joined.journey_revenue.sum())
+
+
+def labelled_periods_expr(events, catalogue: pd.DataFrame, periods: dict[str, tuple[dt.datetime, dt.datetime]]):
+    """Prepared events of several periods at once (one scan), with their label in ``period``."""
+    labelled = journeys.labelled_period_events(events, periods, label="period")
+    return prepare_expr(labelled, catalogue)
+
+
+def weekly_expr(ev, keys: list[str], end: dt.datetime | None = None):
+    """Per ISO week (Monday) and ``keys``: events, customers, journeys touching, converted journeys touching.
+    ``end`` cuts the series there (the journeys of a period may go on after its end)."""
+    if end is not None:
+        ev = ev.filter(ev.ts < end)
+    wk = ev.mutate(week=ev.ts.truncate("W"))
+    outcomes = journey_outcomes_expr(wk)
+    touched = wk.select("week", "journey_id", *keys).distinct().join(outcomes, "journey_id")
+    vol = wk.group_by(["week", *keys]).agg(events=wk.count(), customers=wk.customer_id.nunique())
+    jour = touched.group_by(["week", *keys]).agg(journeys=touched.count(),
+                                                  converted_journeys=touched.journey_converted.sum())
+    return vol, jour
+
+
+def _ordered(ev):
+    return ibis.window(group_by="journey_id", order_by=[ev.ts, ev.touchpoint_id])
+
+
+def collapsed_expr(ev):
+    """Events in journey order with ``pos`` (0-based), ``prev_tp`` and ``next_raw`` (the touchpoints of the
+    events just before and after) and ``kept``: whether the event starts a run of its touchpoint, i.e.
+    survives collapsing repeats ("a > a > b" is "a > b"). For a kept event ``prev_tp`` is also the
+    previous touchpoint of the collapsed sequence, and the last event of a journey (``next_raw`` null)
+    has the last touchpoint of the collapsed sequence, so one window pass serves paths and transitions."""
+    base = ev.select("journey_id", "ts", "touchpoint_id", "converted")
+    w = _ordered(base)
+    base = base.mutate(prev_tp=base.touchpoint_id.lag().over(w), next_raw=base.touchpoint_id.lead().over(w),
+                       pos=ibis.row_number().over(w))
+    return base.mutate(kept=base.prev_tp.isnull() | (base.prev_tp != base.touchpoint_id))
+
+
+def transitions_expr(ev):
+    """Counts of moves between touchpoints (repeats collapsed), with ``(start)`` and ``(end)``:
+    columns ``from_tp``, ``to_tp``, ``count``."""
+    c = collapsed_expr(ev)
+    kept = c.filter(c.kept)
+    moves = kept.select(from_tp=kept.prev_tp.fill_null(START), to_tp=kept.touchpoint_id)
+    last = c.filter(c.next_raw.isnull())
+    ends = last.select(from_tp=last.touchpoint_id, to_tp=ibis.literal(END))
+    both = moves.union(ends, distinct=False)
+    return both.group_by(["from_tp", "to_tp"]).agg(count=both.count())
+
+
+def paths_expr(ev):
+    """Per distinct path (repeats collapsed, up to and including the first purchase):
+    journeys and conversions."""
+    j = ibis.window(group_by="journey_id")
+    upto = ev.mutate(first_conv=ev.ts.min(where=ev.converted).over(j))
+    upto = upto.filter(upto.first_conv.isnull() | (upto.ts <= upto.first_conv))
+    w = _ordered(upto)
+    upto = upto.mutate(prev_tp=upto.touchpoint_id.lag().over(w), pos=ibis.row_number().over(w))
+    kept = upto.filter(upto.prev_tp.isnull() | (upto.prev_tp != upto.touchpoint_id))
+    steps = kept.group_by("journey_id").agg(
+        steps=ibis.struct({"pos": kept.pos, "tp": kept.touchpoint_id}).collect(),
+        conv=kept.first_conv.notnull().cast("int64").max(),
+    )
+    per = steps.mutate(path=steps.steps.sort().map(lambda s: s.tp).join(f" {journeys.SEP} "))
+    return per.group_by("path").agg(journeys=per.count(), conversions=per.conv.sum())
+
+
+def funnel_expr(ev):
+    """Journeys by the furthest catalogued stage they reached (``depth``, 0 = awareness)."""
+    per = ev.filter(ev.stage_index.notnull()).group_by("journey_id").agg(depth=ev.stage_index.max())
+    return per.group_by("depth").agg(journeys=per.count())
+
+
+def exits_expr(ev):
+    """Per touchpoint: journeys whose last event in the period is there and that did not convert."""
+    w = ibis.window(group_by="journey_id", order_by=[ibis.desc(ev.ts), ibis.desc(ev.touchpoint_id)])
+    last = ev.mutate(rn=ibis.row_number().over(w),
+                     jconv=ev.converted.cast("int64").max().over(ibis.window(group_by="journey_id")))
+    last = last.filter((last.rn == 0) & (last.jconv == 0))
+    return last.group_by("touchpoint_id").agg(exits=last.count())
+
+
+def time_to_convert_expr(ev, keys: list[str]):
+    """Days from a journey's first event to its first purchase: n, mean and quartiles per ``keys``
+    (a journey's segment is that of its first purchase)."""
+    per = ev.group_by("journey_id").agg(
+        first_ts=ev.ts.min(),
+        conv_ts=ev.ts.min(where=ev.converted),
+        segment=ev.segment.max(where=ev.converted),
+    )
+    per = per.filter(per.conv_ts.notnull())
+    per = per.mutate(days=(per.conv_ts.epoch_seconds() - per.first_ts.epoch_seconds()).cast("float64") / 86400.0)
+    return _group_agg(per, keys, converting_journeys=per.count(), mean_days=per.days.mean(),
+                      q1_days=per.days.quantile(0.25), median_days=per.days.quantile(0.5),
+                      q3_days=per.days.quantile(0.75))
+
+
+def customers_table(customer_ids) -> ibis.Table:
+    """An in-memory Ibis table of distinct customer ids (to restrict an event query to them)."""
+    ids = pd.Series(customer_ids, dtype=object).astype(str).unique()
+    return ibis.memtable(pa.table({"customer_id": pa.array(ids)}))
+
+
+def first_touch_expr(events, end: dt.datetime, customers=None):
+    """Per customer: the touchpoint of their first event before ``end`` (ties by touchpoint id).
+    ``customers`` (an Ibis table with ``customer_id``) keeps only those customers."""
+    ev = events.filter(events.ts < end).select("customer_id", "ts", "touchpoint_id")
+    if customers is not None:
+        ev = ev.semi_join(customers, "customer_id")
+    w = ibis.window(group_by="customer_id", order_by=[ev.ts, ev.touchpoint_id])
+    ranked = ev.mutate(rn=ibis.row_number().over(w))
+    ranked = ranked.filter(ranked.rn == 0)
+    return ranked.select("customer_id", first_touchpoint=ranked.touchpoint_id)
+
+
+def customer_segment_expr(events, end: dt.datetime, customers=None):
+    """Per customer: the segment of their events before ``end`` (the largest value where several).
+    Needs a ``segment`` column in the events."""
+    ev = events.filter(events.ts < end)
+    if customers is not None:
+        ev = ev.semi_join(customers, "customer_id")
+    return ev.group_by("customer_id").agg(segment=ev.segment.max())

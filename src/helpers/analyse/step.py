@@ -1,0 +1,272 @@
+"""The step 2 result and how it is computed, read top to bottom.
+
+:func:`compute` reads the client's data through :class:`helpers.data.ClientData` and runs, in
+order: KPI tables, changes against earlier periods, weekly trends, journeys, feedback texts
+and customer value. :func:`run` caches it; :func:`findings` is what the executive summary
+gets. Optional inputs (segments on the events, feedback, orders, reviews) may be missing:
+the step then leaves out what needs them and says so (``result.missing``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from helpers import artifacts, data, sentiment
+from helpers.analyse import compute as calc
+from helpers.analyse import narrative
+from helpers.analyse import queries as q
+from helpers.config import load_client
+from helpers.errors import DataError
+from helpers.periods import Period
+
+CATALOGUE_COLUMNS = ["touchpoint_id", "name", "kind", "stage", "phase", "owner", "sources"]
+
+
+@dataclass(frozen=True)
+class AnalyseResult:
+    """Everything step 2 shows, computed once per client and period."""
+
+    client: str
+    client_name: str
+    period: str
+    currency: str
+    catalogue: pd.DataFrame
+    kpis: dict
+    changes: pd.DataFrame
+    weekly: pd.DataFrame
+    paths: pd.DataFrame
+    transitions: pd.DataFrame
+    funnel: pd.DataFrame
+    exits: pd.DataFrame
+    time_to_convert: pd.DataFrame
+    time_to_convert_by_segment: pd.DataFrame
+    ratings: pd.DataFrame
+    comments: pd.DataFrame
+    sentiment: pd.DataFrame
+    complaints: pd.DataFrame
+    value: dict = field(default_factory=dict)
+    totals: dict = field(default_factory=dict)
+    #: optional inputs the client does not have: "segment", "feedback", "orders", "reviews"
+    missing: tuple[str, ...] = ()
+
+    @property
+    def order(self) -> list[str]:
+        """Catalogued touchpoint ids in catalogue order."""
+        return list(self.catalogue["touchpoint_id"])
+
+    @property
+    def names(self) -> dict:
+        return dict(zip(self.catalogue["touchpoint_id"], self.catalogue["name"]))
+
+
+def event_kpis(ev, feedback: pd.DataFrame, keys: list[str], catalogue: pd.DataFrame, level: float = 0.95):
+    """KPI table of prepared events ``ev`` (Ibis) and the period's feedback (pandas) per ``keys``."""
+    volume = q.volume_expr(ev, keys).execute()
+    journeys = q.journey_touch_expr(ev, keys).execute()
+    fb = calc.feedback_kpis(feedback if len(feedback) else calc.no_feedback(keys), keys, level)
+    return calc.build_kpi_table(volume, journeys, fb, keys, catalogue, level)
+
+
+def _comparison_name(per: Period, label: str, other: Period) -> str:
+    return f"{'previous ' + per.kind if label == 'previous' else 'same ' + per.kind + ' last year'} ({other.label})"
+
+
+def kpi_changes(events, catalogue: pd.DataFrame, per: Period, current: pd.DataFrame, fb_now: pd.DataFrame,
+                feedback_all: pd.DataFrame) -> pd.DataFrame:
+    """Changes of the touchpoint KPIs against the previous period and the same period last year
+    (one scan of the events for both)."""
+    others = {"previous": per.previous(), "last year": per.same_period_last_year()}
+    labelled = q.labelled_periods_expr(events, catalogue, {k: p.bounds() for k, p in others.items()})
+    vol_o = q.volume_expr(labelled, ["period", "touchpoint_id"]).execute()
+    jour_o = q.journey_touch_expr(labelled, ["touchpoint_id"], extra=("period",)).execute()
+    changes = []
+    for label, other in others.items():
+        o_start, o_end = other.bounds()
+        fb_o = calc.in_window(feedback_all, o_start, o_end)
+        fbk = calc.feedback_kpis(fb_o if len(fb_o) else calc.no_feedback(["touchpoint_id"]), ["touchpoint_id"])
+        before = calc.build_kpi_table(vol_o[vol_o["period"] == label].drop(columns="period"),
+                                      jour_o[jour_o["period"] == label].drop(columns="period"), fbk,
+                                      ["touchpoint_id"], catalogue)
+        changes.append(calc.compare_kpis(current, before, fb_now, fb_o, _comparison_name(per, label, other)))
+    return pd.concat(changes, ignore_index=True)
+
+
+def weekly_trends_of(events, catalogue: pd.DataFrame, per: Period, feedback_all: pd.DataFrame,
+                     history: int) -> pd.DataFrame:
+    """Weekly series per touchpoint over the last ``history`` periods (this one included)."""
+    h_start, _ = per.shift(-(history - 1)).bounds()
+    _, end = per.bounds()
+    wvol, wjour = q.weekly_expr(q.prepare_expr(events, catalogue, h_start, end), ["touchpoint_id"], end=end)
+    return calc.weekly_table(wvol.execute(), wjour.execute(), calc.in_window(feedback_all, h_start, end),
+                             ["touchpoint_id"])
+
+
+def journey_tables(ev, touchpoint_kpis: pd.DataFrame, catalogue: pd.DataFrame, has_segment: bool) -> dict:
+    """Transitions, paths, stage funnel, exits and time to purchase of the period's journeys."""
+    by_segment = (calc.time_to_convert_table(q.time_to_convert_expr(ev, ["segment"]).execute(), ["segment"])
+                  if has_segment else calc.time_to_convert_table(pd.DataFrame(), ["segment"]))
+    return {
+        "transitions": calc.transition_table(q.transitions_expr(ev).execute()),
+        "paths": calc.path_table(q.paths_expr(ev).execute()),
+        "funnel": calc.funnel_table(q.funnel_expr(ev).execute()),
+        "exits": calc.exit_table(q.exits_expr(ev).execute(), touchpoint_kpis[["touchpoint_id", "journeys"]],
+                                 catalogue),
+        "time_to_convert": calc.time_to_convert_table(q.time_to_convert_expr(ev, []).execute(), []),
+        "time_to_convert_by_segment": by_segment,
+    }
+
+
+def text_tables(fb: pd.DataFrame, rv: pd.DataFrame, catalogue: pd.DataFrame, language: str) -> dict:
+    """Rating distributions, scored texts, sentiment summary and complaint terms of the period."""
+    scored = calc.score_comments(calc.comment_texts(fb, rv),
+                                 default_language=sentiment.normalise_language(language, "en"))
+    return {"ratings": calc.rating_distribution(fb, rv, catalogue), "comments": scored,
+            "sentiment": calc.sentiment_summary(scored), "complaints": calc.complaint_terms(scored)}
+
+
+def customer_value_of(src: data.ClientData, events, end, has_segment: bool) -> dict:
+    """Repeat purchase and CLV of the customers with orders before ``end``."""
+    if not src.has("orders"):
+        return calc.no_value("no orders table")
+    orders = src.frame("orders")
+    o = orders[pd.to_datetime(orders["ts"]) < pd.Timestamp(end)]
+    if o.empty:
+        return calc.no_value("no orders before the end of the period")
+    ids = q.customers_table(o["customer_id"])
+    first = q.first_touch_expr(events, end, customers=ids).execute()
+    if has_segment:
+        first = first.merge(q.customer_segment_expr(events, end, customers=ids).execute(), on="customer_id",
+                            how="left")
+    else:
+        first["segment"] = q.NO_SEGMENT
+    return calc.customer_value(o, first, end)
+
+
+def _totals(overall_kpis: pd.DataFrame, responses: int, reviews: int, has_segment: bool) -> dict:
+    overall = overall_kpis.iloc[0] if len(overall_kpis) else pd.Series(dtype=object)
+    return {
+        "events": int(overall.get("events", 0) or 0),
+        "customers": int(overall.get("customers", 0) or 0),
+        "journeys": int(overall.get("journeys", 0) or 0),
+        "converted_journeys": int(overall.get("converted_journeys", 0) or 0),
+        "revenue": float(overall.get("revenue", 0.0) or 0.0),
+        "responses": int(responses),
+        "reviews": int(reviews),
+        "has_segment": has_segment,
+    }
+
+
+def compute(client: str, period: str | Period, root: str | Path | None = None, con=None,
+            history: int = 4) -> AnalyseResult:
+    """Compute the step 2 result for ``client`` and ``period`` (no caching; see :func:`run`).
+
+    ``history`` is the number of periods (this one included) the weekly trends cover.
+    """
+    cfg = load_client(client, root)
+    per = Period.parse(period)
+    start, end = per.bounds()
+    catalogue = cfg.catalogue_frame()
+    if catalogue.empty:
+        catalogue = pd.DataFrame(columns=CATALOGUE_COLUMNS)
+    src = data.ClientData(client, root=root, con=con)
+    events = src.events
+    has_segment = "segment" in events.columns
+    missing = tuple(name for name, present in (("segment", has_segment), ("feedback", src.has("feedback")),
+                                               ("orders", src.has("orders")), ("reviews", src.has("reviews")))
+                    if not present)
+    # every aggregate reads the columns it needs straight from the Parquet file (or the Spark table):
+    # materialising the period's events first would cost more memory than it saves time
+    ev = q.prepare_expr(events, catalogue, start, end)
+
+    feedback_all = src.frame("feedback")
+    feedback_all = calc.add_dimensions(feedback_all, catalogue) if len(feedback_all) else feedback_all
+    fb = calc.in_window(feedback_all, start, end)
+    levels = {k: v for k, v in calc.LEVELS.items() if has_segment or "segment" not in v}
+    kpis = {name: event_kpis(ev, fb, keys, catalogue) for name, keys in levels.items()}
+    changes = kpi_changes(events, catalogue, per, kpis["touchpoint"], fb, feedback_all)
+    weekly = weekly_trends_of(events, catalogue, per, feedback_all, history)
+    journey = journey_tables(ev, kpis["touchpoint"], catalogue, has_segment)
+    rv = calc.in_window(src.frame("reviews"), start, end)
+    texts = text_tables(fb, rv, catalogue, cfg.language)
+    value = customer_value_of(src, events, end, has_segment)
+    return AnalyseResult(
+        client=cfg.client_id, client_name=cfg.name, period=per.label, currency=cfg.currency, catalogue=catalogue,
+        kpis=kpis, changes=changes, weekly=weekly, **journey, **texts, value=value,
+        totals=_totals(kpis["overall"], len(fb), len(rv), has_segment), missing=missing,
+    )
+
+
+run = data.cached_step(compute)
+run.__doc__ = "The step 2 result, cached until client.yml or the processed data change."
+
+
+def findings(result: AnalyseResult) -> artifacts.Findings:
+    """Findings, metrics and tables of step 2 for the executive summary (:func:`helpers.artifacts.save`)."""
+    t = result.totals
+    overall = result.kpis["overall"].iloc[0] if len(result.kpis["overall"]) else None
+
+    def level(col: str):
+        return float(overall[col]) if overall is not None and pd.notna(overall[col]) else None
+
+    metrics = {
+        "journeys": t["journeys"], "purchases": t["converted_journeys"], "revenue": t["revenue"],
+        "conversion": level("conversion"), "csat": level("csat"), "nps": level("nps"),
+        "sentiment_method": sentiment.METHOD,
+    }
+    tables = {"kpis": result.kpis["touchpoint"], "funnel": result.funnel, "exits": result.exits,
+              "paths": result.paths.head(200), "changes": result.changes}
+    if "segment" in result.kpis:
+        tables["segments"] = result.kpis["segment"]
+    return artifacts.Findings("analyse", tuple(narrative.findings_text(result)), metrics, tables)
+
+
+# ---------------------------------------------------------------------------
+# Accessors for analysts (each returns a copy of one part of the cached result)
+# ---------------------------------------------------------------------------
+
+def kpi_table(client: str, period: str | Period, by: str = "touchpoint", root: str | Path | None = None
+              ) -> pd.DataFrame:
+    """KPI table of a client and period by ``touchpoint``, ``stage``, ``kind``, ``segment``,
+    ``touchpoint_segment`` or ``overall``."""
+    result = run(client, period, root)
+    if by not in result.kpis:
+        raise DataError(f"no KPI table by '{by}'", hint=f"use one of {', '.join(result.kpis)}")
+    return result.kpis[by].copy()
+
+
+def journey_paths(client: str, period: str | Period, root: str | Path | None = None) -> pd.DataFrame:
+    """Paths of the period (path "a > b > c", journeys, conversions, nulls, ...), most frequent first."""
+    return run(client, period, root).paths.copy()
+
+
+def journey_transitions(client: str, period: str | Period, root: str | Path | None = None) -> pd.DataFrame:
+    """Transition counts and probabilities between touchpoints, with (start) and (end)."""
+    return run(client, period, root).transitions.copy()
+
+
+def stage_funnel(client: str, period: str | Period, root: str | Path | None = None) -> pd.DataFrame:
+    """Stage funnel with step conversion and drop-off and their intervals."""
+    return run(client, period, root).funnel.copy()
+
+
+def exit_rates(client: str, period: str | Period, root: str | Path | None = None) -> pd.DataFrame:
+    """Exit rate without purchase per touchpoint against all other touchpoints, with intervals."""
+    return run(client, period, root).exits.copy()
+
+
+def weekly_trends(client: str, period: str | Period, root: str | Path | None = None) -> pd.DataFrame:
+    """Weekly series per KPI and touchpoint over the last four periods."""
+    return run(client, period, root).weekly.copy()
+
+
+def review_sentiment(client: str, period: str | Period, root: str | Path | None = None) -> pd.DataFrame:
+    """Sentiment of review and survey texts by touchpoint and source (method: :data:`helpers.sentiment.METHOD`)."""
+    return run(client, period, root).sentiment.copy()
+
+
+def customer_values(client: str, period: str | Period, root: str | Path | None = None) -> pd.DataFrame:
+    """12-month CLV, expected purchases and repeat purchases per customer, with segment and first touchpoint."""
+    return run(client, period, root).value.get("per_customer", pd.DataFrame()).copy()

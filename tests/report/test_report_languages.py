@@ -1,0 +1,113 @@
+"""The demo report in Danish, Swedish and Norwegian: every message translated, no English left in the analysis,
+numbers in the locale's own format, and a PDF beside the HTML. Built with the real CLI."""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from helpers import catalogs, i18n
+
+PERIOD = "2026Q3"
+#: English function words that never occur in professional Danish, Swedish or Norwegian text
+ENGLISH = ("the", "and", "of", "with", "which", "than", "were", "from", "this", "that", "these", "those", "are",
+           "was", "has", "have", "into", "each", "every", "their", "there", "when", "where", "while", "only",
+           "also", "after", "before", "between", "should", "would", "could")
+# English-style numbers: thousands with a comma, decimals with a point (a version string has two points)
+EN_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d.,])")
+EN_DECIMAL = re.compile(r"(?<![\d.,])\d+\.\d+(?![\d.,])")
+EN_PERCENT = re.compile(r"\d%")
+
+
+def test_every_message_has_a_translation_in_every_language():
+    problems = catalogs.check()
+    assert not problems, {lang: ids[:5] for lang, ids in problems.items()}
+
+
+def _text(markup: str) -> str:
+    markup = re.sub(r"<(script|style)\b.*?</\1>", " ", markup, flags=re.S | re.I)
+    markup = re.sub(r"<img\b[^>]*>", " ", markup)
+    markup = re.sub(r"<[^>]+>", " ", markup)
+    return re.sub(r"\s+", " ", html.unescape(markup))
+
+
+def _data_strings(project: Path, client: str) -> list[str]:
+    """Everything a report may quote from the client's own data: names, descriptions, review and comment texts."""
+    cfg = yaml.safe_load((project / "data" / client / "client.yml").read_text(encoding="utf-8"))
+    out = [cfg.get("name", "")]
+    out += [t.get("name", "") for t in cfg.get("touchpoints", [])]
+    out += [str(c.get(k, "")) for c in cfg.get("changes", []) for k in ("description", "id")]
+    processed = project / "data" / client / "processed"
+    for table, cols in (("feedback", ["comment", "segment"]), ("reviews", ["text", "source"]),
+                        ("events", ["segment"])):
+        path = processed / f"{table}.parquet"
+        if path.is_file():
+            have = [c for c in cols if c in pq.read_schema(path).names]
+            frame = pd.read_parquet(path, columns=have)
+            for c in have:
+                out += [str(v) for v in frame[c].dropna().unique()[:20000]]
+    return sorted({s for s in out if s and len(s) > 1}, key=len, reverse=True)
+
+
+@pytest.fixture(scope="module")
+def built(demo_root, tmp_path_factory):
+    project = tmp_path_factory.mktemp("languages")
+    shutil.copytree(demo_root / "data", project / "data")
+    env = {**os.environ, "TPKIT_ROOT": str(project)}
+    out = {}
+    for lang in ("da", "sv", "nb"):
+        done = subprocess.run([sys.executable, "-m", "helpers.cli", "report", "nordlys", "--period", PERIOD,
+                               "--language", lang, "--pdf", "--force"], cwd=project, env=env, capture_output=True,
+                              text=True, timeout=1800)
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        folder = project / "reports" / "nordlys" / PERIOD
+        keep = tmp_path_factory.mktemp(f"report-{lang}")
+        for name in ("report.html", "report.pdf"):
+            shutil.copy(folder / name, keep / name)
+        out[lang] = keep
+    return project, out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["da", "sv", "nb"])
+def test_report_speaks_the_language_throughout(built, lang):
+    project, folders = built
+    markup = (folders[lang] / "report.html").read_text(encoding="utf-8")
+    assert re.search(rf'<html[^>]*\blang="{lang}"', markup), markup[:300]
+    analysis = markup.split('id="appendix"')[0]  # the appendix lists package versions and file hashes
+    text = _text(analysis)
+    for s in _data_strings(project, "nordlys"):
+        text = text.replace(s, " ")
+    words = re.findall(r"[A-Za-z]+", text)
+    english = sorted({w for w in words if w.lower() in ENGLISH})
+    assert not english, f"English words in the {lang} report: {english}"
+    assert not EN_PERCENT.search(text), EN_PERCENT.search(text)
+    for pattern in (EN_THOUSANDS, EN_DECIMAL):
+        hit = pattern.search(text)
+        context = "" if hit is None else text[max(0, hit.start() - 80):hit.end() + 40]
+        assert hit is None, f"{lang}: English number {hit.group(0)!r} in …{context}…"
+    # the locale's own forms do appear: a decimal comma and a space before the percent sign
+    assert re.search(r"\d,\d", text) and re.search(r"\d\u00a0%", text)
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["da", "sv", "nb"])
+def test_the_pdf_is_in_the_language_too(built, lang):
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext not installed (make chromium installs poppler-utils)")
+    pdf = built[1][lang] / "report.pdf"
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    with i18n.using(lang):
+        heading = i18n._("Customer touchpoint analysis")
+    assert heading != "Customer touchpoint analysis" and heading.upper() in text.upper()
