@@ -300,6 +300,15 @@ class ClientConfig(_Model):
             if ch.control and ch.touchpoint in ch.control.touchpoints:
                 raise ValueError(f"changes[{i}].control.touchpoints: '{ch.touchpoint}' is the changed touchpoint "
                                  "itself and cannot be its own control")
+            ab_keys = [k for k in ("control_variant", "split") if getattr(ch, k, None) is not None]
+            if ab_keys and not ch.ab_column:
+                raise ValueError(f"changes[{i}].{ab_keys[0]} describes an A/B test, but the change has no "
+                                 "`ab_column` (the column holding each record's variant): add it")
+            split = getattr(ch, "split", None)
+            control = getattr(ch, "control_variant", None)
+            if split and control is not None and control not in split:
+                raise ValueError(f"changes[{i}].control_variant '{control}' is not one of the variants of `split` "
+                                 f"({', '.join(map(str, split))}){_did_you_mean(control, split)}")
             both = sorted(set(ch.treated_segments) & set(ch.control.segments if ch.control else ()))
             if both:
                 raise ValueError(f"changes[{i}]: segment(s) {', '.join(both)} are both treated "
