@@ -127,3 +127,117 @@ def test_empty_file_is_a_config_error(tmp_path):
     _write(tmp_path, "acme", textwrap.dedent("# nothing yet\n"))
     with pytest.raises(ConfigError, match="touchpoints"):
         load_client("acme", root=tmp_path)
+
+
+# ----------------------------------------------------------------------------- strict configuration
+
+def _error(tmp_path, mutate) -> tuple[str, str]:
+    data = yaml.safe_load(yaml.safe_dump(MINIMAL))
+    mutate(data)
+    path = _write(tmp_path, "acme", yaml.safe_dump(data))
+    with pytest.raises(ConfigError) as info:
+        load_client("acme", root=tmp_path)
+    return str(info.value), str(path)
+
+
+@pytest.mark.parametrize(
+    "mutate,path,near,allowed",
+    [
+        (lambda d: d.update(segmnts=["b2b"]), "segmnts", "segments", "touchpoints"),
+        (lambda d: d.update(spark={"master": "local[2]"}), "spark", None, "engine"),
+        (lambda d: d["touchpoints"][1].update(stge="decision"), "touchpoints[1].stge", "stage", "owner"),
+        (lambda d: d.update(branding={"color": "#112233"}), "branding.color", "colour", "logo"),
+        (lambda d: d.update(priority_weights={"sale": 1}), "priority_weights.sale", "sales", "experience"),
+        (lambda d: d.update(changes=[{"id": "c1", "touchpoint": "store", "description": "New till", "start":
+                                      "2026-07-01", "kpis": ["csat"], "contrl": {}}]), "changes[0].contrl",
+         "control", "expected_direction"),
+    ],
+)
+def test_unknown_keys_name_the_path_the_allowed_keys_and_the_near_miss(tmp_path, mutate, path, near, allowed):
+    msg, file = _error(tmp_path, mutate)
+    assert file in msg
+    assert f"unknown key '{path.rsplit('.', 1)[-1].split(']')[-1]}'" in msg
+    assert path.rsplit(".", 1)[0] in msg
+    assert "allowed keys:" in msg and allowed in msg
+    if near:
+        assert f"did you mean '{near}'?" in msg
+    else:
+        assert "did you mean" not in msg
+
+
+@pytest.mark.parametrize(
+    "mutate,field,value,near,allowed",
+    [
+        (lambda d: d["touchpoints"][0].update(stage="awarness"), "touchpoints[0].stage", "awarness", "awareness",
+         "awareness, consideration, decision, retention"),
+        (lambda d: d["touchpoints"][1].update(sources=["events", "order"]), "touchpoints[1].sources[1]", "order",
+         "orders", "events, feedback, orders, reviews, interviews"),
+        (lambda d: d.update(engine="pyspak"), "engine", "pyspak", "pyspark", "duckdb, pyspark"),
+        (lambda d: d.update(sources=[{"table": "feedbak", "file": "raw/f.csv"}]), "sources[0].table", "feedbak",
+         "feedback", "events, feedback, orders, reviews, costs"),
+        (lambda d: d.update(changes=[{"id": "c1", "touchpoint": "store", "description": "x", "start": "2026-07-01",
+                                      "kpis": ["csatt"]}]), "changes[0].kpis[0]", "csatt", "csat", "top2box"),
+        (lambda d: d.update(language="dk"), "language", "dk", "da", "en, da, sv, nb"),
+    ],
+)
+def test_values_outside_the_allowed_set_name_them_with_a_near_miss(tmp_path, mutate, field, value, near, allowed):
+    msg, file = _error(tmp_path, mutate)
+    assert file in msg and f"key '{field}'" in msg
+    assert f"'{value}'" in msg and f"did you mean '{near}'?" in msg
+    assert allowed in msg
+
+
+@pytest.mark.parametrize(
+    "mutate,field,words",
+    [
+        (lambda d: d.update(currency="kroner"), "currency", "ISO 4217"),
+        (lambda d: d.update(sources=[{"table": "feedback", "file": "f.csv", "encoding": "utf-9"}]),
+         "sources[0].encoding", "encoding"),
+        (lambda d: d.update(sources=[{"table": "feedback", "file": "f.csv", "delimiter": ";;"}]),
+         "sources[0].delimiter", "one character"),
+        (lambda d: d.update(sources=[{"table": "feedback", "file": "f.csv", "decimal": ";"}]),
+         "sources[0].decimal", "decimal separator"),
+        (lambda d: d.update(sources=[{"table": "feedback", "file": "f.csv", "date_format": "dd-mm-yyyy"}]),
+         "sources[0].date_format", "strftime"),
+        (lambda d: d.update(sources=[{"table": "feedback", "file": "f.csv", "header_rows": 0}]),
+         "sources[0].header_rows", "greater than or equal to 1, not 0"),
+        (lambda d: d.update(sources=[{"table": "feedback", "file": "f.csv", "header": False, "names": ["a"],
+                                      "header_rows": 2}]), "sources[0]", "conflicts with `header_rows:`"),
+        (lambda d: d.update(sources=[{"table": "events", "file": "e.parquet", "format": "parquet",
+                                      "delimiter": ";"}]), "sources[0]", "apply to CSV files"),
+        (lambda d: d.update(sources=[{"table": "orders", "file": "o.csv", "tool": "shopify", "adapter": "crm"}]),
+         "sources[0]", "`tool: shopify` decides how the file is read"),
+        (lambda d: d.update(sources=[{"table": "orders", "file": "o.csv", "header": False, "names": ["a", "b", "a"]}]),
+         "sources[0]", "`names:` repeats 'a'"),
+        (lambda d: d["touchpoints"][0].update(effort=8), "touchpoints[0].effort", "less than or equal to 5, not 8"),
+        (lambda d: d.update(changes=[{"id": "c1", "touchpoint": "store", "description": "x", "start": "2026-07-01",
+                                      "kpis": ["conversion"], "control_variant": "A"}]), "changes[0].control_variant",
+         "add it"),
+        (lambda d: d.update(changes=[{"id": "c1", "touchpoint": "store", "description": "x", "start": "2026-07-01",
+                                      "kpis": ["conversion"], "ab_column": "variant", "control_variant": "contrl",
+                                      "split": {"control": 50, "new": 50}}]), "changes[0].control_variant",
+         "did you mean 'control'?"),
+        (lambda d: d.update(priority_weights={"experience": 0, "sales": 0, "reach": 0}), "priority_weights",
+         "all 0"),
+        (lambda d: d.update(changes=[{"id": "c1", "touchpoint": "store", "description": "x", "start": "2026-07-01",
+                                      "end": "2026-06-01", "kpis": ["csat"]}]), "changes[0].end", "before its start"),
+        (lambda d: d.update(changes=[{"id": "c1", "touchpoint": "store", "description": "x", "start": "2026-07-01",
+                                      "kpis": ["csat"], "control": {"touchpoints": ["store"]}}]),
+         "changes[0].control.touchpoints", "its own control"),
+        (lambda d: d.update(changes=[{"id": "c1", "touchpoint": "store", "description": "x", "start": "2026-07-01",
+                                      "kpis": ["csat"], "treated_segments": ["b2b"],
+                                      "control": {"segments": ["b2b"]}}]), "changes[0]", "both treated"),
+    ],
+)
+def test_wrong_values_and_conflicts_are_named(tmp_path, mutate, field, words):
+    msg, file = _error(tmp_path, mutate)
+    assert file in msg and field in msg and words in msg, msg
+
+
+def test_valid_choices_still_load(tmp_path):
+    data = yaml.safe_load(yaml.safe_dump(MINIMAL))
+    data.update(language="da", currency="DKK", sources=[{"table": "feedback", "file": "raw/f.csv", "encoding":
+                                                        "cp1252", "delimiter": ";", "decimal": ","}])
+    _write(tmp_path, "acme", yaml.safe_dump(data))
+    cfg = load_client("acme", root=tmp_path)
+    assert cfg.language == "da" and cfg.sources[0].encoding == "cp1252"

@@ -97,3 +97,38 @@ def test_blank_purchase_flag_and_stray_revenue_are_rejected():
     reasons = dict(zip(rejected["journey_id"], rejected["reason"]))
     assert "converted: value is missing" in reasons["j1"]
     assert "revenue on an event that is not a purchase" in reasons["j2"]
+
+
+def test_satisfied_is_an_optional_nullable_flag():
+    frame = pd.DataFrame({
+        "response_id": ["r1", "r2", "r3", "r4", "r5", "r6"],
+        "customer_id": ["a", "b", "c", "d", "e", "f"],
+        "ts": ["2026-07-01 10:00"] * 6,
+        "touchpoint_id": ["support"] * 6,
+        "csat": [None] * 6,
+        "nps": [None] * 6,
+        "satisfied": [True, False, None, "yes", "", "maybe"],
+    })
+    accepted, rejected = split_valid("feedback", frame)
+    assert list(accepted["response_id"]) == ["r1", "r2", "r3", "r4", "r5"]
+    assert str(accepted["satisfied"].dtype) == "boolean"
+    assert accepted["satisfied"].tolist()[:2] == [True, False] and accepted["satisfied"].tolist()[3] is True
+    assert accepted["satisfied"].isna().tolist() == [False, False, True, False, True], "not rated stays missing"
+    assert rejected["reason"].tolist() == ["satisfied: cannot read 'maybe' as true/false"]
+    assert "satisfied" not in REQUIRED_COLUMNS["feedback"]
+    without, none_rejected = split_valid("feedback", frame.drop(columns="satisfied").iloc[:2])
+    assert "satisfied" not in without and len(without) == 2 and none_rejected.empty
+
+
+def test_satisfied_is_written_as_a_nullable_parquet_bool(tmp_path):
+    import pyarrow.parquet as pq
+
+    from helpers.ingest.core import arrow_schema
+
+    assert str(arrow_schema("feedback", ["response_id", "satisfied"]).field("satisfied").type) == "bool"
+    accepted, _ = split_valid("feedback", pd.DataFrame({
+        "response_id": ["r1", "r2"], "customer_id": ["a", "b"], "ts": ["2026-07-01", "2026-07-02"],
+        "touchpoint_id": ["s", "s"], "csat": [None, None], "nps": [None, None], "satisfied": ["false", None]}))
+    path = tmp_path / "f.parquet"
+    accepted.to_parquet(path)
+    assert pq.read_table(path).column("satisfied").to_pylist() == [False, None]

@@ -31,8 +31,25 @@ def _main(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="show the kit's progress messages"),
 ):
     """Customer touchpoint analysis kit."""
-    logging.basicConfig(format="%(message)s", stream=sys.stderr)
-    logging.getLogger("tpkit").setLevel(logging.INFO if verbose else logging.WARNING)
+    configure_logging(verbose)
+
+
+def configure_logging(verbose: bool = False) -> None:
+    """The kit's messages (logger ``tpkit``) on stderr: warnings, and progress with ``--verbose``.
+
+    Other libraries' log records (jupyter_client's tracebacks of a kernel that cannot start) are shown
+    only with ``--verbose``: the kit reports those failures itself, in one line per client.
+    """
+    kit = logging.getLogger("tpkit")
+    kit.handlers[:] = [logging.StreamHandler(sys.stderr)]
+    kit.handlers[0].setFormatter(logging.Formatter("%(message)s"))
+    kit.setLevel(logging.INFO if verbose else logging.WARNING)
+    kit.propagate = False
+    root = logging.getLogger()
+    if verbose:
+        logging.basicConfig(format="%(name)s: %(message)s", stream=sys.stderr, level=logging.WARNING)
+    elif not root.handlers:
+        root.addHandler(logging.NullHandler())  # no "last resort" printing of other libraries' records
 
 DEMO_PERIOD = "2026Q3"
 
@@ -63,7 +80,7 @@ def demo(
     if reports:
         from helpers import report
 
-        batch = report.build_reports(period, clients=clients, root=base)
+        batch = report.build_reports(period, clients=clients, root=base, echo=typer.echo)
         if not batch.ok:
             raise typer.Exit(batch.exit_code)
 
@@ -105,7 +122,7 @@ def report(
     Period.parse(period)
     from helpers import report as rep
 
-    batch = rep.build_reports(period, clients=[client], force=force, root=_root(root))
+    batch = rep.build_reports(period, clients=[client], force=force, root=_root(root), echo=typer.echo)
     if not batch.ok:
         raise typer.Exit(batch.exit_code)
 
@@ -123,7 +140,7 @@ def reports(
     Period.parse(period)
     from helpers import report as rep
 
-    batch = rep.build_reports(period, force=force, jobs=jobs, root=_root(root))
+    batch = rep.build_reports(period, force=force, jobs=jobs, root=_root(root), echo=typer.echo)
     if not batch.ok:
         raise typer.Exit(batch.exit_code)
 

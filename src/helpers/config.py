@@ -9,8 +9,11 @@ naming the file and the field (``touchpoints[3].stage``) and what is accepted.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
+import difflib
 import re
+import typing
 from pathlib import Path
 from typing import Literal
 
@@ -45,7 +48,8 @@ class Touchpoint(_Model):
     stage: Literal["awareness", "consideration", "decision", "retention"]
     owner: str = "unassigned"
     sources: tuple[Literal["events", "feedback", "orders", "reviews", "interviews"], ...] = ("events",)
-    effort: float | None = Field(default=None, ge=0, description="optional implementation effort, 1 (easy) to 5 (hard)")
+    effort: float | None = Field(default=None, ge=1, le=5,
+                                 description="optional implementation effort, 1 (easy) to 5 (hard)")
     description: str = ""
 
     @field_validator("id")
@@ -90,12 +94,63 @@ class SourceMapping(_Model):
     #: data rows to skip after the header (a units row, a second title)
     skip_rows: int = Field(0, ge=0)
 
+    @field_validator("encoding")
+    @classmethod
+    def _encoding(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                codecs.lookup(v)
+            except LookupError:
+                raise ValueError(f"'{v}' is not a text encoding Python knows; give for example utf-8, "
+                                 "utf-8-sig, cp1252 or latin-1") from None
+        return v
+
+    @field_validator("delimiter")
+    @classmethod
+    def _delimiter(cls, v: str | None) -> str | None:
+        if v is not None and len(v) != 1:
+            raise ValueError(f"give one character (such as \",\", \";\", \"|\" or \"\\t\"), not {v!r}")
+        return v
+
+    @field_validator("decimal")
+    @classmethod
+    def _decimal(cls, v: str | None) -> str | None:
+        if v is not None and v not in (",", "."):
+            raise ValueError(f"the decimal separator is \",\" or \".\", not {v!r}")
+        return v
+
+    @field_validator("date_format")
+    @classmethod
+    def _date_format(cls, v: str | None) -> str | None:
+        if v is not None and "%" not in v:
+            raise ValueError(f"{v!r} is not a strftime format; write it as for example \"%d-%m-%Y %H:%M\"")
+        return v
+
+    @field_validator("columns")
+    @classmethod
+    def _column_names(cls, v: dict[str, str]) -> dict[str, str]:
+        blank = [k for k, raw in v.items() if not str(raw).strip()]
+        if blank:
+            raise ValueError(f"the column mapped to '{blank[0]}' is empty: name the column of the file")
+        return v
+
     @model_validator(mode="after")
     def _header_names(self):
         if not self.header and not self.names:
             raise ValueError("`header: false` needs `names:` (the column names, in file order)")
         if self.header and self.names:
             raise ValueError("`names:` is for a file without a header row: add `header: false` or remove `names:`")
+        if self.tool and "adapter" in self.model_fields_set:
+            raise ValueError(f"`tool: {self.tool}` decides how the file is read, so `adapter: {self.adapter}` "
+                             "conflicts with it; remove `adapter:`")
+        repeated = sorted({n for n in self.names or () if list(self.names or ()).count(n) > 1})
+        if repeated:
+            raise ValueError(f"`names:` repeats {', '.join(repr(n) for n in repeated)}: give each column its own name")
+        if not self.header and self.header_rows != 1:
+            raise ValueError("`header: false` (no header row) conflicts with `header_rows:`; remove one of them")
+        if self.format in ("parquet", "jsonl") and (self.delimiter or self.encoding or self.decimal):
+            given = ", ".join(f"`{k}`" for k in ("delimiter", "encoding", "decimal") if getattr(self, k))
+            raise ValueError(f"{given} apply to CSV files, not to `format: {self.format}`; remove {given}")
         return self
 
 
@@ -153,6 +208,12 @@ class PriorityWeights(_Model):
     reach: float = Field(0.2, ge=0)
     effort: float = Field(0.0, ge=0)
 
+    @model_validator(mode="after")
+    def _some_weight(self):
+        if self.experience + self.sales + self.reach == 0:
+            raise ValueError("experience, sales and reach are all 0: give at least one of them a weight")
+        return self
+
 
 class ClientConfig(_Model):
     client_id: str
@@ -184,6 +245,30 @@ class ClientConfig(_Model):
             raise ValueError("give an IANA time zone such as 'Europe/Copenhagen'") from None
         return v
 
+    @field_validator("language")
+    @classmethod
+    def _language(cls, v: str) -> str:
+        from helpers.i18n import LANGUAGES, check
+
+        try:
+            check(v)
+        except ConfigError:
+            country = {"dk": "da", "se": "sv", "nn": "nb", "gb": "en", "uk": "en", "us": "en"}
+            near = f" (did you mean '{country[v.lower()]}'?)" if v.lower() in country else _did_you_mean(v, LANGUAGES)
+            raise ValueError(f"'{v}' is not a report language{near}; allowed values: "
+                             f"{', '.join(LANGUAGES)} (da Danish, sv Swedish, nb Norwegian Bokmål)") from None
+        return v
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, v: str) -> str:
+        from babel.numbers import list_currencies
+
+        if v not in list_currencies():
+            hint = _did_you_mean(v.upper(), sorted(list_currencies()))
+            raise ValueError(f"'{v}' is not an ISO 4217 currency code{hint}; give for example DKK, SEK, NOK or EUR")
+        return v
+
     @field_validator("first_period")
     @classmethod
     def _period(cls, v):
@@ -210,6 +295,24 @@ class ClientConfig(_Model):
             for tp in ch.control.touchpoints if ch.control else ():
                 if tp not in known:
                     raise ValueError(f"changes[{i}].control.touchpoints: '{tp}' is not in the touchpoint catalogue")
+            if ch.end is not None and ch.end < ch.start:
+                raise ValueError(f"changes[{i}].end {ch.end} is before its start {ch.start}")
+            if ch.control and ch.touchpoint in ch.control.touchpoints:
+                raise ValueError(f"changes[{i}].control.touchpoints: '{ch.touchpoint}' is the changed touchpoint "
+                                 "itself and cannot be its own control")
+            ab_keys = [k for k in ("control_variant", "split") if getattr(ch, k, None) is not None]
+            if ab_keys and not ch.ab_column:
+                raise ValueError(f"changes[{i}].{ab_keys[0]} describes an A/B test, but the change has no "
+                                 "`ab_column` (the column holding each record's variant): add it")
+            split = getattr(ch, "split", None)
+            control = getattr(ch, "control_variant", None)
+            if split and control is not None and control not in split:
+                raise ValueError(f"changes[{i}].control_variant '{control}' is not one of the variants of `split` "
+                                 f"({', '.join(map(str, split))}){_did_you_mean(control, split)}")
+            both = sorted(set(ch.treated_segments) & set(ch.control.segments if ch.control else ()))
+            if both:
+                raise ValueError(f"changes[{i}]: segment(s) {', '.join(both)} are both treated "
+                                 "(`treated_segments`) and control (`control.segments`)")
         change_ids = [c.id for c in self.changes]
         if len(set(change_ids)) != len(change_ids):
             raise ValueError("change ids must be unique")
@@ -276,27 +379,85 @@ def _loc(loc: tuple) -> str:
     return out
 
 
+def _did_you_mean(word: object, choices) -> str:
+    """ " (did you mean 'stage'?)" for a near miss among ``choices``, else ""."""
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    if not close:
+        close = difflib.get_close_matches(str(word).lower(), [str(c).lower() for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _models_in(annotation) -> list[type[BaseModel]]:
+    """The pydantic models an annotation holds (``tuple[Touchpoint, ...]``, ``Control | None``)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in typing.get_args(annotation) for m in _models_in(arg)]
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    """The model of the mapping at ``loc`` in client.yml (``("touchpoints", 0)`` -> Touchpoint)."""
+    model: type[BaseModel] = ClientConfig
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        info = model.model_fields.get(str(part))
+        found = _models_in(info.annotation) if info is not None else []
+        if not found:
+            return None
+        model = found[0]
+    return model
+
+
+def _keys_of(model: type[BaseModel]) -> list[str]:
+    return [name for name, info in model.model_fields.items() if not info.exclude]
+
+
+def _error_line(err) -> str:
+    """One line per validation error: the key path, what is wrong, the allowed keys or values."""
+    loc = tuple(err["loc"])
+    field = _loc(loc) or "(top level)"
+    msg = err["msg"].removeprefix("Value error, ")
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        parent = _model_at(loc[:-1])
+        key = loc[-1] if loc else "?"
+        allowed = _keys_of(parent) if parent is not None else []
+        where = f"in '{_loc(loc[:-1])}'" if loc[:-1] else "at the top level"
+        msg = f"unknown key '{key}' {where}{_did_you_mean(key, allowed)}"
+        if allowed:
+            msg += f"; allowed keys: {', '.join(allowed)}"
+    elif kind == "missing":
+        msg = "required key is missing"
+    elif kind in ("literal_error", "enum"):
+        allowed = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
+        value = err.get("input")
+        msg = f"'{value}' is not allowed{_did_you_mean(value, allowed)}; allowed values: {', '.join(allowed)}"
+    elif "input" in err and not isinstance(err["input"], (dict, list, tuple)) and kind.endswith(
+            ("_type", "_parsing", "greater_than_equal", "less_than_equal", "greater_than", "less_than")):
+        msg = f"{msg}, not {err['input']!r}"
+    return f"key '{field}': {msg}"
+
+
 def parse_client(data: dict, path: Path | str | None = None) -> ClientConfig:
-    """Validate an already-parsed client.yml mapping."""
+    """Validate an already-parsed client.yml mapping.
+
+    Every unknown key and every value outside its allowed set is an error naming the key path
+    (``touchpoints[3].stage``), the allowed keys or values and the nearest one ("did you mean").
+    """
     if not isinstance(data, dict):
         raise ConfigError("the file must be a YAML mapping (key: value lines)", file=path,
                           hint="start from `tpkit new-client NAME` for a valid example")
     try:
         cfg = ClientConfig.model_validate(data)
     except ValidationError as exc:
-        lines = []
-        for err in exc.errors()[:10]:
-            field = _loc(err["loc"]) or "(top level)"
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                msg = "unknown field (check the spelling)"
-            elif err["type"] == "missing":
-                msg = "required field is missing"
-            lines.append(f"field '{field}': {msg}")
+        errors = exc.errors()
+        lines = [_error_line(err) for err in errors[:10]]
+        if len(errors) > 10:
+            lines.append(f"... and {len(errors) - 10} more")
         raise ConfigError(
             "invalid client configuration:\n  " + "\n  ".join(lines),
             file=path,
-            hint="correct the fields named above",
+            hint="correct the keys named above",
         ) from None
     return cfg.model_copy(update={"path": Path(path) if path else None})
 

@@ -15,9 +15,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from helpers.errors import SchemaError
-
 from helpers.config import KINDS, STAGES
+from helpers.errors import SchemaError
 
 _ts = dict(dtype="datetime64[us]", coerce=True)
 
@@ -66,6 +65,8 @@ FEEDBACK = pa.DataFrameSchema(
         "csat": pa.Column(float, pa.Check.isin([1, 2, 3, 4, 5]), nullable=True, coerce=True),
         "nps": pa.Column(float, pa.Check.isin(list(range(11))), nullable=True, coerce=True),
         "ces": pa.Column(float, pa.Check.in_range(1, 7), nullable=True, coerce=True, required=False),
+        # binary satisfaction (Zendesk's good/bad rating): true satisfied, false not, missing = not rated
+        "satisfied": pa.Column("boolean", nullable=True, coerce=True, required=False),
         "comment": _str(nullable=True, required=False),
         # coded sentiment of interview/observation quotes: -1 negative, 0 neutral, 1 positive
         "sentiment": pa.Column(float, pa.Check.in_range(-1, 1), nullable=True, coerce=True, required=False),
@@ -152,15 +153,16 @@ def _coerce(series: pd.Series, dtype: str) -> tuple[pd.Series, pd.Series]:
         else:
             out = pd.to_datetime(series, errors="coerce", format="ISO8601", utc=True).dt.tz_localize(None)
         out = out.astype("datetime64[us]")
-    elif dtype == "bool":
+    elif dtype in ("bool", "boolean"):
+        nullable = dtype == "boolean"  # pandas' nullable boolean: a missing value stays missing
         if pd.api.types.is_bool_dtype(series):
-            return series.astype(bool), pd.Series(False, index=series.index)
+            return series.astype(dtype), pd.Series(False, index=series.index)
         text = series.astype("string").str.strip().str.lower()
         out = pd.Series(pd.NA, index=series.index, dtype="boolean")
         out[text.isin(_TRUE)] = True
         out[text.isin(_FALSE)] = False
         bad = present & out.isna()
-        return out.fillna(False).astype(bool), bad
+        return (out if nullable else out.fillna(False).astype(bool)), bad
     elif dtype.startswith("float") or dtype.startswith("int"):
         out = pd.to_numeric(series, errors="coerce").astype("float64")
     else:
@@ -196,7 +198,7 @@ def _failure_reason(row) -> str:
 def _kind_word(dtype: str) -> str:
     if dtype.startswith("datetime64"):
         return "an ISO date/time (YYYY-MM-DD[ HH:MM:SS])"
-    return {"bool": "true/false", "float64": "a number"}.get(dtype, dtype)
+    return {"bool": "true/false", "boolean": "true/false", "float64": "a number"}.get(dtype, dtype)
 
 
 def split_valid(table: str, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -157,8 +157,9 @@ def test_cell_timeout_fails_the_client(project):
     root, nbs = project
     write_notebook(nbs / "03-slow.ipynb", "Step 3: Slow", "import time\ntime.sleep(60)")
     started = time.perf_counter()
-    batch = report.build_reports("2026Q3", clients=["acme"], root=root, notebooks_dir=nbs, timeout=2, **QUIET)
-    assert time.perf_counter() - started < 40
+    # the timeout holds for every cell: 10 s leaves room for the first imports on a loaded machine
+    batch = report.build_reports("2026Q3", clients=["acme"], root=root, notebooks_dir=nbs, timeout=10, **QUIET)
+    assert time.perf_counter() - started < 58, "the 60 s cell was stopped"
     assert not batch.ok and "03-slow.ipynb" in batch.results[0].error
     assert (root / "reports" / "acme" / "2026Q3" / "failed" / "03-slow.ipynb").is_file()
 

@@ -46,8 +46,8 @@ import pyarrow.parquet as pq
 
 from helpers import paths
 from helpers.config import ClientConfig, load_client
-from helpers.errors import DataError, KitError, SchemaError
-from helpers.ingest.adapters import Adapter, adapter_for
+from helpers.errors import ConfigError, DataError, KitError, SchemaError
+from helpers.ingest.adapters import Adapter, adapter_for, tools
 from helpers.ingest.convert import (
     DATE_FORMS,
     DATE_SHORT,
@@ -231,7 +231,7 @@ def load_manifest(client: str, root: str | Path | None = None) -> dict:
 def _arrow_type(dtype: str) -> pa.DataType:
     if dtype.startswith("datetime64"):
         return pa.timestamp("us")
-    if dtype == "bool":
+    if dtype in ("bool", "boolean"):
         return pa.bool_()
     if dtype.startswith("float") or dtype.startswith("int"):
         return pa.float64()
@@ -380,6 +380,7 @@ class _FileIngest:
         self.decimal = self.a.source.decimal or ("," if getattr(reader, "delimiter", None) == ";" else None)
         self.a.bind(reader.columns)
         self.sink.open_part(self.a.output_columns())
+        self.filled = self._watched()
         file_rows = 0
         ts_min = ts_max = None
         chunks = reader.chunks()
@@ -396,6 +397,7 @@ class _FileIngest:
             raw, rows = self.a.records(chunk)
             if raw.empty:
                 continue
+            self._count_filled(raw)
             accepted = self._process(raw.reset_index(drop=True), np.asarray(rows))
             if "ts" in accepted and not accepted.empty:
                 lo, hi = accepted["ts"].min(), accepted["ts"].max()
@@ -404,6 +406,7 @@ class _FileIngest:
             self.sink.write(accepted)
         held = self.a.finish()
         if held is not None and not held[0].empty:
+            self._count_filled(held[0])
             accepted = self._process(held[0].reset_index(drop=True), np.asarray(held[1]))
             if "ts" in accepted and not accepted.empty:
                 lo, hi = accepted["ts"].min(), accepted["ts"].max()
@@ -412,6 +415,7 @@ class _FileIngest:
             self.sink.write(accepted)
         self.report.notes.extend(self.a.notes)
         self.report.warnings.extend(self.a.warnings)
+        self.report.warnings.extend(self._empty_columns())
         self.sink.close_part()
         self.report.file_rows = file_rows
         if ts_min is not None:
@@ -431,6 +435,23 @@ class _FileIngest:
                 f"\"{top}\"",
                 file=self.report.file, row=self.first_bad_row, column=column, hint=hint,
             )
+
+    # -- configured columns without data
+    def _watched(self) -> dict[str, int]:
+        """Optional columns the source maps by name in client.yml (a segment column, a variant): each must
+        hold data somewhere in the file, else the analyst hears of it."""
+        cols = self.schema.columns
+        return {canon: 0 for canon in self.a.source.columns
+                if canon in self.a.mapping and canon in cols and cols[canon].nullable}
+
+    def _count_filled(self, raw: pd.DataFrame) -> None:
+        for canon in self.filled:
+            if canon in raw:
+                self.filled[canon] += int(as_text(raw[canon]).notna().sum())
+
+    def _empty_columns(self) -> list[str]:
+        return [f"the column '{self.a.mapping[canon]}' (mapped to '{canon}' in client.yml) has no value in any "
+                f"row: every record's {canon} is empty" for canon, n in self.filled.items() if n == 0]
 
     # -- dates
     def _date_order(self, first: RawChunk | None) -> str | None:
@@ -668,9 +689,36 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def check_sources(cfg: ClientConfig) -> None:
+    """The adapter, tool and options of every source, before any file is read.
+
+    Raises one :class:`ConfigError` naming client.yml and each wrong source (``sources[2]``) with the
+    allowed keys and values.
+    """
+    problems: list[tuple[str, str | None]] = []
+    for i, source in enumerate(cfg.sources):
+        try:
+            tool = getattr(source, "tool", None)
+            if tool:
+                preset = tools.get(tool, file=cfg.path)
+                if preset.tables and source.table not in preset.tables:
+                    raise ConfigError(f"tool '{tool}' feeds {' or '.join(preset.tables)}, not '{source.table}'",
+                                      file=cfg.path, hint=f"table: {preset.tables[0]}")
+            adapter_for(source, cfg, cfg.dir / source.file, source.file)
+        except ConfigError as exc:
+            problems.append((f"sources[{i}] ({source.file}): {exc.message}", exc.hint))
+    if len(problems) == 1:
+        raise ConfigError(problems[0][0], file=cfg.path, hint=problems[0][1])
+    if problems:
+        raise ConfigError(f"{len(problems)} sources are configured wrongly:\n"
+                          + "\n".join(f"  - {msg}" + (f" ({hint})" if hint else "") for msg, hint in problems),
+                          file=cfg.path, hint="correct the keys named above")
+
+
 def ingest_client(client: str, root: str | Path | None = None, dry_run: bool = False) -> IngestResult:
     """Ingest every source of ``client`` listed in its client.yml (see the module docstring)."""
     cfg = load_client(client, root)
+    check_sources(cfg)
     client_dir = cfg.dir
     processed = paths.processed_dir(client, root)
     rejects = paths.rejects_dir(client, root)

@@ -47,7 +47,28 @@ def inputs_section(client: str, root) -> str:
              _count(f.get("rows_read")), _count(f.get("accepted")), _count(f.get("rejected"))] for f in files]
     note = ("<p>Each raw export as received, identified by its SHA-256 hash. Every row read was either accepted "
             "or rejected with its reason (rejected rows are kept in the client's <code>rejects/</code> folder).</p>")
-    return note + _table(["Table", "File", "SHA-256", "Rows read", "Accepted", "Rejected"], rows, {3, 4, 5})
+    table = _table(["Table", "File", "SHA-256", "Rows read", "Accepted", "Rejected"], rows, {3, 4, 5})
+    return note + table + warnings_section(manifest)
+
+
+def ingest_warnings(manifest: dict) -> list[str]:
+    """The warnings ingest recorded: the manifest's top-level list, else those of its files (with the file)."""
+    top = manifest.get("warnings")
+    if isinstance(top, list) and top:
+        return [str(w) for w in top]
+    return [f"{f.get('file', '')}: {w}" for f in manifest.get("files", []) for w in (f.get("warnings") or [])]
+
+
+def warnings_section(manifest: dict) -> str:
+    """A short list of what ingest warned about (a segment property missing from the data, purchases without
+    revenue); nothing when there were no warnings. Every warning is escaped: it may quote the data."""
+    found = list(dict.fromkeys(ingest_warnings(manifest)))
+    if not found:
+        return ""
+    items = "".join(f"<li>{esc(w)}</li>" for w in found)
+    return ('<h3 id="appendix-ingest-warnings">Warnings from ingest</h3>'
+            "<p>What ingest found that may affect the figures of this report:</p>"
+            f'<ul class="tp-warnings">{items}</ul>')
 
 
 def appendix_html(job, cfg) -> tuple[str, list[dict]]:

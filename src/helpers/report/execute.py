@@ -95,7 +95,6 @@ class KernelSession:
     def run(self, input_path: Path, output_path: Path, parameters: dict, timeout: float | None):
         """Execute one notebook; raises papermill's PapermillExecutionError when a cell fails."""
         import papermill as pm
-
         from jupyter_core.utils import run_sync
 
         if self.km is None or not run_sync(self.km.is_alive)():
@@ -126,7 +125,8 @@ class KernelSession:
             pass
 
     def __enter__(self) -> "KernelSession":
-        self.start()
+        if self.km is None:  # not started yet (a session started by hand is entered as it is)
+            self.start()
         return self
 
     def __exit__(self, *exc) -> None:

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import shutil
+import socket
 import sys
 import tempfile
 import time
@@ -34,6 +36,11 @@ CONTRACT = ("client", "period", "root", "artifacts_dir")
 ARTIFACTS = "artifacts"  # relative to the kernel's working folder (the client's build folder)
 FAILED = "failed"
 BUILDING = ".building-"
+OWNER = "owner.json"  # in a build folder: the process building it (pid, host, start time)
+#: a build folder without its owner file is left alone this long (it may have just been created)
+UNOWNED_GRACE = 120.0
+
+log = logging.getLogger("tpkit.report")
 
 
 # --------------------------------------------------------------------------- results
@@ -202,12 +209,31 @@ def _execute(session, nb_path: Path, out_nb: Path, params: dict, timeout):
         return session.run(nb_path, out_nb, params, timeout)
 
 
+def _start(session) -> None:
+    """Start the kernel; once more on failure (a loaded machine), then :class:`KernelStartError` stands."""
+    from helpers.report.execute import KernelStartError
+
+    try:
+        session.start()
+    except KernelStartError as exc:
+        log.info("kernel did not start (%s); trying once more", exc)
+        session.start()
+
+
 def _describe_failure(nb_path: Path, exc: BaseException) -> str:
     ename = getattr(exc, "ename", None)
     if ename:
         cell = getattr(exc, "exec_count", None) or getattr(exc, "cell_index", "?")
         return f"{nb_path.name} failed at cell [{cell}]: {ename}: {getattr(exc, 'evalue', '')}".rstrip(": ")
     return f"{nb_path.name} failed: {type(exc).__name__}: {exc}"
+
+
+def kernel_failure(kernel_name: str, exc: BaseException) -> str:
+    """One line for a kernel that cannot start: what failed and what to do."""
+    cause = exc.__cause__ or exc
+    detail = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+    return (f"the notebook kernel '{kernel_name}' could not start ({type(cause).__name__}: {detail}); "
+            f"run `make setup` to register it, or `jupyter kernelspec list` to see the installed kernels")
 
 
 def _keep_failed(job: Job, nb_path: Path, out_nb: Path, message: str, log: Path | None = None) -> Path:
@@ -244,32 +270,43 @@ def _publish(tmp: Path, out: Path) -> None:
 def build_client(job: Job, progress: Callable[[str, str], None] | None = None) -> ClientResult:
     """Execute, render and publish one client's report (runs inside a worker process)."""
     from helpers.config import load_client
-    from helpers.report.execute import KernelSession
+    from helpers.report.execute import KernelSession, KernelStartError
     from helpers.report.render import clean_notebook
 
     started = time.perf_counter()
     out = job.out
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{job.period}{BUILDING}", dir=out.parent))
+    tmp = make_build_dir(out.parent, job.period)
     result = ClientResult(job.client, job.period, "failed")
     try:
         try:
             cfg = load_client(job.client, job.root)
         except KitError as exc:
             result.error = str(exc)
+            log.error("%s %s: %s", job.client, job.period, result.error)
             return result
         params = job.notebook_parameters()
         (tmp / "notebooks").mkdir()
         executed, timings = [], {}
-        with KernelSession(job.kernel_name, cwd=tmp, log=tmp / "kernel.log") as session:
+        session = KernelSession(job.kernel_name, cwd=tmp, log=tmp / "kernel.log")
+        try:
+            _start(session)
+        except KernelStartError as exc:
+            session.__exit__(None, None, None)
+            result.error = kernel_failure(job.kernel_name, exc)
+            log.error("%s %s: %s", job.client, job.period, result.error)
+            return result
+        with session:  # started above: the with statement shuts it down
             for nb_path in (*job.steps, job.summary):
                 out_nb = tmp / "notebooks" / nb_path.name
                 t0 = time.perf_counter()
                 try:
                     nb = _execute(session, nb_path, out_nb, params, job.timeout)
                 except Exception as exc:
-                    result.error = _describe_failure(nb_path, exc)
+                    result.error = (kernel_failure(job.kernel_name, exc) if isinstance(exc, KernelStartError)
+                                    else _describe_failure(nb_path, exc))
                     result.failed_notebook = _keep_failed(job, nb_path, out_nb, result.error, tmp / "kernel.log")
+                    log.error("%s %s: %s", job.client, job.period, result.error)
                     return result
                 timings[nb_path.name] = round(time.perf_counter() - t0, 2)
                 executed.append((nb_path, clean_notebook(nb, prefix=nb_path.stem)))
@@ -318,10 +355,17 @@ def render_client(job: Job, cfg, executed: list) -> str:
 _QUEUE = None
 
 
-def _init_worker(queue) -> None:
+def _init_worker(queue, level: int = logging.WARNING) -> None:
+    """A worker process: progress goes back through ``queue``; the kit's log records to stderr at the
+    parent's level, other libraries' records nowhere (the parent reports each failure in one line)."""
     global _QUEUE
     _QUEUE = queue
     os.environ.setdefault("MPLBACKEND", "Agg")
+    kit = logging.getLogger("tpkit")
+    kit.handlers[:] = [logging.StreamHandler(sys.stderr)]
+    kit.setLevel(level)
+    kit.propagate = False
+    logging.getLogger().addHandler(logging.NullHandler())
 
 
 def _worker(job: Job) -> ClientResult:
@@ -342,11 +386,70 @@ def _is_current(job: Job) -> bool:
         return False
 
 
-def _remove_partial(out: Path, period: str) -> None:
-    parent = out.parent
+def _process_start(pid: int) -> str | None:
+    """When process ``pid`` started (clock ticks since boot, from /proc), or None where unknown."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[-1].split()[19]  # field 22 of stat, counted after the command name
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: it exists
+        return True
+    return True
+
+
+def make_build_dir(parent: Path, period: str) -> Path:
+    """A fresh ``.PERIOD.building-*`` folder owned by this process (its pid recorded in ``owner.json``)."""
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{period}{BUILDING}", dir=parent))
+    pid = os.getpid()
+    owner = {"pid": pid, "host": socket.gethostname(), "started": _process_start(pid)}
+    (tmp / OWNER).write_text(json.dumps(owner) + "\n", encoding="utf-8")
+    return tmp
+
+
+def is_stale(folder: Path) -> bool:
+    """True when the process that created the build folder is gone (killed, crashed, machine restarted).
+
+    A folder of another machine (a shared disk) is never judged; a folder without its owner file is stale
+    only after :data:`UNOWNED_GRACE` seconds (its creator writes the file right after creating it).
+    """
+    try:
+        owner = json.loads((folder / OWNER).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        try:
+            return time.time() - folder.stat().st_mtime > UNOWNED_GRACE
+        except OSError:
+            return False
+    except (OSError, ValueError):
+        return True  # an unreadable owner file: written by a process killed while writing it
+    if owner.get("host") != socket.gethostname():
+        return False
+    pid = int(owner.get("pid", 0))
+    if pid <= 0 or not _alive(pid):
+        return True
+    started = owner.get("started")
+    return started is not None and _process_start(pid) not in (None, started)  # the pid was reused
+
+
+def remove_stale(parent: Path, period: str) -> list[Path]:
+    """Remove the build folders of ``period`` under ``parent`` left by runs that are gone; a build still
+    running (in another process) keeps its folder. Returns the removed folders."""
+    removed = []
     if parent.is_dir():
-        for stale in parent.glob(f".{period}{BUILDING}*"):
-            shutil.rmtree(stale, ignore_errors=True)
+        for folder in sorted(parent.glob(f".{period}{BUILDING}*")):
+            if folder.is_dir() and is_stale(folder):
+                shutil.rmtree(folder, ignore_errors=True)
+                log.info("removed %s, left by a run that stopped", folder)
+                removed.append(folder)
+    return removed
 
 
 def plan(period: str, clients: list[str] | None = None, *, root: str | Path | None = None,
@@ -383,12 +486,13 @@ def plan(period: str, clients: list[str] | None = None, *, root: str | Path | No
 def build_reports(period: str, clients: list[str] | None = None, force: bool = False, jobs: int | None = None,
                   root: str | Path | None = None, *, notebooks_dir: str | Path | None = None,
                   parameters: dict | None = None, kernel_name: str = KERNEL, timeout: float | None = CELL_TIMEOUT,
-                  progress: bool = True, echo: Callable[[str], None] | None = print) -> BatchResult:
+                  progress: bool = True, echo: Callable[[str], None] | None = None) -> BatchResult:
     """Build reports/<client>/<period>/report.html for each client (all clients in data/ when None).
 
     Unchanged clients are skipped unless ``force``. Clients run in parallel in up to ``jobs``
     processes (default: number of cores). Returns a :class:`BatchResult`; ``exit_code`` is 1
-    when any client failed. Raises :class:`ParameterError` when a notebook's parameters do
+    when any client failed. The summary table goes to ``echo`` (the CLI prints it), else to the
+    ``tpkit.report`` logger. Raises :class:`ParameterError` when a notebook's parameters do
     not match and :class:`ClientNotFoundError` for an unknown client.
     """
     todo = plan(period, clients, root=root, notebooks_dir=notebooks_dir, parameters=parameters,
@@ -397,7 +501,7 @@ def build_reports(period: str, clients: list[str] | None = None, force: bool = F
     results: dict[str, ClientResult] = {}
     building = []
     for job in todo:
-        _remove_partial(job.out, job.period)
+        remove_stale(job.out.parent, job.period)
         if not force and _is_current(job):
             results[job.client] = ClientResult(job.client, job.period, "skipped", 0.0, job.out / "report.html")
         else:
@@ -405,11 +509,11 @@ def build_reports(period: str, clients: list[str] | None = None, force: bool = F
     if building:
         results.update(_run_jobs(building, jobs, progress))
     batch.results = [results[j.client] for j in todo]
-    if echo:
-        echo(batch.table())
-        for r in batch.results:
-            if r.report:
-                echo(f"Open {r.client}'s report: {r.report.resolve().as_uri()}")
+    say = echo or log.info
+    say(batch.table())
+    for r in batch.results:
+        if r.report:
+            say(f"Open {r.client}'s report: {r.report.resolve().as_uri()}")
     return batch
 
 
@@ -444,7 +548,9 @@ def _run_parallel(jobs_: list[Job], workers: int, bar) -> dict[str, ClientResult
 
     reader = threading.Thread(target=pump, daemon=True)
     reader.start()
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(queue,))
+    level = logging.getLogger("tpkit").getEffectiveLevel()
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                               initargs=(queue, level))
     futures = {pool.submit(_worker, job): job for job in jobs_}
     out: dict[str, ClientResult] = {}
     try:
@@ -453,8 +559,11 @@ def _run_parallel(jobs_: list[Job], workers: int, bar) -> dict[str, ClientResult
             try:
                 out[job.client] = fut.result()
             except Exception as exc:  # a worker died (killed, out of memory): that client fails, others go on
+                detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
                 out[job.client] = ClientResult(job.client, job.period, "failed",
-                                               error=f"worker stopped: {type(exc).__name__}: {exc}")
+                                               error=f"the worker process stopped ({type(exc).__name__}"
+                                                     f"{': ' + detail if detail else ''})")
+                log.error("%s %s: %s", job.client, job.period, out[job.client].error)
         pool.shutdown(wait=True)
     except KeyboardInterrupt:
         procs = list(getattr(pool, "_processes", {}).values())
@@ -465,7 +574,7 @@ def _run_parallel(jobs_: list[Job], workers: int, bar) -> dict[str, ClientResult
             if p.is_alive():
                 p.terminate()
         for job in jobs_:
-            _remove_partial(job.out, job.period)
+            remove_stale(job.out.parent, job.period)
         raise
     finally:
         queue.put(None)

@@ -31,11 +31,14 @@ tool; see the package docstring (``helpers.ingest.adapters``).
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+import numbers
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, Callable, ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
@@ -72,13 +75,7 @@ class Adapter:
         self.label = label  # file path shown in messages (relative to the client folder)
         self.table = source.table
         self.opts = dict(source.model_extra or {})
-        unknown = sorted(set(self.opts) - set(self.options) - set(self._common))
-        if unknown:
-            raise ConfigError(
-                f"source '{source.file}' (adapter '{self.name}'): unknown option(s) {', '.join(unknown)}",
-                file=cfg.path,
-                hint=f"options of this adapter: {', '.join(self.options + self._common) or 'none'}",
-            )
+        self.check_options()
         self.timezone = self.opts.get("timezone") or cfg.timezone
         self.constants = {str(k): v for k, v in (self.opts.get("constants") or {}).items()}
         self.mapping: dict[str, str] = {}  # canonical -> raw column
@@ -87,6 +84,93 @@ class Adapter:
         self.notes: list[str] = []
         #: what may be wrong (a property missing from the data); recorded in the manifest
         self.warnings: list[str] = []
+
+    # -- options
+    def _where(self) -> str:
+        return f"source '{self.source.file}' (table {self.table}, {self._kind()})"
+
+    def _kind(self) -> str:
+        tool = getattr(self.source, "tool", None)
+        return f"tool '{tool}'" if tool else f"adapter '{self.name}'"
+
+    def option_error(self, key: str, problem: str, hint: str | None = None) -> ConfigError:
+        """A :class:`ConfigError` naming client.yml, the source and its option ``key``."""
+        return ConfigError(f"{self._where()}: `{key}`: {problem}", file=self.cfg.path, hint=hint)
+
+    def column_keys(self) -> list[str]:
+        """The names ``columns:`` of this source may map: canonical columns and the adapter's own fields."""
+        return list(dict.fromkeys([*columns_for(self.table), *getattr(self, "FIELDS", {}), *self.extra_column_keys]))
+
+    #: names besides the canonical columns that ``columns:`` may map (GA4's ``user_pseudo_id``, ...)
+    extra_column_keys: ClassVar[tuple[str, ...]] = ()
+
+    def check_options(self) -> None:
+        """Unknown options, values outside what an option accepts and options that contradict each other
+        are :class:`ConfigError` naming the file, the source, the option and the allowed values."""
+        allowed = list(self.options + self._common)
+        fields = [f for f in SourceMapping.model_fields if f not in self.opts]
+        for key in self.opts:
+            if key not in allowed:
+                raise ConfigError(
+                    f"{self._where()}: unknown option '{key}'{did_you_mean(key, allowed + fields)}",
+                    file=self.cfg.path,
+                    hint=f"a source has the keys {', '.join(fields)}; this {self._kind()} also reads "
+                         f"{', '.join(allowed) or 'none'}")
+        keys = self.column_keys()
+        for canon in self.source.columns:
+            if canon not in keys:
+                raise self.option_error(f"columns.{canon}", f"'{canon}' is not a column of this source"
+                                        f"{did_you_mean(canon, keys)}", hint=f"`columns:` maps {', '.join(keys)}")
+        for key, value in self.opts.items():
+            check = self.option_checks.get(key) or OPTION_CHECKS.get(key)
+            problem = check(self, value) if check else None
+            if problem:
+                raise self.option_error(key, problem)
+        self.check_conflicts()
+
+    #: checks of this adapter's own options (see :data:`OPTION_CHECKS`)
+    option_checks: ClassVar[dict[str, Callable[[Any, Any], str | None]]] = {}
+
+    #: option -> the canonical column it sets for every row (then the column must not be mapped as well)
+    option_sets: ClassVar[dict[str, str]] = {"touchpoint": "touchpoint_id", "site": "source"}
+
+    def check_conflicts(self) -> None:
+        """Options that contradict each other or the column mapping."""
+        mapped = set(self.source.columns)
+        constants = self.opts.get("constants") or {}
+        for key, canon in self.option_sets.items():
+            if key not in self.opts or key not in self.options:
+                continue
+            if canon in mapped:
+                raise self.option_error(key, f"sets '{canon}' of every row, but `columns:` also maps '{canon}' to "
+                                             f"the column '{self.source.columns[canon]}'",
+                                        hint=f"keep one: remove `{key}:` or remove `{canon}` from `columns:`")
+            if canon in constants:
+                raise self.option_error(key, f"sets '{canon}' of every row, as `constants.{canon}` does",
+                                        hint=f"keep one of `{key}:` and `constants.{canon}`")
+        for canon in constants:
+            if canon in mapped:
+                raise self.option_error(f"constants.{canon}", f"sets '{canon}' of every row, but `columns:` also "
+                                                              f"maps it to the column '{self.source.columns[canon]}'",
+                                        hint=f"keep one: remove `constants.{canon}` or `columns.{canon}`")
+        if self.opts.get("header_row") is not None and not self.source.header:
+            raise self.option_error("header_row", "names the row of the header, but the source has `header: false`",
+                                    hint="remove one of `header_row:` and `header: false`")
+        if self.opts.get("sheet") is not None:
+            fmt = self.source.format
+            suffix = Path(self.source.file).suffix.lower()
+            if fmt not in ("auto", "xlsx") or (fmt == "auto" and suffix not in (".xlsx", ".xlsm", "")):
+                raise self.option_error("sheet", f"is for Excel workbooks; '{self.source.file}' is not one",
+                                        hint="remove `sheet:` (or name the .xlsx file)")
+        if "csat_columns" in self.opts and self.opts.get("layout") == "long":
+            raise self.option_error("layout", "is 'long' (one touchpoint per row), but `csat_columns:` describes a "
+                                              "wide export (one column per touchpoint)",
+                                    hint="remove `layout: long`, or remove `csat_columns:` and map touchpoint_id")
+        wide = "csat_columns" in self.opts or self.opts.get("layout") == "wide"
+        for key in ("comment_columns", "overall_csat"):
+            if key in self.opts and key in self.options and not wide:
+                raise self.option_error(key, "is read only from a wide export (`csat_columns:`, one column per "
+                                             "touchpoint)", hint=f"add `csat_columns:` or remove `{key}:`")
 
     # -- reading
     #: how the file's header is laid out; a preset may set it (Qualtrics: three header rows)
@@ -317,3 +401,193 @@ class ToolPreset(Adapter):
     def detect(cls, sample: Sample) -> Detection | None:
         """A :class:`Detection` when ``sample`` looks like this tool's export, else None. Never raises."""
         raise NotImplementedError
+
+
+# ---------------------------------------------------------------- option values
+
+
+def did_you_mean(word: object, choices) -> str:
+    """ " (did you mean 'wide'?)" for a near miss among ``choices``, else ""."""
+    names = [str(c) for c in choices]
+    close = difflib.get_close_matches(str(word), names, n=1, cutoff=0.6) or \
+        difflib.get_close_matches(str(word).lower(), names, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, bool)
+
+
+def _is_text(v: Any) -> bool:
+    return isinstance(v, str) and bool(v.strip())
+
+
+def choice(*allowed: str) -> Callable[[Adapter, Any], str | None]:
+    def check(adapter: Adapter, value: Any) -> str | None:
+        if value in allowed:
+            return None
+        return f"'{value}' is not allowed{did_you_mean(value, allowed)}; allowed values: {', '.join(allowed)}"
+    return check
+
+
+def _text(adapter: Adapter, value: Any) -> str | None:
+    return None if _is_text(value) else f"give a text (a name), not {value!r}"
+
+
+def _not_in_catalogue(adapter: Adapter, value: Any) -> str | None:
+    """None for a catalogue id or name, else why not (with the nearest id)."""
+    ids = adapter.cfg.touchpoint_ids
+    names = {t.name.strip().lower(): t.id for t in adapter.cfg.touchpoints}
+    if value in ids or str(value).strip().lower() in names:
+        return None
+    return f"is not in the touchpoint catalogue{did_you_mean(value, ids)}; touchpoints: {', '.join(ids)}"
+
+
+def _touchpoint(adapter: Adapter, value: Any) -> str | None:
+    problem = _not_in_catalogue(adapter, value)
+    return f"'{value}' {problem}" if problem else None
+
+
+def _mapping(adapter: Adapter, value: Any) -> str | None:
+    return None if isinstance(value, dict) and value else "give a mapping (key: value lines)"
+
+
+def _touchpoint_columns(adapter: Adapter, value: Any) -> str | None:
+    if not isinstance(value, dict) or not value:
+        return "give a mapping of touchpoint -> column, for example {store: \"How satisfied ... store?\"}"
+    for tp, col in value.items():
+        problem = _not_in_catalogue(adapter, tp)
+        if problem:
+            return f"the touchpoint '{tp}' {problem}"
+        if not _is_text(col):
+            return f"the column of touchpoint '{tp}' must be a column name, not {col!r}"
+    return None
+
+
+def _labels(low: float | None = None, high: float | None = None, nullable: bool = False):
+    def check(adapter: Adapter, value: Any) -> str | None:
+        if not isinstance(value, dict) or not value:
+            return "give a mapping of label -> number, for example {\"Very satisfied\": 5}"
+        for label, number in value.items():
+            if number is None and nullable:
+                continue
+            if not _is_number(number):
+                what = "a number or null (= no answer)" if nullable else "a number"
+                return f"the value of '{label}' must be {what}, not {number!r}"
+            if (low is not None and number < low) or (high is not None and number > high):
+                return f"the value of '{label}' is {number}, outside {low:g} to {high:g}"
+        return None
+    return check
+
+
+def _header_row(adapter: Adapter, value: Any) -> str | None:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return None
+    return f"the header's row number counts from 1 (the first row), not {value!r}"
+
+
+def _sheet(adapter: Adapter, value: Any) -> str | None:
+    if (isinstance(value, int) and not isinstance(value, bool) and value >= 0) or _is_text(value):
+        return None
+    return f"give the sheet's name or its number counted from 0, not {value!r}"
+
+
+def _timezone(adapter: Adapter, value: Any) -> str | None:
+    try:
+        ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"'{value}' is not an IANA time zone; give for example Europe/Copenhagen or UTC"
+    return None
+
+
+def _constants(adapter: Adapter, value: Any) -> str | None:
+    if not isinstance(value, dict) or not value:
+        return "give a mapping of canonical column -> value, for example {source: trustpilot}"
+    cols = columns_for(adapter.table)
+    for key in value:
+        if key not in cols:
+            return f"'{key}' is not a column of table {adapter.table}{did_you_mean(key, cols)}; " \
+                   f"columns: {', '.join(cols)}"
+    return None
+
+
+def _touchpoint_map(adapter: Adapter, value: Any) -> str | None:
+    if not isinstance(value, dict) or not value:
+        return "give a mapping of raw value -> touchpoint id, for example {\"Butik Aarhus\": store}"
+    for raw, tp in value.items():
+        problem = _not_in_catalogue(adapter, tp)
+        if problem:
+            return f"'{raw}' maps to '{tp}', which {problem}"
+    return None
+
+
+def _exclude(adapter: Adapter, value: Any) -> str | None:
+    example = "{column: Status, values: [Cancelled]}"
+    if not isinstance(value, dict):
+        return f"give a column and its values, for example {example}"
+    extra = sorted(set(value) - {"column", "values"})
+    if extra:
+        return f"unknown key '{extra[0]}'{did_you_mean(extra[0], ('column', 'values'))}; allowed keys: column, values"
+    if not _is_text(value.get("column")):
+        return f"`column` must name the column, for example {example}"
+    values = value.get("values")
+    if not isinstance(values, (list, tuple, str)) or not values:
+        return f"`values` must list the values to exclude, for example {example}"
+    return None
+
+
+def _range(adapter: Adapter, value: Any) -> str | None:
+    if isinstance(value, (list, tuple)) and len(value) == 2 and all(_is_number(v) for v in value) \
+            and value[0] < value[1]:
+        return None
+    return f"give the lowest and the highest value, such as [-2, 2], not {value!r}"
+
+
+def _events(adapter: Adapter, value: Any) -> str | None:
+    items = value if isinstance(value, (list, tuple)) else [value]
+    if items and all(_is_text(v) for v in items):
+        return None
+    return f"give an event name or a list of them, such as [purchase], not {value!r}"
+
+
+def _rules(adapter: Adapter, value: Any) -> str | None:
+    if isinstance(value, list):
+        return None
+    return "give a list of rules, such as [{touchpoint: website, event: page_view}]"
+
+
+#: what each adapter option accepts (an option an adapter does not list in ``options`` is an unknown key);
+#: a check returns what is wrong, or None
+OPTION_CHECKS: dict[str, Callable[[Adapter, Any], str | None]] = {
+    # every adapter
+    "constants": _constants,
+    "touchpoint_map": _touchpoint_map,
+    "timezone": _timezone,
+    "sheet": _sheet,
+    "header_row": _header_row,
+    # reviews, support
+    "touchpoint": _touchpoint,
+    "site": _text,
+    # survey
+    "layout": choice("long", "wide"),
+    "csat_columns": _touchpoint_columns,
+    "comment_columns": _touchpoint_columns,
+    "overall_csat": _text,
+    # null (= no answer) is refused until the survey adapter reads it as a missing answer
+    "scale_labels": _labels(),
+    # crm
+    "exclude": _exclude,
+    # coding
+    "kind": choice("interview", "observation"),
+    "sentiment_range": _range,
+    "sentiment_labels": _labels(-1, 1),
+    # ga4
+    "rules": _rules,
+    "conversion_events": _events,
+    "journey": choice("session", "user"),
+    "customer": choice("user_pseudo_id", "user_id"),
+    "user_source": choice("first_visit", "all", "none"),
+    "repeated_transactions": choice("keep", "drop"),
+    "currency": choice("local", "usd"),
+    "segment_property": _text,
+}

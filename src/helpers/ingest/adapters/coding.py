@@ -32,6 +32,7 @@ class CodingAdapter(Adapter):
     name = "coding"
     fill_nullable = True
     options = ("kind", "sentiment_range", "sentiment_labels")
+    extra_column_keys = ("stage", "sentiment")
     aliases = {
         "response_id": ("id", "Quote ID", "Code ID", "Citat ID", "Observation ID"),
         "survey_id": ("Interview", "Interview ID", "Session", "Observation", "Interview no"),

@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.errors import ConfigError, SchemaError
-from helpers.ingest.adapters.base import Detection, Sample, ToolPreset, _list, _norm
+from helpers.ingest.adapters.base import Detection, Sample, ToolPreset, _list, _norm, choice
 from helpers.ingest.adapters.crm import CrmAdapter
 from helpers.ingest.convert import as_text
 from helpers.ingest.readers import RawChunk
@@ -169,6 +169,7 @@ class ShopifyOrders(_LineItemOrders):
     tables = ("orders",)
     summary = "Shopify orders export (Orders > Export, CSV; one row per line item)"
     options = CrmAdapter.options + ("revenue",)
+    option_checks = {"revenue": choice(*_REVENUE_MODES)}
     produces = ("order_id", "customer_id", "ts", "revenue")
     key_column = "Name"
     order_level = ("Email", "Financial Status", "Subtotal", "Shipping", "Taxes", "Total", "Discount Amount",
@@ -335,6 +336,7 @@ class WooCommerceOrders(_LineItemOrders):
     summary = "WooCommerce orders (Analytics > Orders download, Order Export CSV, or the REST API JSON)"
     options = CrmAdapter.options
     produces = ("order_id", "customer_id", "ts", "revenue")
+    extra_column_keys = tuple(WOO_FIELDS)
 
     @classmethod
     def detect(cls, sample: Sample) -> Detection | None:

@@ -151,6 +151,7 @@ class Ga4Adapter(ToolPreset, Adapter):
     options = ("rules", "conversion_events", "journey", "customer", "segment_property", "user_source",
                "repeated_transactions", "currency")
     produces = ("customer_id", "ts", "touchpoint_id", "journey_id", "converted", "revenue")
+    extra_column_keys = ("segment", "variant", "source", "medium", "campaign")
 
     @classmethod
     def detect(cls, sample: Sample) -> Detection | None:
@@ -161,6 +162,16 @@ class Ga4Adapter(ToolPreset, Adapter):
                              ["GA4 export fields event_name, event_timestamp, user_pseudo_id"]
                              + ([f"and {', '.join(nested)}"] if nested else []), options={})
         return None
+
+    def check_conflicts(self) -> None:
+        super().check_conflicts()
+        if "timezone" in self.opts:
+            raise self.option_error("timezone", "GA4's event_timestamp is always UTC, whatever the property's zone",
+                                    hint="remove `timezone:` from this source")
+        if self.source.date_format or self.source.date_order:
+            key = "date_format" if self.source.date_format else "date_order"
+            raise self.option_error(key, "GA4 times are microseconds since 1970 (UTC), not dates to parse",
+                                    hint=f"remove `{key}:` from this source")
 
     def __init__(self, *a, **kw) -> None:
         super().__init__(*a, **kw)
@@ -275,10 +286,12 @@ class Ga4Adapter(ToolPreset, Adapter):
 
     def _bind_segment(self, find) -> None:
         self.segment_col = None
+        self._segment_absent = False  # warned at bind: the export has nowhere to hold the property
         if "segment_property" in self.opts:
             key = str(self.opts["segment_property"])
             self.segment_col = find([key, key.replace(".", "_")])
             if self.segment_col is None and not (self.params or self.user_props):
+                self._segment_absent = True
                 self.warnings.append(f"segment_property '{key}' is not a field of the export and the export has no "
                                      f"event_params or user_properties: no event has a segment")
 
@@ -470,11 +483,16 @@ class Ga4Adapter(ToolPreset, Adapter):
                 "count as conversions without revenue"
             self.warnings.append(f"{s['no_revenue']:,} of {s['conversions']:,} {names} events have no "
                                  f"purchase_revenue and {what}")
-        if "segment_property" in self.opts and s["no_segment"]:
+        if "segment_property" in self.opts and s["no_segment"] and not self._segment_absent:
             key = self.opts["segment_property"]
             total = s["conversions"] if self.table == "orders" else s["events"]
-            self.warnings.append(f"segment_property '{key}': {s['no_segment']:,} of {total:,} records have no value "
-                                 f"(their segment is empty)")
+            if s["no_segment"] >= total and self.segment_col is None:
+                self.warnings.append(f"segment_property '{key}' is not in the data: {s['no_segment']:,} of {total:,} "
+                                     f"records have no value (it is no field, user property or event parameter of "
+                                     f"the export), so every segment is empty")
+            else:
+                self.warnings.append(f"segment_property '{key}': {s['no_segment']:,} of {total:,} records have no "
+                                     f"value (their segment is empty)")
         if self.table == "events" and self.rules and any(r["source"] or r["medium"] or r["campaign"]
                                                          for r in self.rules):
             self.notes.append(f"{s['own_source']:,} of {s['events']:,} events carry a traffic source of their own; "
