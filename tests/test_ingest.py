@@ -449,7 +449,7 @@ def test_rejects_and_examples_hold_only_canonical_columns(tmp_path):
           "r1,c1,2026-05-01 10:00:00,web,7,9,ring 20.12.34.56\n"
           "r2,c2,2026-05-01 10:00:00,web,4,9,ok\n")
     make_client(tmp_path, files={"feedback.csv": fb},
-                sources=[{"table": "feedback", "file": "raw/feedback.csv", "columns": {"notes": "Noter"}}])
+                sources=[{"table": "feedback", "file": "raw/feedback.csv"}])
     result = ingest_client("acme", root=tmp_path)
     rej = pd.read_csv(tmp_path / "data/acme/rejects/feedback.csv", dtype=str)
     assert "notes" not in rej.columns and "Noter" not in rej.columns and len(rej) == 1

@@ -47,8 +47,6 @@ def _source(**opts):
         (_source(timezone="Europe/Copenhagn"), ["`timezone`", "not an IANA time zone"]),
         (_source(adapter="survey", scale_labels={"Very good": "five"}),
          ["`scale_labels`", "the value of 'Very good' must be a number, not 'five'"]),
-        (_source(adapter="survey", scale_labels={"Very good": 5, "N/A": None}),
-         ["`scale_labels`", "the value of 'N/A' must be a number, not None"]),
         (_source(adapter="survey", csat_columns={"checkout": "Q1"}),
          ["`csat_columns`", "the touchpoint 'checkout' is not in the touchpoint catalogue"]),
         (_source(adapter="coding", kind="interviews"), ["`kind`", "did you mean 'interview'?"]),
@@ -150,3 +148,25 @@ def test_a_mapped_segment_column_without_values_is_a_warning(tmp_path):
     filled = FEEDBACK.replace("9,\n", "9,b2b\n")
     make_client(tmp_path, files={"feedback.csv": filled}, sources=[_source(columns={"segment": "Kundetype"})])
     assert not ingest_client("acme", root=tmp_path).files[0].warnings
+
+
+def test_scale_labels_null_is_no_answer_and_an_unmapped_label_is_a_reject(tmp_path):
+    import pandas as pd
+
+    from helpers.ingest import ingest_client
+    from ingest_helpers import make_client
+
+    fb = ("response_id,customer_id,ts,touchpoint_id,csat\n"
+          "r1,c1,2026-05-01 10:00:00,web,Very good\n"
+          "r2,c2,2026-05-01 11:00:00,web,Don't know\n"
+          "r3,c3,2026-05-01 12:00:00,web,Smashing\n")
+    make_client(tmp_path, files={"feedback.csv": fb},
+                sources=[{"table": "feedback", "file": "raw/feedback.csv", "adapter": "survey",
+                          "scale_labels": {"Very good": 5, "Don't know": None}}])
+    result = ingest_client("acme", root=tmp_path)
+    kept = pd.read_parquet(tmp_path / "data" / "acme" / "processed" / "feedback.parquet")
+    assert sorted(kept["response_id"]) == ["r1", "r2"]
+    assert kept.set_index("response_id")["csat"].to_dict()["r1"] == 5.0
+    assert pd.isna(kept.set_index("response_id")["csat"]["r2"])  # "Don't know" is no answer
+    rejects = pd.read_csv(tmp_path / "data" / "acme" / "rejects" / "feedback.csv")
+    assert len(rejects) == 1 and "csat" in rejects["reason"].iloc[0]

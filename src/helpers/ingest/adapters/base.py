@@ -574,7 +574,7 @@ OPTION_CHECKS: dict[str, Callable[[Adapter, Any], str | None]] = {
     "comment_columns": _touchpoint_columns,
     "overall_csat": _text,
     # null (= no answer) is refused until the survey adapter reads it as a missing answer
-    "scale_labels": _labels(),
+    "scale_labels": _labels(nullable=True),
     # crm
     "exclude": _exclude,
     # coding

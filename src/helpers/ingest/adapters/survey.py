@@ -32,8 +32,12 @@ from helpers.ingest.readers import CsvReader, Layout, RawChunk, Reader, _check_h
 _LEADING_SCORE = re.compile(r"^\s*(\d{1,2}(?:[.,]\d+)?)\s*(?:[-–:=(]|\s[A-Za-zÆØÅæøåÄÖäö])")
 
 
-def _score_text(series: pd.Series, labels: dict[str, float]) -> pd.Series:
-    """Survey answers: "10 - Extremely likely" -> "10"; labels from ``scale_labels`` -> their number."""
+def _score_text(series: pd.Series, labels: dict[str, float | None]) -> pd.Series:
+    """Survey answers: "10 - Extremely likely" -> "10"; labels from ``scale_labels`` -> their number.
+
+    A label mapped to null ("Don't know": null) is no answer; a text that is neither a
+    number nor a label stays as it is, so the schema rejects its row with the reason.
+    """
     text = as_text(series)
     if text.isna().all():
         return text
@@ -43,7 +47,7 @@ def _score_text(series: pd.Series, labels: dict[str, float]) -> pd.Series:
     if labels:
         low = text.str.lower()
         for label, value in labels.items():
-            out = out.where(low.ne(str(label).strip().lower()), str(value))
+            out = out.where(low.ne(str(label).strip().lower()), None if value is None else str(value))
     return out
 
 
@@ -68,7 +72,8 @@ class SurveyAdapter(Adapter):
         self.constants.setdefault("source", "survey")
         self.wide = bool(self.opts.get("csat_columns")) or self.opts.get("layout") == "wide"
         self.reshapes = self.wide
-        self.labels = {str(k): float(v) for k, v in (self.opts.get("scale_labels") or {}).items()}
+        self.labels = {str(k): (None if v is None else float(v))
+                       for k, v in (self.opts.get("scale_labels") or {}).items()}
         self.produces = ("survey_id",) + (("response_id", "touchpoint_id", "csat") if self.wide else ())
 
     def required(self) -> list[str]:
