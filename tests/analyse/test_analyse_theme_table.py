@@ -128,3 +128,10 @@ def test_themes_are_a_saved_artifact(hand, tmp_path):
     artifacts.save(tmp_path, f)
     back = artifacts.load(tmp_path, "analyse").tables["themes"]
     assert len(back) == len(result.themes)
+
+
+def test_a_quote_of_the_opposite_tone_is_not_shown_under_praise():
+    t = text.theme_table(_period(_cycle(KINDS, 6)), None)
+    agent = t[t["theme"] == "agent"].assign(quotes=[["The agent was kind.", "The agent was rude and useless."]])
+    html = analyse.show_themes(_result(agent))._repr_html_()
+    assert "What customers praise" in html and "The agent was kind." in html and "rude" not in html

@@ -434,8 +434,21 @@ def _distinct_quotes(quotes, n: int = TOP_QUOTES) -> list[str]:
     return out[:n]
 
 
-def _quote_list(quotes) -> str:
-    items = "".join(f"<li>\u201c{display.esc(q)}\u201d</li>" for q in _distinct_quotes(quotes))
+def _fits(quote: str, theme: str, kind: str) -> bool:
+    """False for a quote whose clause that holds ``theme`` has the opposite tone of the table it is shown under
+    (a complaint under praise), scored as :func:`helpers.themes.phrases` scores it."""
+    from helpers import themes
+
+    value = themes.phrases(quote, sentiment.detect_language(quote, "en")).get(theme)
+    if value is None:
+        return True
+    return not ((kind == "praise" and value < -sentiment.THRESHOLD)
+                or (kind == "complaint" and value > sentiment.THRESHOLD))
+
+
+def _quote_list(quotes, theme: str = "", kind: str = "") -> str:
+    fitting = [q for q in quotes if _fits(str(q), theme, kind)]
+    items = "".join(f"<li>\u201c{display.esc(q)}\u201d</li>" for q in _distinct_quotes(fitting))
     return f'<ul class="tp-quotes">{items}</ul>' if items else ""
 
 
@@ -450,7 +463,8 @@ def _theme_rows(rows: pd.DataFrame) -> str:
     body = "".join(
         "<tr>" + "".join(f"<td>{c}</td>" for c in (
             display.esc(r["phrase"]), display.esc(kpis.fmt_percent(r["share"], 0)),
-            display.esc(kpis.fmt_number(r["mean_sentiment"], 2, sign=True)), _change_cell(r), _quote_list(r["quotes"])))
+            display.esc(kpis.fmt_number(r["mean_sentiment"], 2, sign=True)), _change_cell(r),
+            _quote_list(r["quotes"], r["theme"], r["kind"])))
         + "</tr>" for _, r in rows.iterrows())
     h = theme_headers()
     head = "".join(f"<th>{display.esc(h[c])}</th>" for c in ("phrase", "share", "mean_sentiment", "change", "quotes"))
