@@ -221,7 +221,8 @@ def complaint_input(feedback: pd.DataFrame, reviews: pd.DataFrame, period: Perio
     rising = themes[(themes["kind"] == "complaint") & themes["material"] & (themes["change"] > 0)]
     top = rising.sort_values(["change", "theme"], ascending=[False, True]).drop_duplicates("touchpoint_id")
     top = top.set_index("touchpoint_id")
-    shares["rising_theme"] = shares["touchpoint_id"].map(top["phrase"]).fillna("").astype(str)
+    phrase = top["phrase"].to_dict()
+    shares["rising_theme"] = [str(phrase.get(t, "")) for t in shares["touchpoint_id"]]
     shares["rising_share"] = shares["touchpoint_id"].map(top["share"]).astype("float64")
     shares["rising_previous_share"] = shares["touchpoint_id"].map(top["previous_share"]).astype("float64")
     shares["previous_period"] = period.previous().label
