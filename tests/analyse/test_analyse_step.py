@@ -292,7 +292,7 @@ def test_findings_name_segment_gap_and_exit(random_project):
     out = analyse.findings(r)
     assert out.step == "analyse"
     assert any("club journeys convert" in f for f in out.findings)
-    assert set(out.tables) == {"kpis", "funnel", "exits", "paths", "changes", "segments"}
+    assert set(out.tables) == {"kpis", "funnel", "exits", "paths", "changes", "segments", "themes"}
     assert set(out.metrics) == {"journeys", "purchases", "revenue", "conversion", "csat", "nps", "sentiment_method"}
     assert out.metrics["journeys"] == r.totals["journeys"]
 
@@ -411,7 +411,7 @@ def test_the_step_runs_on_events_alone_and_says_what_is_missing(bare):
     for name in analyse.PARTS:
         assert analyse.show(r, name)._repr_html_()
     out = analyse.findings(r)
-    assert set(out.tables) == {"kpis", "funnel", "exits", "paths", "changes"}
+    assert set(out.tables) == {"kpis", "funnel", "exits", "paths", "changes", "themes"}
     assert out.metrics["csat"] is None and out.metrics["nps"] is None and out.metrics["journeys"] == 5
 
 

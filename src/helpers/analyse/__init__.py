@@ -41,7 +41,7 @@ from helpers.analyse.compute import (
     collapse_path,
     comment_texts,
     compare_kpis,
-    complaint_terms,
+    complaint_share,
     customer_value,
     exit_table,
     feedback_kpis,
@@ -53,6 +53,7 @@ from helpers.analyse.compute import (
     segment_gap,
     sentiment_summary,
     significant_changes,
+    theme_table,
     time_to_convert_table,
     transition_matrix,
     transition_table,
@@ -74,9 +75,12 @@ from helpers.analyse.narrative import (
     say_paths,
     say_segments,
     say_sentiment,
+    say_themes,
     say_time_to_convert,
     say_value,
     show,
+    show_all_themes,
+    show_themes,
 )
 from helpers.analyse.queries import (
     END,
@@ -137,7 +141,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "BUSINESS", "END", "LEVELS", "NO_SEGMENT", "PARTS", "PERCENT_COLUMNS", "PRETTY", "STAGES", "STAGE_COLOURS",
     "STAGE_INDEX", "START", "UNKNOWN", "AnalyseResult", "add_dimensions", "bounds", "build_kpi_table", "clv",
-    "collapse_path", "collapsed_expr", "comment_texts", "compare_kpis", "complaint_terms", "compute",
+    "collapse_path", "collapsed_expr", "comment_texts", "compare_kpis", "complaint_share", "compute",
     "customer_segment_expr", "customer_value", "customer_values", "duration", "event_kpis", "exit_rates",
     "exit_table", "exits_expr", "feedback_kpis", "figure_titles", "findings", "first_touch_expr", "fit_bgnbd",
     "fit_gamma_gamma", "funnel_expr", "funnel_figure", "funnel_table", "in_window", "journey_outcomes_expr",
@@ -148,4 +152,5 @@ __all__ = [
     "sentiment_figure", "show", "significant_changes", "stage_funnel", "time_to_convert_expr",
     "time_to_convert_table", "transition_heatmap", "transition_matrix", "transition_table", "transitions_expr",
     "trend_figure", "value_summary", "volume_expr", "weekly_expr", "weekly_table", "weekly_trends",
+    "say_themes", "show_all_themes", "show_themes", "theme_table",
 ]

@@ -415,7 +415,7 @@ PRETTY = {
     "ratings": N_("Ratings"), "share_1": "1", "share_2": "2", "share_3": "3", "share_4": "4", "share_5": "5",
     "mean": N_("Mean"), "texts": N_("Texts"), "mean_sentiment": N_("Mean sentiment"), "negative": N_("Negative"),
     "negative_ci_low": N_("Neg. low"), "negative_ci_high": N_("Neg. high"), "positive": N_("Positive"),
-    "languages": N_("Languages"), "rank": N_("Rank"), "term": N_("Complaint term"),
+    "languages": N_("Languages"), "rank": N_("Rank"),
     "first_touchpoint": N_("First touchpoint"), "repeat_customers": N_("Repeat customers"),
     "repeat_rate": N_("Repeat rate"), "repeat_rate_ci_low": N_("Repeat low"),
     "repeat_rate_ci_high": N_("Repeat high"), "clv_mean": N_("12-month CLV"), "clv_ci_low": N_("CLV low"),
@@ -457,7 +457,8 @@ PARTS = {
     "ratings": (None, ["name", "source", "ratings", "share_1", "share_2", "share_3", "share_4", "share_5", "mean"]),
     "sentiment": (None, ["name", "source", "texts", "mean_sentiment", "negative", "negative_ci_low",
                          "negative_ci_high", "positive", "languages"]),
-    "complaints": (None, ["name", "rank", "term", "texts", "share"]),
+    "themes": (None, ["name", "phrase", "kind", "texts", "share", "mean_sentiment", "negative_share",
+                      "previous_share", "change", "change_ci_low", "change_ci_high"]),
     "value_segments": (None, ["segment", "customers", "repeat_rate", "repeat_rate_ci_low", "repeat_rate_ci_high",
                               "clv_mean", "clv_ci_low", "clv_ci_high", "clv_total"]),
     "value_first_touchpoint": (None, ["name", "customers", "repeat_customers", "repeat_rate", "repeat_rate_ci_low",
@@ -526,6 +527,161 @@ def show(result, name: str, caption: str | None = None, empty: str = EMPTY) -> d
                             for c in words if c in shown.columns})
     percent = [header(c) for c in cols if c in PERCENT_COLUMNS and name != "changes"]
     return display.show_table(shown.rename(columns=header), caption=caption, percent=percent)
+
+
+# ---------------------------------------------------------------------------
+# Themes: what customers praise and complain about
+# ---------------------------------------------------------------------------
+
+#: themes per kind and touchpoint in the client table, and quotes per theme
+TOP_THEMES, TOP_QUOTES = 3, 2
+#: rows of the full theme table before it is cut (it sits in a collapsed <details> element)
+ALL_THEMES_ROWS = 60
+#: theme columns of the full table (labels in the report's language, see :func:`theme_headers`)
+THEME_PERCENT = ("share", "negative_share", "previous_share", "change", "change_ci_low", "change_ci_high")
+
+
+def _pp(v) -> str:
+    """A change of a share in percentage points ("+7.4 pp"); empty when missing."""
+    if v is None or pd.isna(v):
+        return ""
+    return f"{kpis.fmt_number(float(v) * 100, 1, sign=True)} {i18n._('pp')}"
+
+
+def theme_headers() -> dict:
+    """Column headers of the theme tables in the report's language."""
+    return {"name": i18n._("Touchpoint"), "phrase": i18n._("Theme"), "kind": i18n._("Kind"),
+            "texts": i18n._("Texts"), "share": i18n._("Share of texts"), "mean_sentiment": i18n._("Sentiment"),
+            "negative_share": i18n._("Negative mentions"), "previous_share": i18n._("Share last period"),
+            "change": i18n._("Change"), "change_ci_low": i18n._("Change low"),
+            "change_ci_high": i18n._("Change high"), "quotes": i18n._("What customers write")}
+
+
+def theme_kind(kind: str) -> str:
+    return {"praise": i18n._("praise"), "complaint": i18n._("complaint"), "mixed": i18n._("mixed")}.get(kind, kind)
+
+
+def _distinct_quotes(quotes, n: int = TOP_QUOTES) -> list[str]:
+    """The first ``n`` quotes that differ in more than case and end punctuation."""
+    seen, out = set(), []
+    for q in quotes:
+        key = str(q).strip().rstrip(".!?\u2026").casefold()
+        if key not in seen:
+            seen.add(key)
+            out.append(str(q))
+    return out[:n]
+
+
+def _fits(quote: str, theme: str, kind: str) -> bool:
+    """False for a quote whose clause that holds ``theme`` has the opposite tone of the table it is shown under
+    (a complaint under praise), scored as :func:`helpers.themes.phrases` scores it."""
+    from helpers import themes
+
+    value = themes.phrases(quote, sentiment.detect_language(quote, "en")).get(theme)
+    if value is None:
+        return True
+    return not ((kind == "praise" and value < -sentiment.THRESHOLD)
+                or (kind == "complaint" and value > sentiment.THRESHOLD))
+
+
+def _quote_list(quotes, theme: str = "", kind: str = "") -> str:
+    fitting = [q for q in quotes if _fits(str(q), theme, kind)]
+    items = "".join(f"<li>\u201c{display.esc(q)}\u201d</li>" for q in _distinct_quotes(fitting))
+    return f'<ul class="tp-quotes">{items}</ul>' if items else ""
+
+
+def _change_cell(row) -> str:
+    text = _pp(row["change"])
+    if not text:
+        return display.esc(i18n._("no texts last period"))
+    return f"<strong>{display.esc(text)}</strong>" if bool(row["material"]) else display.esc(text)
+
+
+def _theme_rows(rows: pd.DataFrame) -> str:
+    body = "".join(
+        "<tr>" + "".join(f"<td>{c}</td>" for c in (
+            display.esc(r["phrase"]), display.esc(kpis.fmt_percent(r["share"], 0)),
+            display.esc(kpis.fmt_number(r["mean_sentiment"], 2, sign=True)), _change_cell(r),
+            _quote_list(r["quotes"], r["theme"], r["kind"])))
+        + "</tr>" for _, r in rows.iterrows())
+    h = theme_headers()
+    head = "".join(f"<th>{display.esc(h[c])}</th>" for c in ("phrase", "share", "mean_sentiment", "change", "quotes"))
+    return f'<table class="tp-table tp-themes"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _ordered_touchpoints(result, ids) -> list:
+    order = {t: i for i, t in enumerate(result.order)}
+    return sorted(set(ids), key=lambda t: (order.get(t, len(order)), str(t)))
+
+
+def show_themes(result, top: int = TOP_THEMES) -> display.HTML:
+    """Per touchpoint, "What customers praise" and "What they complain about": the ``top`` themes of each kind
+    with their share of texts, sentiment, change against the previous period and two short quotes (escaped)."""
+    t = result.themes
+    pc = t[t["kind"].isin(["praise", "complaint"])] if len(t) else t
+    if not len(pc):
+        return display.say("{note}", note=i18n._("No recurring themes in the texts of the period."))
+    parts = []
+    for tp in _ordered_touchpoints(result, pc["touchpoint_id"]):
+        mine = pc[pc["touchpoint_id"] == tp].sort_values(["texts", "theme"], ascending=[False, True])
+        block = [f'<h4 class="tp-theme-touchpoint">{display.esc(result.names.get(tp, tp))}</h4>']
+        for kind, title in (("praise", i18n._("What customers praise")),
+                            ("complaint", i18n._("What they complain about"))):
+            rows = mine[mine["kind"] == kind].head(top)
+            if len(rows):
+                block.append(f'<p class="tp-caption">{display.esc(title)}</p>' + _theme_rows(rows))
+        parts.append("".join(block))
+    note = i18n._("Share of texts: the share of the touchpoint's texts in {period} that mention the theme. "
+                  "Sentiment: -1 (negative) to +1 (positive), of the sentences that mention it. Changes against "
+                  "{previous} in bold have a 95% interval (Newcombe) that excludes zero.")
+    return display.HTML("".join(parts) + display.say(note, period=result.period,
+                                                     previous=result.previous_period).markup)
+
+
+def show_all_themes(result, max_rows: int = ALL_THEMES_ROWS) -> display.HTML:
+    """Every theme of the period (analyst table) in a collapsed ``<details>`` element, at most ``max_rows`` rows."""
+    t = result.themes
+    if not len(t):
+        return display.HTML("")
+    df = t.assign(name=t["touchpoint_id"].map(result.names).fillna(t["touchpoint_id"]),
+                  kind=[theme_kind(k) for k in t["kind"]])
+    cols = PARTS["themes"][1]
+    h = theme_headers()
+    table = display.show_table(df[cols].rename(columns=h), percent=[h[c] for c in THEME_PERCENT],
+                               max_rows=max_rows)
+    summary = i18n.ngettext("All {n} themes of the period", "All {n} themes of the period", len(t)).format(
+        n=kpis.fmt_count(len(t)))
+    return display.HTML(f'<details class="tp-details"><summary>{display.esc(summary)}</summary>'
+                        f"{table.markup}</details>")
+
+
+def say_themes(result) -> display.HTML:
+    """The complaint theme that rose most clearly against the previous period (or the most frequent complaint),
+    and how themes are found."""
+    t = result.themes
+    method = display.say("{m}", m=i18n._(
+        "Themes are phrases of one to three words, reduced to their dictionary form, that recur in at least three "
+        "texts of a touchpoint; overlapping phrases are grouped. A theme is praise when the sentences that mention "
+        "it are positive on average, a complaint when they are negative."))
+    complaints = t[t["kind"] == "complaint"] if len(t) else t
+    if not len(complaints):
+        return display.HTML(display.say("{note}", note=i18n._("No complaint recurs in the texts of {period}.")
+                                        .format(period=result.period)).markup + method.markup)
+    rising = complaints[complaints["material"] & (complaints["change"] > 0)]
+    if len(rising):
+        r = rising.sort_values("change", ascending=False).iloc[0]
+        head = display.say(i18n._("Complaints about {theme} at {tp} rose from {before} to {now} of its texts "
+                                  "since {previous}."),
+                           theme=r["phrase"], tp=result.names.get(r["touchpoint_id"], r["touchpoint_id"]),
+                           before=kpis.fmt_percent(r["previous_share"], 0), now=kpis.fmt_percent(r["share"], 0),
+                           previous=result.previous_period)
+    else:
+        r = complaints.sort_values(["share", "texts"], ascending=False).iloc[0]
+        head = display.say(i18n._("The most frequent complaint is {theme} at {tp} ({now} of its texts); no "
+                                  "complaint rose clearly against {previous}."),
+                           theme=r["phrase"], tp=result.names.get(r["touchpoint_id"], r["touchpoint_id"]),
+                           now=kpis.fmt_percent(r["share"], 0), previous=result.previous_period)
+    return display.HTML(head.markup + method.markup)
 
 
 # ---------------------------------------------------------------------------

@@ -46,11 +46,16 @@ class AnalyseResult:
     ratings: pd.DataFrame
     comments: pd.DataFrame
     sentiment: pd.DataFrame
-    complaints: pd.DataFrame
+    #: themes per touchpoint with their change against the previous period (see :func:`calc.theme_table`)
+    themes: pd.DataFrame
+    #: share of each touchpoint's texts with a complaint theme, now and last period (:func:`calc.complaint_share`)
+    complaint_shares: pd.DataFrame
     value: dict = field(default_factory=dict)
     totals: dict = field(default_factory=dict)
     #: optional inputs the client does not have: "segment", "feedback", "orders", "reviews"
     missing: tuple[str, ...] = ()
+    #: the period the themes are compared with
+    previous_period: str = ""
 
     @property
     def order(self) -> list[str]:
@@ -119,12 +124,17 @@ def journey_tables(ev, touchpoint_kpis: pd.DataFrame, catalogue: pd.DataFrame, h
     }
 
 
-def text_tables(fb: pd.DataFrame, rv: pd.DataFrame, catalogue: pd.DataFrame, language: str) -> dict:
-    """Rating distributions, scored texts, sentiment summary and complaint terms of the period."""
-    scored = calc.score_comments(calc.comment_texts(fb, rv),
-                                 default_language=sentiment.normalise_language(language, "en"))
+def text_tables(fb: pd.DataFrame, rv: pd.DataFrame, catalogue: pd.DataFrame, language: str,
+                fb_before: pd.DataFrame | None = None, rv_before: pd.DataFrame | None = None) -> dict:
+    """Rating distributions, scored texts, sentiment summary and themes of the period; the themes are compared
+    with the texts of the previous period (``fb_before``, ``rv_before``)."""
+    lang = sentiment.normalise_language(language, "en")
+    scored = calc.period_texts(fb, rv, default_language=lang)
+    before = calc.period_texts(fb_before, rv_before, default_language=lang)
+    theme_tab = calc.theme_table(scored, before, default_language=lang)
     return {"ratings": calc.rating_distribution(fb, rv, catalogue), "comments": scored,
-            "sentiment": calc.sentiment_summary(scored), "complaints": calc.complaint_terms(scored)}
+            "sentiment": calc.sentiment_summary(scored), "themes": theme_tab,
+            "complaint_shares": calc.complaint_share(scored, theme_tab, before, default_language=lang)}
 
 
 def customer_value_of(src: data.ClientData, events, end, has_segment: bool) -> dict:
@@ -189,13 +199,17 @@ def compute(client: str, period: str | Period, root: str | Path | None = None, c
     changes = kpi_changes(events, catalogue, per, kpis["touchpoint"], fb, feedback_all)
     weekly = weekly_trends_of(events, catalogue, per, feedback_all, history)
     journey = journey_tables(ev, kpis["touchpoint"], catalogue, has_segment)
-    rv = calc.in_window(src.frame("reviews"), start, end)
-    texts = text_tables(fb, rv, catalogue, cfg.language)
+    reviews_all = src.frame("reviews")
+    rv = calc.in_window(reviews_all, start, end)
+    p_start, p_end = per.previous().bounds()
+    texts = text_tables(fb, rv, catalogue, cfg.language, calc.in_window(feedback_all, p_start, p_end),
+                        calc.in_window(reviews_all, p_start, p_end))
     value = customer_value_of(src, events, end, has_segment)
     return AnalyseResult(
         client=cfg.client_id, client_name=cfg.name, period=per.label, currency=cfg.currency, catalogue=catalogue,
         kpis=kpis, changes=changes, weekly=weekly, **journey, **texts, value=value,
         totals=_totals(kpis["overall"], len(fb), len(rv), has_segment), missing=missing,
+        previous_period=per.previous().label,
     )
 
 
@@ -217,7 +231,7 @@ def findings(result: AnalyseResult) -> artifacts.Findings:
         "sentiment_method": sentiment.METHOD,
     }
     tables = {"kpis": result.kpis["touchpoint"], "funnel": result.funnel, "exits": result.exits,
-              "paths": result.paths.head(200), "changes": result.changes}
+              "paths": result.paths.head(200), "changes": result.changes, "themes": result.themes}
     if "segment" in result.kpis:
         tables["segments"] = result.kpis["segment"]
     return artifacts.Findings("analyse", tuple(narrative.findings_text(result)), metrics, tables)

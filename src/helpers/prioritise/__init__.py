@@ -66,6 +66,7 @@ from helpers.prioritise.narrative import (
     say_priorities,
     say_roi,
     show,
+    show_complaints,
 )
 from helpers.prioritise.queries import journey_paths, journey_paths_expr, time_decay_days_expr
 from helpers.prioritise.step import PrioritiseResult, compute, findings, run
@@ -97,4 +98,5 @@ __all__ = [
     "relative_weights", "roi", "run", "say_attribution", "say_drivers", "say_friction", "say_ipm", "say_notes",
     "say_priorities", "say_roi", "score_components", "shapley_r2", "show", "time_decay_days_expr", "touch_weights",
     "touchpoint_performance", "transition_matrix", *_FIGURES,
+    "show_complaints",
 ]

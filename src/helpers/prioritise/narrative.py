@@ -600,3 +600,86 @@ def findings_text(result: PrioritiseResult) -> list[str]:
         out.append(_("Highest drop-off: {name} ({rate} of journeys reaching it end there, average {avg})").format(
             name=_name(result, h["channel"]), rate=_percent(h["dropoff_rate"]), avg=_percent(h["average"])))
     return out
+
+
+# ---------------------------------------------------------------------------
+# Complaint themes as a reason of the priority list
+# ---------------------------------------------------------------------------
+
+#: a complaint theme whose share grew by at least this factor "doubled"; by more than DOUBLED_MAX, "more than doubled"
+DOUBLED_MIN, DOUBLED_MAX = 1.8, 2.5
+
+
+def _complaint_growth(theme: str, now: float, before: float, previous: str) -> str:
+    from helpers import i18n
+
+    values = dict(theme=theme, now=_percent(now), before=_percent(before), previous=previous)
+    if not before > 0:
+        return i18n._("complaints about {theme} are new since {previous} ({now} of its texts)").format(**values)
+    ratio = now / before
+    if ratio > DOUBLED_MAX:
+        text = i18n._("complaints about {theme} more than doubled since {previous} ({before} to {now} of its texts)")
+    elif ratio >= DOUBLED_MIN:
+        text = i18n._("complaints about {theme} doubled since {previous} ({before} to {now} of its texts)")
+    else:
+        text = i18n._("complaints about {theme} rose from {before} to {now} of its texts since {previous}")
+    return text.format(**values)
+
+
+def complaint_reason(row, table_row) -> str:
+    """The complaint clause of one touchpoint's reason ("" when there is nothing to say).
+
+    ``row``: the touchpoint's row of the complaint input (``rising_theme``, ``rising_share``,
+    ``rising_previous_share``, ``negative_theme_share``, ``previous_share``, ``material``, ``change``,
+    ``previous_period``); ``table_row``: its ranking row (``complaints``: the scaled component). In order: a
+    complaint theme whose rise is material; else a material rise or fall of the touchpoint's negative-theme share;
+    else, for the touchpoint with the largest share, that it has the most complaints.
+    """
+    from helpers import i18n
+
+    previous = str(row.get("previous_period", ""))
+    if isinstance(row.get("rising_theme"), str) and row["rising_theme"]:
+        return _complaint_growth(row["rising_theme"], float(row["rising_share"]),
+                                 float(row["rising_previous_share"]), previous)
+    values = dict(now=_percent(row["negative_theme_share"]), before=_percent(row["previous_share"]),
+                  previous=previous)
+    if bool(row.get("material")) and pd.notna(row.get("change")):
+        text = (i18n._("complaints rose from {before} to {now} of its texts since {previous}") if row["change"] > 0
+                else i18n._("complaints fell from {before} to {now} of its texts since {previous}"))
+        return text.format(**values)
+    if pd.notna(table_row.get("complaints")) and table_row["complaints"] >= 1.0 and row["negative_theme_share"] > 0:
+        return i18n._("the most complaints of any touchpoint ({now} of its texts)").format(**values)
+    return ""
+
+
+def complaint_reasons(table: pd.DataFrame, complaints: pd.DataFrame) -> list[str]:
+    """The complaint clause of every row of a ranking (:func:`complaint_reason`; "" where there is none or the
+    touchpoint's share does not count)."""
+    rows = complaints.drop_duplicates("touchpoint_id").set_index("touchpoint_id")
+    out = []
+    for _, r in table.iterrows():
+        counted = pd.notna(r.get("negative_theme_share"))
+        out.append(complaint_reason(rows.loc[r["touchpoint_id"]], r)
+                   if counted and r["touchpoint_id"] in rows.index else "")
+    return out
+
+
+def show_complaints(result: PrioritiseResult) -> display.HTML:
+    """The negative-theme share of each touchpoint now and last period, the input of the complaint component."""
+    from helpers import i18n
+
+    c = result.complaints
+    if c is None or not len(c):
+        return display.say("{note}", note=i18n._("No comments or review texts to find complaint themes in."))
+    df = pd.DataFrame({
+        i18n._("Touchpoint"): [_name(result, t) for t in c["touchpoint_id"]],
+        i18n._("Texts"): c["texts"].astype(int),
+        i18n._("With a complaint theme"): c["negative_theme_share"],
+        i18n._("95% low"): c["ci_low"], i18n._("95% high"): c["ci_high"],
+        i18n._("Last period"): c["previous_share"], i18n._("Change"): c["change"],
+        i18n._("Clear change"): [i18n._("yes") if m else "" for m in c["material"]],
+        i18n._("Rising complaint"): c["rising_theme"],
+    })
+    percent = [i18n._(k) for k in ("With a complaint theme", "95% low", "95% high", "Last period", "Change")]
+    return display.show_table(df, caption=i18n._("Share of texts with a complaint theme, against {previous}").format(
+        previous=str(c["previous_period"].iloc[0])), percent=percent)

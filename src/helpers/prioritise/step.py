@@ -52,6 +52,8 @@ class PrioritiseResult:
     notes: tuple = field(default_factory=tuple)
     driver_gap: DriverGap | None = None
     half_life_steps: float = combine.HALF_LIFE_STEPS
+    #: negative-theme share per touchpoint, now and against last period (:func:`combine.complaint_input`)
+    complaints: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def names(self) -> dict:
@@ -123,14 +125,17 @@ def compute(client: str, period: str | Period, root: str | Path | None = None, c
     # ROI per quarter where costs are known, then the ranking with bootstrap stability
     roi = combine.roi_by_quarter(by_quarter, src.frame("costs"), first, per, model=narrative.MODEL_LABELS["markov"])
     weights = cfg.priority_weights.model_dump()
+    complaints = combine.complaint_input(feedback, src.frame("reviews"), per, cfg.language)
     ranking = combine.rank(catalogue, drivers, perf, attribution, paths, weights,
-                        outcome=narrative.OUTCOME_SHORT[cfg.survey_overall], n_boot=n_boot, seed=seed)
+                        outcome=narrative.OUTCOME_SHORT[cfg.survey_overall], n_boot=n_boot, seed=seed,
+                        complaints=complaints)
     return PrioritiseResult(
         client=client, client_name=cfg.name, period=per.label, currency=cfg.currency, outcome=cfg.survey_overall,
         catalogue=catalogue, paths=paths, markov=attribution.markov, models=attribution.models,
         models_revenue=attribution.models_revenue, friction=attribution.friction, drivers=drivers,
         driver_window=f"{first.label} to {per.label}", performance=perf, ipm=ipm, roi=roi, ranking=ranking,
         weights=weights, notes=tuple(notes), driver_gap=gap, half_life_steps=combine.HALF_LIFE_STEPS,
+        complaints=complaints,
     )
 
 

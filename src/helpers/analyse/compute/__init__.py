@@ -2,7 +2,7 @@
 
 * :mod:`.kpis`: survey KPIs, the KPI table, changes between periods, weekly series;
 * :mod:`.journeys`: transitions, paths, stage funnel, exits, time to purchase;
-* :mod:`.text`: rating distributions, sentiment and complaint terms of texts;
+* :mod:`.text`: rating distributions, sentiment and themes of texts;
 * :mod:`.value`: repeat purchase and customer lifetime value.
 """
 
@@ -30,17 +30,20 @@ from helpers.analyse.compute.kpis import (
 from helpers.analyse.compute.text import (
     BUSINESS,
     comment_texts,
-    complaint_terms,
+    complaint_share,
+    period_texts,
     rating_distribution,
     score_comments,
     sentiment_summary,
+    theme_table,
 )
 from helpers.analyse.compute.value import customer_value, no_value, value_summary
 
 __all__ = [
     "BUSINESS", "LEVELS", "add_dimensions", "build_kpi_table", "collapse_path", "comment_texts", "compare_kpis",
-    "complaint_terms", "customer_value", "exit_table", "feedback_kpis", "funnel_table", "in_window", "no_feedback",
+    "complaint_share", "customer_value", "exit_table", "feedback_kpis", "funnel_table", "in_window", "no_feedback",
     "no_value", "path_table", "rating_distribution", "score_comments", "segment_gap", "sentiment_summary",
     "significant_changes", "time_to_convert_table", "transition_matrix", "transition_table", "value_summary",
     "weekly_table",
+    "period_texts", "theme_table",
 ]

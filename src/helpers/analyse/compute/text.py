@@ -1,12 +1,13 @@
-"""Ratings and texts on small tables: rating distributions, sentiment of comments and reviews,
-complaint terms (scored with :mod:`helpers.sentiment`)."""
+"""Ratings and texts on small tables: rating distributions, sentiment of comments and reviews (scored with
+:mod:`helpers.sentiment`), and the themes customers praise and complain about per touchpoint
+(:mod:`helpers.themes`) with their change against the previous period."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from helpers import sentiment, stats
+from helpers import sentiment, stats, themes
 from helpers.analyse.compute.kpis import num
 
 #: the touchpoint of a text about the business as a whole (no touchpoint given)
@@ -116,14 +117,85 @@ def sentiment_summary(scored: pd.DataFrame, keys: tuple[str, ...] = ("touchpoint
     return out[cols].sort_values(list(keys)).reset_index(drop=True)
 
 
-def complaint_terms(scored: pd.DataFrame, key: str = "touchpoint_id", top: int = 5) -> pd.DataFrame:
-    """Most frequent negative opinion terms (negations included, e.g. "not helpful") per ``key``:
-    term, texts containing it and their share of the texts of that ``key``."""
-    cols = [key, "rank", "term", "texts", "share"]
-    s = scored[scored["label"] != "no text"] if len(scored) else scored
-    rows = []
-    for k, grp in s.groupby(key, sort=True):
-        counts = sentiment.term_counts(grp["negative_terms"])
-        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
-        rows += [(k, i + 1, term, n, n / len(grp)) for i, (term, n) in enumerate(ranked)]
-    return pd.DataFrame(rows, columns=cols)
+THEME_TABLE_COLUMNS = ["touchpoint_id", "theme", "phrase", "kind", "texts", "touchpoint_texts", "share",
+                       "mean_sentiment", "negative_share", "previous_texts", "previous_touchpoint_texts",
+                       "previous_share", "change", "change_ci_low", "change_ci_high", "material", "quotes"]
+COMPLAINT_SHARE_COLUMNS = ["touchpoint_id", "texts", "complaint_texts", "negative_theme_share", "ci_low", "ci_high",
+                           "previous_texts", "previous_complaint_texts", "previous_share", "change", "change_ci_low",
+                           "change_ci_high", "material", "complaint_themes"]
+
+
+def _texts_per_key(scored: pd.DataFrame | None, key: str) -> pd.Series:
+    """Number of texts (not empty) per ``key`` of a scored frame."""
+    if scored is None or not len(scored):
+        return pd.Series(dtype="int64")
+    return scored[scored["label"] != "no text"].groupby(key).size()
+
+
+def _change_interval(x1, n1, x2, n2, level: float) -> tuple[float, float]:
+    """Newcombe interval of ``x1/n1 - x2/n2`` (NaN when a period has no texts)."""
+    if not (n1 > 0 and n2 > 0):
+        return np.nan, np.nan
+    est = stats.diff_proportions_ci(x1, n1, x2, n2, level=level)
+    return est.ci_low, est.ci_high
+
+
+def _with_change(out: pd.DataFrame, now: str, n_now: str, before: str, n_before: str, level: float) -> pd.DataFrame:
+    bounds = [_change_interval(a, b, c, d, level) for a, b, c, d in
+              zip(out[now], out[n_now], out[before], out[n_before])]
+    out["change_ci_low"] = pd.Series([b[0] for b in bounds], index=out.index, dtype="float64")
+    out["change_ci_high"] = pd.Series([b[1] for b in bounds], index=out.index, dtype="float64")
+    # a change is material when its interval excludes zero (NaN bounds compare False: not material)
+    out["material"] = (out["change_ci_low"] > 0) | (out["change_ci_high"] < 0)
+    return out
+
+
+def theme_table(scored: pd.DataFrame, previous: pd.DataFrame | None = None, default_language: str = "en",
+                top: int | None = 10, quotes: int = themes.QUOTES, quote_chars: int = themes.QUOTE_CHARS,
+                level: float = 0.95) -> pd.DataFrame:
+    """The themes of this period's texts per touchpoint (:func:`helpers.themes.themes`) with their change
+    against ``previous`` (last period's scored texts): :data:`THEME_TABLE_COLUMNS`.
+
+    ``share`` is the share of the touchpoint's texts holding the theme, ``previous_share`` the share of last
+    period's texts of that touchpoint holding the same phrase, ``change`` their difference with a Newcombe
+    interval; ``material`` is true when that interval excludes zero. ``quotes`` is a list of up to ``quotes``
+    short sentences (as written, masked by ingest, not escaped).
+    """
+    prev = previous if previous is not None and len(previous) else None
+    t = themes.theme_changes(scored, prev, default_language=default_language, top=top, quotes=quotes,
+                             quote_chars=quote_chars)
+    n_prev = _texts_per_key(prev, "touchpoint_id")
+    t["previous_touchpoint_texts"] = t["touchpoint_id"].map(n_prev).fillna(0).astype("int64")
+    t = _with_change(t, "texts", "touchpoint_texts", "previous_texts", "previous_touchpoint_texts", level)
+    t["quotes"] = [list(q) for q in t["quotes"]]
+    return t[THEME_TABLE_COLUMNS].reset_index(drop=True)
+
+
+def complaint_share(scored: pd.DataFrame, theme_tab: pd.DataFrame, previous: pd.DataFrame | None = None,
+                    default_language: str = "en", level: float = 0.95) -> pd.DataFrame:
+    """Per touchpoint: the share of its texts holding at least one of its complaint themes
+    (:func:`helpers.themes.negative_theme_share`, Wilson interval) this period and, for the same complaint
+    themes, last period (``previous``), with the change and its Newcombe interval (``material`` when the
+    interval excludes zero): :data:`COMPLAINT_SHARE_COLUMNS`."""
+    if scored is None or not len(scored) or not (scored["label"] != "no text").any():
+        return pd.DataFrame(columns=COMPLAINT_SHARE_COLUMNS)
+    now = themes.negative_theme_share(scored, theme_tab, default_language=default_language, level=level)
+    if previous is not None and len(previous) and (previous["label"] != "no text").any():
+        before = themes.negative_theme_share(previous, theme_tab, default_language=default_language, level=level)
+        before = before.set_index("touchpoint_id")
+    else:
+        before = pd.DataFrame(columns=["texts", "complaint_texts"])
+    now["previous_texts"] = now["touchpoint_id"].map(before["texts"]).fillna(0).astype("int64")
+    now["previous_complaint_texts"] = now["touchpoint_id"].map(before["complaint_texts"]).fillna(0).astype("int64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        prev_share = now["previous_complaint_texts"] / now["previous_texts"].where(now["previous_texts"] > 0)
+    now["previous_share"] = prev_share.astype("float64")
+    now["change"] = now["negative_theme_share"] - now["previous_share"]
+    now = _with_change(now, "complaint_texts", "texts", "previous_complaint_texts", "previous_texts", level)
+    now["complaint_themes"] = [list(c) for c in now["complaint_themes"]]
+    return now[COMPLAINT_SHARE_COLUMNS].reset_index(drop=True)
+
+
+def period_texts(feedback: pd.DataFrame, reviews: pd.DataFrame, default_language: str = "en") -> pd.DataFrame:
+    """The scored texts of one period's feedback and reviews (:func:`comment_texts`, :func:`score_comments`)."""
+    return score_comments(comment_texts(feedback, reviews), default_language=default_language)

@@ -43,7 +43,10 @@ HALF_LIFE_STEPS = 2.0
 HALF_LIFE_DAYS = 7.0
 RANKING_COLUMNS = ["touchpoint_id", "name", "rank", "score", "reason", "top3_share", "stage", "experience",
                    "sales", "reach", "effort", "importance", "csat", "attribution_share", "dropoff_excess",
-                   "reach_share"]
+                   "reach_share", "complaints", "negative_theme_share"]
+COMPLAINT_COLUMNS = ["touchpoint_id", "texts", "complaint_texts", "negative_theme_share", "ci_low", "ci_high",
+                     "previous_texts", "previous_share", "change", "change_ci_low", "change_ci_high", "material",
+                     "rising_theme", "rising_share", "rising_previous_share", "previous_period"]
 IPM_COLUMNS = ["touchpoint_id", "importance", "performance", "quadrant"]
 ROI_COLUMNS = ["touchpoint_id", "period", "model", "cost", "attributed_revenue", "roi", "revenue_per_cost"]
 
@@ -197,13 +200,51 @@ def reach(friction: pd.DataFrame, paths: pd.DataFrame) -> pd.DataFrame | None:
     return pd.DataFrame({"touchpoint_id": friction["channel"], "reach": friction["reached"] / total})
 
 
+def complaint_input(feedback: pd.DataFrame, reviews: pd.DataFrame, period: Period,
+                    language: str = "en") -> pd.DataFrame:
+    """Per touchpoint: its negative-theme share this period and its change against the previous period
+    (:func:`helpers.analyse.complaint_share`), and the complaint theme whose share rose most with an interval of
+    the change that excludes zero (``rising_theme``, as written; empty when none): :data:`COMPLAINT_COLUMNS`.
+
+    The texts are the period's survey comments and review texts, scored and grouped into themes as step 2 does.
+    """
+    from helpers import sentiment
+    from helpers.analyse.compute import text
+
+    lang = sentiment.normalise_language(language, "en")
+    now, before = [text.period_texts(_window(feedback, p), _window(reviews, p), default_language=lang)
+                   for p in (period, period.previous())]
+    themes = text.theme_table(now, before, default_language=lang)
+    shares = text.complaint_share(now, themes, before, default_language=lang)
+    if shares.empty:
+        return pd.DataFrame(columns=COMPLAINT_COLUMNS)
+    rising = themes[(themes["kind"] == "complaint") & themes["material"] & (themes["change"] > 0)]
+    top = rising.sort_values(["change", "theme"], ascending=[False, True]).drop_duplicates("touchpoint_id")
+    top = top.set_index("touchpoint_id")
+    phrase = top["phrase"].to_dict()
+    shares["rising_theme"] = [str(phrase.get(t, "")) for t in shares["touchpoint_id"]]
+    shares["rising_share"] = shares["touchpoint_id"].map(top["share"]).astype("float64")
+    shares["rising_previous_share"] = shares["touchpoint_id"].map(top["previous_share"]).astype("float64")
+    shares["previous_period"] = period.previous().label
+    return shares[COMPLAINT_COLUMNS]
+
+
+def _window(frame: pd.DataFrame | None, period: Period) -> pd.DataFrame:
+    if frame is None or frame.empty:
+        return pd.DataFrame(columns=[] if frame is None else frame.columns)
+    start, end = period.bounds()
+    ts = pd.to_datetime(frame["ts"])
+    return frame[(ts >= pd.Timestamp(start)) & (ts < pd.Timestamp(end))]
+
+
 def draws(drivers: KeyDrivers | None, perf: pd.DataFrame, attribution: Attribution, n_boot: int,
-          seed: int) -> dict[str, pd.DataFrame]:
+          seed: int, complaints: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """Bootstrap resamples of every ranking component (rows: resamples, columns: touchpoints).
 
     Importance from the key-driver bootstrap; CSAT normal around the mean with its
     standard error; attribution shares from resampled journeys; drop-off excess from
-    binomial drop-offs at the observed rates.
+    binomial drop-offs at the observed rates; negative-theme shares binomial at the observed share
+    (drawn after the others, so their resamples do not change).
     """
     rng = np.random.default_rng(seed + 1)
     out = {}
@@ -222,12 +263,20 @@ def draws(drivers: KeyDrivers | None, perf: pd.DataFrame, attribution: Attributi
         with np.errstate(invalid="ignore", divide="ignore"):
             excess = drops / reached[None, :] - fr["average"].to_numpy()[None, :]
         out["excess"] = pd.DataFrame(excess, columns=list(fr["channel"]))
+    if complaints is not None and len(complaints):
+        n = complaints["texts"].to_numpy(dtype=np.int64)
+        hits = rng.binomial(n[None, :], complaints["negative_theme_share"].fillna(0.0).to_numpy()[None, :],
+                            size=(n_boot, len(complaints)))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out["complaints"] = pd.DataFrame(hits / n[None, :], columns=list(complaints["touchpoint_id"]))
     return out
 
 
 def rank(catalogue: pd.DataFrame, drivers: KeyDrivers | None, perf: pd.DataFrame, attribution: Attribution,
-         paths: pd.DataFrame, weights: dict, *, outcome: str, n_boot: int, seed: int) -> pd.DataFrame:
-    """The ranked priority list with bootstrap stability (columns :data:`RANKING_COLUMNS`)."""
+         paths: pd.DataFrame, weights: dict, *, outcome: str, n_boot: int, seed: int,
+         complaints: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The ranked priority list with bootstrap stability (columns :data:`RANKING_COLUMNS`); ``complaints``:
+    the negative-theme shares of :func:`complaint_input` (none: the complaint component counts for no one)."""
     fric = attribution.friction
     ranking = rank_touchpoints(
         catalogue,
@@ -236,8 +285,8 @@ def rank(catalogue: pd.DataFrame, drivers: KeyDrivers | None, perf: pd.DataFrame
         attribution=(attribution.markov.table.rename(columns={"channel": "touchpoint_id"})
                      if attribution.markov is not None else None),
         friction=fric.rename(columns={"channel": "touchpoint_id"}) if len(fric) else None,
-        reach=reach(fric, paths), weights=weights, draws=draws(drivers, perf, attribution, n_boot, seed),
-        outcome=outcome,
+        reach=reach(fric, paths), complaints=complaints, weights=weights,
+        draws=draws(drivers, perf, attribution, n_boot, seed, complaints), outcome=outcome,
     )
     return ranking[RANKING_COLUMNS]
 
