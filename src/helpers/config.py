@@ -207,6 +207,8 @@ class PriorityWeights(_Model):
     sales: float = Field(0.4, ge=0)
     reach: float = Field(0.2, ge=0)
     effort: float = Field(0.0, ge=0)
+    #: weight of the share of a touchpoint's customer texts with a complaint theme (used when there are texts)
+    complaints: float = Field(0.2, ge=0)
 
     @model_validator(mode="after")
     def _some_weight(self):

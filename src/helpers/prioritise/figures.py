@@ -29,9 +29,10 @@ QUADRANT_COLOURS = {"fix first": "#c0392b", "keep up": "#1e8449", "possible over
                     "low priority": "#7f8c8d"}
 # red and green have the same lightness: in greyscale print the quadrants differ by marker shape
 QUADRANT_MARKERS = {"fix first": "D", "keep up": "o", "possible overkill": "s", "low priority": "^"}
-COMPONENT_COLOURS = {"experience": "#1f4e79", "sales": "#e08a1e", "reach": "#7fb3d5", "effort": "#bbbbbb"}
+COMPONENT_COLOURS = {"experience": "#1f4e79", "sales": "#e08a1e", "reach": "#7fb3d5", "effort": "#bbbbbb",
+                     "complaints": "#a23b3b"}
 # sales and reach are close in greyscale: sales is hatched
-COMPONENT_HATCHES = {"experience": "", "sales": "///", "reach": "", "effort": ""}
+COMPONENT_HATCHES = {"experience": "", "sales": "///", "reach": "", "effort": "", "complaints": "..."}
 #: attribution models: lightness alternates dark/light and each model has its own hatching, so that
 #: neighbouring bars stay apart in greyscale print
 MODEL_PALETTE = ["#1f4e79", "#f5cba7", "#e08a1e", "#a9cce3", "#76448a", "#7fb3d5", "#c39bd3"]
@@ -273,11 +274,15 @@ def priority_figure(ranking: pd.DataFrame, weights: dict, top: int = 15, title: 
         ax.text(0.5, 0.5, TEXT["priority_empty"], ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
         return fig
-    total = weights["experience"] + weights["sales"] + weights["reach"]
+    # the complaint share is a component only where the client has customer texts (as in the ranking)
+    texts = "negative_theme_share" in df.columns and ranking["negative_theme_share"].notna().any()
+    parts = ("experience", "sales", "reach") + (("complaints",) if texts and "complaints" in df.columns else ())
+    w = {**weights, "complaints": weights.get("complaints", 0.2)}
+    total = sum(w[c] for c in parts)
     ypos = np.arange(len(df))
     left = np.zeros(len(df))
-    for comp in ("experience", "sales", "reach"):
-        part = 100 * weights[comp] * df[comp].to_numpy(float) / total
+    for comp in parts:
+        part = 100 * w[comp] * np.nan_to_num(df[comp].to_numpy(float)) / total
         ax.barh(ypos, part, left=left, color=COMPONENT_COLOURS[comp], label=TEXT[f"priority_{comp}"],
                 hatch=COMPONENT_HATCHES[comp] or None, edgecolor="#7a4500" if COMPONENT_HATCHES[comp] else "white",
                 linewidth=0.4)

@@ -267,6 +267,7 @@ FIGURE_TEXT = Messages({
     "priority_sales": N_("sales impact"),
     "priority_reach": N_("reach"),
     "priority_effort": N_("effort (subtracted)"),
+    "priority_complaints": N_("complaints"),
     "priority_stability": N_("(top 3 in {share} of resamples)"),
     "priority_x": N_("priority score (0-100)"),
 })
@@ -657,7 +658,7 @@ def complaint_reasons(table: pd.DataFrame, complaints: pd.DataFrame) -> list[str
     touchpoint's share does not count)."""
     rows = complaints.drop_duplicates("touchpoint_id").set_index("touchpoint_id")
     out = []
-    for _, r in table.iterrows():
+    for _i, r in table.iterrows():
         counted = pd.notna(r.get("negative_theme_share"))
         out.append(complaint_reason(rows.loc[r["touchpoint_id"]], r)
                    if counted and r["touchpoint_id"] in rows.index else "")
