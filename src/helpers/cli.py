@@ -109,11 +109,22 @@ def validate(client: str, root: Optional[Path] = typer.Option(None, help="projec
     typer.echo(result.format(details=True))
 
 
+def _language(language: str | None) -> str | None:
+    """``--language`` checked (a clear error naming the allowed languages), None when not given."""
+    if language is None:
+        return None
+    from helpers.i18n import check
+
+    return check(language, where="--language")
+
+
 @app.command()
 def report(
     client: str,
     period: str = typer.Option(..., help="quarter such as 2026Q3 or month such as 2026-09"),
     force: bool = typer.Option(False, help="rebuild even if inputs are unchanged"),
+    language: Optional[str] = typer.Option(None, help="report language: da, sv, nb or en (default: client.yml)"),
+    pdf: Optional[bool] = typer.Option(None, "--pdf/--no-pdf", help="also write report.pdf (default: client.yml)"),
     root: Optional[Path] = typer.Option(None, help="project folder"),
 ):
     """Run the notebooks for one client and period and render reports/CLIENT/PERIOD/report.html."""
@@ -122,7 +133,8 @@ def report(
     Period.parse(period)
     from helpers import report as rep
 
-    batch = rep.build_reports(period, clients=[client], force=force, root=_root(root), echo=typer.echo)
+    batch = rep.build_reports(period, clients=[client], force=force, root=_root(root), echo=typer.echo,
+                              language=_language(language), pdf=pdf)
     if not batch.ok:
         raise typer.Exit(batch.exit_code)
 
@@ -132,6 +144,9 @@ def reports(
     period: str = typer.Option(..., help="quarter such as 2026Q3"),
     force: bool = typer.Option(False, help="rebuild even if inputs are unchanged"),
     jobs: Optional[int] = typer.Option(None, help="clients in parallel (default: number of cores)"),
+    language: Optional[str] = typer.Option(None, help="report language for every client: da, sv, nb or en "
+                                                      "(default: each client's client.yml)"),
+    pdf: Optional[bool] = typer.Option(None, "--pdf/--no-pdf", help="also write report.pdf (default: client.yml)"),
     root: Optional[Path] = typer.Option(None, help="project folder"),
 ):
     """Render the reports of every client in data/ for a period; exits non-zero if any client failed."""
@@ -140,7 +155,8 @@ def reports(
     Period.parse(period)
     from helpers import report as rep
 
-    batch = rep.build_reports(period, force=force, jobs=jobs, root=_root(root), echo=typer.echo)
+    batch = rep.build_reports(period, force=force, jobs=jobs, root=_root(root), echo=typer.echo,
+                              language=_language(language), pdf=pdf)
     if not batch.ok:
         raise typer.Exit(batch.exit_code)
 

@@ -223,6 +223,8 @@ class ClientConfig(_Model):
     timezone: str = "UTC"
     currency: str = "EUR"
     language: str = "en"
+    #: write report.pdf beside report.html (headless Chromium)
+    pdf: bool = False
     engine: Literal["duckdb", "pyspark"] = "duckdb"
     first_period: str | None = None
     branding: Branding = Branding()

@@ -40,6 +40,8 @@ class KernelSession:
     kernel_name: str = "tpkit"
     cwd: Path | None = None
     startup_timeout: float = 60
+    #: run in every fresh kernel and after each reset (stable figures; the report's language)
+    setup_code: str = KERNEL_SETUP
 
     log: Path | None = None  # the kernel's own stdout/stderr go here (kept with a failed notebook)
 
@@ -64,7 +66,7 @@ class KernelSession:
         try:
             run_sync(km.start_kernel)(cwd=str(self.cwd) if self.cwd else None, env=env, **streams)
             self.km = km
-            self._silent(KERNEL_SETUP)
+            self._silent(self.setup_code)
         except Exception as exc:
             self.shutdown()
             raise KernelStartError(f"kernel '{self.kernel_name}' did not start: {exc}") from exc
@@ -100,7 +102,7 @@ class KernelSession:
         if self.km is None or not run_sync(self.km.is_alive)():
             self.restart()
         elif self.used:
-            self._silent(RESET + KERNEL_SETUP)
+            self._silent(RESET + self.setup_code)
         self.used = True
         return pm.execute_notebook(
             str(input_path), str(output_path), parameters=parameters, kernel_name=self.kernel_name,

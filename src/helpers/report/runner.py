@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from helpers import paths
+from helpers import i18n, paths
 from helpers.errors import ClientNotFoundError, KitError, ParameterError, ReportError
 from helpers.periods import Period
 from helpers.report import provenance
@@ -186,6 +186,9 @@ class Job:
     kernel_name: str = KERNEL
     timeout: float | None = CELL_TIMEOUT
     template_dir: Path = TEMPLATE_DIR
+    #: the report's language and whether a PDF is written; None: as client.yml says
+    language: str | None = None
+    pdf: bool | None = None
 
     @property
     def out(self) -> Path:
@@ -263,6 +266,10 @@ def _publish(tmp: Path, out: Path) -> None:
         src.rename(dst)
         shutil.rmtree(old, ignore_errors=True)
     os.replace(tmp / "report.html", out / "report.html")
+    if (tmp / "report.pdf").is_file():
+        os.replace(tmp / "report.pdf", out / "report.pdf")
+    else:
+        (out / "report.pdf").unlink(missing_ok=True)  # a PDF of an older build would not match the report
     os.replace(tmp / "run.json", out / "run.json")  # last: it marks the build as complete
     shutil.rmtree(out / FAILED, ignore_errors=True)
 
@@ -270,7 +277,7 @@ def _publish(tmp: Path, out: Path) -> None:
 def build_client(job: Job, progress: Callable[[str, str], None] | None = None) -> ClientResult:
     """Execute, render and publish one client's report (runs inside a worker process)."""
     from helpers.config import load_client
-    from helpers.report.execute import KernelSession, KernelStartError
+    from helpers.report.execute import KERNEL_SETUP, KernelSession, KernelStartError
     from helpers.report.render import clean_notebook
 
     started = time.perf_counter()
@@ -286,9 +293,12 @@ def build_client(job: Job, progress: Callable[[str, str], None] | None = None) -
             log.error("%s %s: %s", job.client, job.period, result.error)
             return result
         params = job.notebook_parameters()
+        language = i18n.check(job.language or cfg.language)
         (tmp / "notebooks").mkdir()
         executed, timings = [], {}
         session = KernelSession(job.kernel_name, cwd=tmp, log=tmp / "kernel.log")
+        # every word the notebooks show is in the report's language
+        session.setup_code = KERNEL_SETUP + f"import helpers.i18n as _i18n\n_i18n.activate({language!r})\ndel _i18n\n"
         try:
             _start(session)
         except KernelStartError as exc:
@@ -312,12 +322,22 @@ def build_client(job: Job, progress: Callable[[str, str], None] | None = None) -
                 executed.append((nb_path, clean_notebook(nb, prefix=nb_path.stem)))
                 if progress:
                     progress(job.client, nb_path.name)
-        html = render_client(job, cfg, executed)
+        with i18n.using(language):
+            html = render_client(job, cfg, executed)
         import nbformat
 
         for nb_path, nb in executed:
             nbformat.write(nb, tmp / "notebooks" / nb_path.name)
         (tmp / "report.html").write_text(html, encoding="utf-8")
+        if job.pdf if job.pdf is not None else cfg.pdf:
+            from helpers.report.browser import print_pdf
+
+            try:
+                print_pdf(tmp / "report.html", tmp / "report.pdf")
+            except KitError as exc:
+                result.error = f"report.pdf: {exc}"
+                log.error("%s %s: %s", job.client, job.period, result.error)
+                return result
         result.seconds = round(time.perf_counter() - started, 2)
         run = {"client": job.client, "period": job.period, "inputs": job.fingerprint,
                "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -334,20 +354,24 @@ def build_client(job: Job, progress: Callable[[str, str], None] | None = None) -
 
 def render_client(job: Job, cfg, executed: list) -> str:
     from helpers.report.appendix import appendix_html
-    from helpers.report.render import add_appendix, combine, render_html
+    from helpers.report.render import add_appendix, combine, frame_words, render_html
 
     period = Period.parse(job.period)
     summary = [(p.stem, nb) for p, nb in executed if p.name == SUMMARY_NOTEBOOK]
     steps = [(p.stem, nb) for p, nb in executed if p.name != SUMMARY_NOTEBOOK]
     appendix, appendix_toc = appendix_html(job, cfg)
-    title = f"{cfg.name}: touchpoint report {period.label}"
+    title = frame_words(cfg.name, period.label)["title"]
     nb, toc = combine(summary + steps, title=title)
     add_appendix(nb, toc, appendix, appendix_toc)
     logo = (cfg.dir / cfg.branding.logo) if cfg.branding.logo else None
-    span = f"{period.start:%-d %b %Y} to {period.last_day:%-d %b %Y}"
+    # Translators: the period on the cover, e.g. "1 Jul 2026 to 30 Sep 2026"
+    span = i18n._("{start} to {end}").format(start=i18n.fmt_date(period.start, form="medium"),
+                                            end=i18n.fmt_date(period.last_day, form="medium"))
+    # Translators: the report's footer; {fingerprint} identifies the inputs the report was built from
+    footer = i18n._("Inputs {fingerprint}").format(fingerprint=job.fingerprint[:12])
     return render_html(nb, toc, client_name=cfg.name, period_label=period.label, period_span=span,
-                       colour=cfg.branding.colour, logo=logo, footer=f"Inputs {job.fingerprint[:12]}",
-                       template_dir=job.template_dir)
+                       colour=cfg.branding.colour, logo=logo, footer=footer, template_dir=job.template_dir,
+                       language=i18n.active())
 
 
 # --------------------------------------------------------------------------- the batch
@@ -454,8 +478,13 @@ def remove_stale(parent: Path, period: str) -> list[Path]:
 
 def plan(period: str, clients: list[str] | None = None, *, root: str | Path | None = None,
          notebooks_dir: str | Path | None = None, parameters: dict | None = None, kernel_name: str = KERNEL,
-         timeout: float | None = CELL_TIMEOUT, template_dir: Path = TEMPLATE_DIR) -> list[Job]:
-    """One :class:`Job` per client, with notebooks checked and inputs fingerprinted (no kernel started)."""
+         timeout: float | None = CELL_TIMEOUT, template_dir: Path = TEMPLATE_DIR, language: str | None = None,
+         pdf: bool | None = None) -> list[Job]:
+    """One :class:`Job` per client, with notebooks checked and inputs fingerprinted (no kernel started).
+
+    ``language`` and ``pdf`` override client.yml's ``language`` and ``pdf`` for every client.
+    """
+    language = i18n.check(language) if language else None
     label = Period.parse(period).label
     root = Path(root).resolve() if root else paths.project_root()
     names = list(clients) if clients else paths.list_clients(root)
@@ -477,17 +506,21 @@ def plan(period: str, clients: list[str] | None = None, *, root: str | Path | No
     jobs = []
     for name in names:
         fp = provenance.fingerprint(name, label, root, [*steps, summary],
-                                    code + str(sorted(extra.items())) + kernel_name, versions)
+                                    code + str(sorted(extra.items())) + kernel_name + f"{language}{pdf}", versions)
         jobs.append(Job(name, label, root, tuple(steps), summary, fp, code, version, tuple(versions.items()),
-                        tuple(sorted(extra.items())), kernel_name, timeout, template_dir))
+                        tuple(sorted(extra.items())), kernel_name, timeout, template_dir, language, pdf))
     return jobs
 
 
 def build_reports(period: str, clients: list[str] | None = None, force: bool = False, jobs: int | None = None,
                   root: str | Path | None = None, *, notebooks_dir: str | Path | None = None,
                   parameters: dict | None = None, kernel_name: str = KERNEL, timeout: float | None = CELL_TIMEOUT,
-                  progress: bool = True, echo: Callable[[str], None] | None = None) -> BatchResult:
+                  progress: bool = True, echo: Callable[[str], None] | None = None, language: str | None = None,
+                  pdf: bool | None = None) -> BatchResult:
     """Build reports/<client>/<period>/report.html for each client (all clients in data/ when None).
+
+    Each report speaks its client's ``language`` from client.yml unless ``language`` is given, and
+    gets a ``report.pdf`` beside it when ``pdf`` (or client.yml's ``pdf: true``) says so.
 
     Unchanged clients are skipped unless ``force``. Clients run in parallel in up to ``jobs``
     processes (default: number of cores). Returns a :class:`BatchResult`; ``exit_code`` is 1
@@ -496,7 +529,7 @@ def build_reports(period: str, clients: list[str] | None = None, force: bool = F
     not match and :class:`ClientNotFoundError` for an unknown client.
     """
     todo = plan(period, clients, root=root, notebooks_dir=notebooks_dir, parameters=parameters,
-                kernel_name=kernel_name, timeout=timeout)
+                kernel_name=kernel_name, timeout=timeout, language=language, pdf=pdf)
     batch = BatchResult(todo[0].period)
     results: dict[str, ClientResult] = {}
     building = []
