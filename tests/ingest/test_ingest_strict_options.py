@@ -46,7 +46,7 @@ def _source(**opts):
         (_source(constants={"sorce": "survey"}), ["`constants`", "did you mean 'source'?"]),
         (_source(timezone="Europe/Copenhagn"), ["`timezone`", "not an IANA time zone"]),
         (_source(adapter="survey", scale_labels={"Very good": "five"}),
-         ["`scale_labels`", "the value of 'Very good' must be a number, not 'five'"]),
+         ["`scale_labels`", "the value of 'Very good' must be a number or null (= no answer), not 'five'"]),
         (_source(adapter="survey", csat_columns={"checkout": "Q1"}),
          ["`csat_columns`", "the touchpoint 'checkout' is not in the touchpoint catalogue"]),
         (_source(adapter="coding", kind="interviews"), ["`kind`", "did you mean 'interview'?"]),
