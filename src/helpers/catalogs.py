@@ -11,6 +11,7 @@ translates those cells whole). Comments starting ``# Translators:`` reach the tr
 from __future__ import annotations
 
 import argparse
+import ast
 import datetime
 import io
 import json
@@ -29,8 +30,22 @@ POT = i18n.LOCALE_DIR / f"{i18n.DOMAIN}.pot"
 EPOCH = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
 
 
+#: keyword arguments of a notebook's calls whose literal text the report shows (translated where shown)
+SHOWN_KEYWORDS = ("caption", "empty", "title")
+
+
+def _code_messages(source: str) -> list[str]:
+    """Literal ``caption=``, ``empty=`` and ``title=`` texts of the calls in one code cell."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    return [kw.value.value for node in ast.walk(tree) if isinstance(node, ast.Call) for kw in node.keywords
+            if kw.arg in SHOWN_KEYWORDS and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str)]
+
+
 def notebook_messages(folder: Path) -> list[tuple[str, str]]:
-    """``(location, text)`` of every markdown cell in the notebooks of ``folder``."""
+    """``(location, text)`` of every markdown cell and every shown literal of the code cells in ``folder``."""
     out = []
     for nb in sorted(folder.glob("*.ipynb")):
         cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
@@ -38,6 +53,8 @@ def notebook_messages(folder: Path) -> list[tuple[str, str]]:
             text = "".join(cell.get("source", []))
             if cell.get("cell_type") == "markdown" and text.strip():
                 out.append((f"notebooks/{nb.name}:{i}", text))
+            elif cell.get("cell_type") == "code":
+                out += [(f"notebooks/{nb.name}:{i}", m) for m in _code_messages(text) if m.strip()]
     return out
 
 

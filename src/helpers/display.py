@@ -90,7 +90,8 @@ def show_table(
             formatters[col] = lambda v: "" if pd.isna(v) else kpis.fmt_count(v)
     body = shown.to_html(index=index, escape=True, formatters=formatters, na_rep="", border=0,
                          classes="tp-table")
-    cap = f'<p class="tp-caption">{esc(caption)}</p>' if caption else ""
+    # a caption written in a notebook is a catalog message (helpers.catalogs extracts it): shown translated
+    cap = f'<p class="tp-caption">{esc(i18n._(caption))}</p>' if caption else ""
     more = ""
     if len(df) > max_rows:
         # Translators: a note under a table cut short; {shown} and {total} are numbers of rows

@@ -42,6 +42,8 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from helpers.i18n import N_
+
 LANGUAGES = ("da", "sv", "en", "no")
 LANGUAGE_NAMES = {"da": "Danish", "sv": "Swedish", "en": "English", "no": "Norwegian"}
 NEGATION_WINDOW = 3
@@ -72,7 +74,8 @@ SUFFIXES = {
     "en": ("ing", "ed", "ly", "es", "s"),
     "no": ("ene", "ere", "este", "et", "en", "er", "e", "t"),
 }
-METHOD = (
+# marked for the report's catalogs; step 2 shows it translated (the artifact metric keeps the English text)
+METHOD = N_(
     "Sentiment is scored with word lists for Danish, Swedish, Norwegian and English: the kit's own, then the "
     "published AFINN lexicons (Danish, also used for Norwegian, and English), with words reduced to their "
     "dictionary form (simplemma). Each opinion word counts from -3 to +3; a negation up to three words earlier "

@@ -553,7 +553,7 @@ def theme_headers() -> dict:
     return {"name": i18n._("Touchpoint"), "phrase": i18n._("Theme"), "kind": i18n._("Kind"),
             "texts": i18n._("Texts"), "share": i18n._("Share of texts"), "mean_sentiment": i18n._("Sentiment"),
             "negative_share": i18n._("Negative mentions"), "previous_share": i18n._("Share last period"),
-            "change": i18n._("Change"), "change_ci_low": i18n._("Change low"),
+            "change": i18n.pgettext("difference of a KPI", "Change"), "change_ci_low": i18n._("Change low"),
             "change_ci_high": i18n._("Change high"), "quotes": i18n._("What customers write")}
 
 

@@ -76,7 +76,7 @@ def event_kpis(ev, feedback: pd.DataFrame, keys: list[str], catalogue: pd.DataFr
 
 
 def _comparison_name(per: Period, label: str, other: Period) -> str:
-    return f"{'previous ' + per.kind if label == 'previous' else 'same ' + per.kind + ' last year'} ({other.label})"
+    return narrative.comparison_name(per.kind, label, other.label)
 
 
 def kpi_changes(events, catalogue: pd.DataFrame, per: Period, current: pd.DataFrame, fb_now: pd.DataFrame,

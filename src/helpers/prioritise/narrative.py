@@ -383,7 +383,7 @@ def show(result: PrioritiseResult, name: str, caption: str | None = None,
     """One table of the result, escaped and with readable column names."""
     df = part(result, name)
     if df.empty:
-        return display.say("{note}", note=_(NOTHING_TO_SHOW) if empty is None else empty)
+        return display.say("{note}", note=_(NOTHING_TO_SHOW) if empty is None else _(empty))
     if name == "ipm":
         df = df.rename(columns={"importance": "importance_share"})
     decimals = {"attribution": 1, "models": 1, "models_revenue": 0, "roi": 1}.get(name, 2)
@@ -677,7 +677,7 @@ def show_complaints(result: PrioritiseResult) -> display.HTML:
         i18n._("Texts"): c["texts"].astype(int),
         i18n._("With a complaint theme"): c["negative_theme_share"],
         i18n._("95% low"): c["ci_low"], i18n._("95% high"): c["ci_high"],
-        i18n._("Last period"): c["previous_share"], i18n._("Change"): c["change"],
+        i18n._("Last period"): c["previous_share"], i18n.pgettext("difference of a KPI", "Change"): c["change"],
         i18n._("Clear change"): [i18n._("yes") if m else "" for m in c["material"]],
         i18n._("Rising complaint"): c["rising_theme"],
     })
