@@ -23,9 +23,10 @@ PERIOD = "2026Q3"
 ENGLISH = ("the", "and", "of", "with", "which", "than", "were", "from", "this", "that", "these", "those", "are",
            "was", "has", "have", "into", "each", "every", "their", "there", "when", "where", "while", "only",
            "also", "after", "before", "between", "should", "would", "could")
-# English-style numbers: thousands with a comma, decimals with a point (a version string has two points)
-EN_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d.,])")
-EN_DECIMAL = re.compile(r"(?<![\d.,])\d+\.\d+(?![\d.,])")
+# English-style numbers that no Nordic format produces: millions with two commas, thousands with a comma and a
+# decimal point, decimals with a point and one or two digits (a Danish thousands point has three; dates two points)
+EN_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3}){2,}(?![\d])|(?<![\d.,])\d{1,3},\d{3}\.\d")
+EN_DECIMAL = re.compile(r"(?<![\d.,\w])\d+\.\d{1,2}(?![\d.,])")
 EN_PERCENT = re.compile(r"\d%")
 
 
