@@ -163,7 +163,7 @@ def test_scale_labels_null_is_no_answer_and_an_unmapped_label_is_a_reject(tmp_pa
     make_client(tmp_path, files={"feedback.csv": fb},
                 sources=[{"table": "feedback", "file": "raw/feedback.csv", "adapter": "survey",
                           "scale_labels": {"Very good": 5, "Don't know": None}}])
-    result = ingest_client("acme", root=tmp_path)
+    ingest_client("acme", root=tmp_path)
     kept = pd.read_parquet(tmp_path / "data" / "acme" / "processed" / "feedback.parquet")
     assert sorted(kept["response_id"]) == ["r1", "r2"]
     assert kept.set_index("response_id")["csat"].to_dict()["r1"] == 5.0

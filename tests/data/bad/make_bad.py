@@ -31,7 +31,8 @@ def main() -> None:
     text("wrong_delimiter.csv", "\n".join([FEEDBACK_HEAD.replace(",", ";")]
                                           + [r.replace(",", ";") for r in fb_rows(5)]) + "\n")
     text("missing_column.csv", "\n".join(["response_id,customer_id,ts,touchpoint_id,nps"]
-                                         + [r.rsplit(",", 2)[0] + "," + r.rsplit(",", 1)[1] for r in fb_rows(4)]) + "\n")
+                                         + [r.rsplit(",", 2)[0] + "," + r.rsplit(",", 1)[1]
+                                            for r in fb_rows(4)]) + "\n")
     text("non_numeric_scores.csv", "\n".join([FEEDBACK_HEAD] + [
         f"r{i},c{i},2026-07-01 10:00:00,web,{rng.choice(['Very satisfied', 'Satisfied', 'Neutral'])},8"
         for i in range(6)]) + "\n")

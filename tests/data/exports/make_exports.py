@@ -69,7 +69,8 @@ def ga4() -> None:
         for step in steps:
             t += timedelta(seconds=rng.randrange(5, 400))
             page = "https://www.nordhavn-cykler.dk/" + {"faq": "hjaelp/levering", "view_item": "cykler/bycykel-7",
-                                                        "begin_checkout": "kurv", "purchase": "kvittering"}.get(step, "")
+                                                        "begin_checkout": "kurv",
+                                                        "purchase": "kvittering"}.get(step, "")
             name = "page_view" if step == "faq" else step
             params = [
                 {"key": "ga_session_id", "value": {"string_value": None, "int_value": str(session),

@@ -367,7 +367,7 @@ def test_unknown_demo_client_is_a_kit_error(tmp_path):
 
 
 def test_docs_describe_the_planted_truth():
-    text = (Path(__file__).resolve().parents[1] / "docs" / "demo-data.md").read_text(encoding="utf-8")
+    text = (Path(__file__).resolve().parents[2] / "docs" / "demo-data.md").read_text(encoding="utf-8")
     for client, gt in generator.GROUND_TRUTH.items():
         assert client in text
         for change_id in gt.changes:
