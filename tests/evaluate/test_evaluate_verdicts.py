@@ -108,4 +108,4 @@ def test_overview_counts_every_verdict():
                       "p": [0.01, NAN, NAN]})
     text = repr(evaluate.say_overview(_Result(t)))
     assert "2 logged changes and 3 change-KPI pairs" in text
-    assert "1 moved as expected; 2 too early" in text and "the 1 tests" in text and "below 0.05" in text
+    assert "1 moved as expected; 2 too early" in text and "the 1 test of this report" in text and "below 0.05" in text

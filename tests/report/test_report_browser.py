@@ -85,7 +85,8 @@ def test_the_network_log_sees_a_request_when_there_is_one(chromium, tmp_path):
 @pytest.fixture(scope="module")
 def demo_report(demo_root):
     started = time.perf_counter()
-    batch = report.build_reports("2026Q3", clients=["nordlys"], root=demo_root, **QUIET)
+    # the English report (the demo client's own language, Danish, is checked in test_report_languages)
+    batch = report.build_reports("2026Q3", clients=["nordlys"], root=demo_root, language="en", **QUIET)
     assert batch.ok, batch.table()
     return batch.results[0].report, time.perf_counter() - started
 
@@ -107,10 +108,11 @@ def test_demo_report_end_to_end(demo_report, demo_root):
                     "04-evaluate.ipynb"]
 
     started = time.perf_counter()
-    again = report.build_reports("2026Q3", clients=["nordlys"], root=demo_root, **QUIET)
+    again = report.build_reports("2026Q3", clients=["nordlys"], root=demo_root, language="en", **QUIET)
     assert again.results[0].status == "skipped" and time.perf_counter() - started < 2
 
-    forced = report.build_reports("2026Q3", clients=["nordlys"], force=True, root=demo_root, **QUIET)
+    forced = report.build_reports("2026Q3", clients=["nordlys"], force=True, root=demo_root, language="en",
+                                  **QUIET)
     assert forced.ok and path.read_text(encoding="utf-8") == html, "same inputs, same bytes"
 
 

@@ -681,6 +681,7 @@ def show_complaints(result: PrioritiseResult) -> display.HTML:
         i18n._("Clear change"): [i18n._("yes") if m else "" for m in c["material"]],
         i18n._("Rising complaint"): c["rising_theme"],
     })
-    percent = [i18n._(k) for k in ("With a complaint theme", "95% low", "95% high", "Last period", "Change")]
+    percent = [i18n._("With a complaint theme"), i18n._("95% low"), i18n._("95% high"), i18n._("Last period"),
+               i18n.pgettext("difference of a KPI", "Change")]
     return display.show_table(df, caption=i18n._("Share of texts with a complaint theme, against {previous}").format(
         previous=str(c["previous_period"].iloc[0])), percent=percent)
