@@ -188,11 +188,14 @@ def say_exits(result) -> display.HTML:
         return display.say("No touchpoint ends journeys without a purchase more often than the others.")
     top = more.iloc[0]
     others = ", ".join(more["name"].iloc[1:4].astype(str))
-    return display.say("Journeys end without a purchase after {tp} more often than after other touchpoints: "
-                       "{rate} of journeys touching it end there ({lo} to {hi}), against {avg} on average."
-                       + (" Also above average: {others}." if others else ""),
-                       tp=top["name"], rate=pct(top["exit_rate"]), lo=pct(top["exit_rate_ci_low"]),
-                       hi=pct(top["exit_rate_ci_high"]), avg=pct(top["average"]), others=others)
+    return display.say("Journeys touching {tp} end without a purchase more often than journeys that do not touch "
+                       "it: {rate} against {others_rate} ({diff} percentage points, 95% interval {lo} to {hi}; "
+                       "adjusted for the {m} touchpoints compared). {exit} of the journeys touching it end there."
+                       + (" Also lost more often: {others}." if others else ""),
+                       tp=top["name"], rate=pct(top["lost_rate"]), others_rate=pct(top["others_lost_rate"]),
+                       diff=f"{100 * top['difference']:+.1f}", lo=f"{100 * top['difference_ci_low']:+.1f}",
+                       hi=f"{100 * top['difference_ci_high']:+.1f}", m=int(e["p_value"].notna().sum()),
+                       exit=pct(top["exit_rate"]), others=others)
 
 
 def say_paths(result) -> display.HTML:
@@ -283,8 +286,10 @@ PRETTY = {
     "step_conversion_ci_low": "Next low", "step_conversion_ci_high": "Next high", "drop_off": "Drop-off",
     "drop_off_ci_low": "Drop-off low", "drop_off_ci_high": "Drop-off high", "exits": "Exits",
     "exit_rate": "Exit rate", "exit_rate_ci_low": "Exit low", "exit_rate_ci_high": "Exit high",
-    "average": "Average", "difference": "Difference", "difference_ci_low": "Diff. low",
-    "difference_ci_high": "Diff. high", "more_exits": "Above average", "converting_journeys": "Purchasing journeys",
+    "average": "Average", "lost": "Lost", "lost_rate": "Lost share", "others_journeys": "Other journeys",
+    "others_lost": "Others lost", "others_lost_rate": "Others lost share", "p_value": "p",
+    "p_adjusted": "Adjusted p", "difference": "Difference", "difference_ci_low": "Diff. low",
+    "difference_ci_high": "Diff. high", "more_exits": "Lost more often", "converting_journeys": "Purchasing journeys",
     "mean_days": "Mean", "q1_days": "25% buy within", "median_days": "Half buy within", "q3_days": "75% buy within",
     "source": "Source", "ratings": "Ratings", "share_1": "1", "share_2": "2", "share_3": "3", "share_4": "4",
     "share_5": "5", "mean": "Mean", "texts": "Texts", "mean_sentiment": "Mean sentiment", "negative": "Negative",
@@ -298,7 +303,8 @@ PERCENT_COLUMNS = {"conversion", "conversion_ci_low", "conversion_ci_high", "top
                    "share_of_start", "step_conversion", "step_conversion_ci_low", "step_conversion_ci_high",
                    "drop_off", "drop_off_ci_low", "drop_off_ci_high", "exit_rate", "exit_rate_ci_low",
                    "exit_rate_ci_high", "average", "difference", "difference_ci_low", "difference_ci_high",
-                   "share_1", "share_2", "share_3", "share_4", "share_5", "negative", "negative_ci_low",
+                   "lost_rate", "others_lost_rate", "share_1", "share_2", "share_3", "share_4", "share_5", "negative",
+                   "negative_ci_low",
                    "negative_ci_high", "positive", "repeat_rate", "repeat_rate_ci_low", "repeat_rate_ci_high"}
 TIME_COLUMNS = ("mean_days", "q1_days", "median_days", "q3_days")
 ALL_JOURNEYS = "all journeys"
@@ -325,7 +331,8 @@ PARTS = {
     "funnel": (None, ["stage", "journeys", "share_of_start", "step_conversion", "step_conversion_ci_low",
                       "step_conversion_ci_high", "drop_off", "drop_off_ci_low", "drop_off_ci_high", "note"]),
     "exits": (None, ["name", "stage", "journeys", "exits", "exit_rate", "exit_rate_ci_low", "exit_rate_ci_high",
-                     "average", "difference", "difference_ci_low", "difference_ci_high", "more_exits"]),
+                     "lost_rate", "others_lost_rate", "difference", "difference_ci_low", "difference_ci_high",
+                     "p_adjusted", "more_exits"]),
     "time_to_convert": (None, ["segment", "converting_journeys", "mean_days", "q1_days", "median_days", "q3_days"]),
     "ratings": (None, ["name", "source", "ratings", "share_1", "share_2", "share_3", "share_4", "share_5", "mean"]),
     "sentiment": (None, ["name", "source", "texts", "mean_sentiment", "negative", "negative_ci_low",
@@ -409,8 +416,8 @@ def findings_text(result) -> list[str]:
     more = result.exits[result.exits["more_exits"]] if len(result.exits) else result.exits
     if len(more):
         r = more.iloc[0]
-        out.append(f"Journeys end without a purchase after {r['name']} more often than elsewhere "
-                   f"({pct(r['exit_rate'])} vs {pct(r['average'])} on average).")
+        out.append(f"Journeys touching {r['name']} end without a purchase more often than the others "
+                   f"({pct(r['lost_rate'])} vs {pct(r['others_lost_rate'])}).")
     f = result.funnel[result.funnel["step_conversion"].notna() & (result.funnel["journeys"] > 0)]
     if len(f):
         w = f.loc[f["drop_off"].idxmax()]
