@@ -416,8 +416,9 @@ def findings_text(result) -> list[str]:
     more = result.exits[result.exits["more_exits"]] if len(result.exits) else result.exits
     if len(more):
         r = more.iloc[0]
-        out.append(f"Journeys touching {r['name']} end without a purchase more often than the others "
-                   f"({pct(r['lost_rate'])} vs {pct(r['others_lost_rate'])}).")
+        out.append(f"Journeys touching {r['name']} end without a purchase more often than elsewhere "
+                   f"({pct(r['lost_rate'])}, against {pct(r['others_lost_rate'])} of the journeys that do not "
+                   f"touch it).")
     f = result.funnel[result.funnel["step_conversion"].notna() & (result.funnel["journeys"] > 0)]
     if len(f):
         w = f.loc[f["drop_off"].idxmax()]
