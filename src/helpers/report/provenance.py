@@ -43,7 +43,11 @@ def _files(folder: Path, pattern: str = "**/*") -> list[Path]:
 def code_hash(template_dir: Path | None = None) -> str:
     """sha256 of the kit's Python code, its resources and the report template."""
     h = hashlib.sha256()
-    _hash_files(h, [p for p in _files(KIT_DIR) if p.suffix in (".py", ".txt", ".json", ".yml", ".yaml")], KIT_DIR)
+    # the report assets (template, notebooks) are links in a checkout and files in a wheel: the template is
+    # hashed below, the notebooks by the fingerprint, so the code digest is the same however the kit is installed
+    code = [p for p in _files(KIT_DIR) if p.suffix in (".py", ".txt", ".json", ".yml", ".yaml")
+            and ASSETS_DIR not in p.parents]
+    _hash_files(h, code, KIT_DIR)
     if template_dir is not None:
         _hash_files(h, _files(template_dir), template_dir)
     return h.hexdigest()
