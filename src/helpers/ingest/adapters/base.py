@@ -591,3 +591,27 @@ OPTION_CHECKS: dict[str, Callable[[Adapter, Any], str | None]] = {
     "currency": choice("local", "usd"),
     "segment_property": _text,
 }
+
+
+def bind_fields(fields: dict[str, tuple[str, ...]], columns: list[str], mapped: dict, label: str) -> dict[str, str]:
+    """``{logical field: column of the file}`` for a preset's ``fields`` (each with the names a tool uses).
+
+    A column the analyst mapped in ``columns:`` wins; otherwise the first of the tool's names found, exactly or
+    ignoring case, spaces and punctuation. A mapped column missing from the file is a :class:`SchemaError`.
+    """
+    by_norm = {_norm(c): c for c in columns}
+    exact = set(columns)
+    out: dict[str, str] = {}
+    for logical, names in fields.items():
+        explicit = mapped.get(logical)
+        for n in (explicit,) if explicit else names:
+            hit = n if n in exact else by_norm.get(_norm(n)) if n else None
+            if hit is not None:
+                out[logical] = hit
+                break
+        else:
+            if explicit:
+                raise SchemaError(f"the column '{explicit}' (mapped to '{logical}') is not in the file",
+                                  file=label, row=1, column=explicit,
+                                  hint=f"the file has the columns: {_list(columns)}")
+    return out

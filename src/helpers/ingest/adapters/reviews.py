@@ -15,7 +15,15 @@ import numpy as np
 import pandas as pd
 
 from helpers.errors import SchemaError
-from helpers.ingest.adapters.base import Adapter, Detection, Sample, ToolPreset, _list, _norm, stable_id
+from helpers.ingest.adapters.base import (
+    Adapter,
+    Detection,
+    Sample,
+    ToolPreset,
+    _list,
+    bind_fields,
+    stable_id,
+)
 from helpers.ingest.convert import as_text
 from helpers.ingest.readers import RawChunk
 
@@ -162,17 +170,6 @@ def parse_card(card: str | None) -> dict:
 _GBP_STARS = {"ONE": "1", "TWO": "2", "THREE": "3", "FOUR": "4", "FIVE": "5"}
 
 
-def _pick(by_norm: dict[str, str], exact: set[str], names) -> str | None:
-    for n in names:
-        if n is None:
-            continue
-        if n in exact:
-            return n
-        hit = by_norm.get(_norm(n))
-        if hit is not None:
-            return hit
-    return None
-
 
 class _ReviewPreset(ToolPreset, ReviewsAdapter):
     """A review site's export: logical fields found by the site's names, one review per record."""
@@ -195,18 +192,7 @@ class _ReviewPreset(ToolPreset, ReviewsAdapter):
         return list(self.produces)
 
     def bind(self, columns: list[str]) -> None:
-        by_norm = {_norm(c): c for c in columns}
-        exact = set(columns)
-        self.cols: dict[str, str] = {}
-        for logical, names in self.FIELDS.items():
-            explicit = self.source.columns.get(logical)
-            hit = _pick(by_norm, exact, (explicit,) if explicit else names)
-            if hit is not None:
-                self.cols[logical] = hit
-            elif explicit:
-                raise SchemaError(f"the column '{explicit}' (mapped to '{logical}') is not in the file",
-                                  file=self.label, row=1, column=explicit,
-                                  hint=f"the file has the columns: {_list(columns)}")
+        self.cols: dict[str, str] = bind_fields(self.FIELDS, columns, self.source.columns, self.label)
         self._check(columns)
 
     def _check(self, columns: list[str]) -> None:

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.errors import DataError, SchemaError
-from helpers.ingest.adapters.base import Adapter, Detection, Sample, ToolPreset, _list, _norm
+from helpers.ingest.adapters.base import Adapter, Detection, Sample, ToolPreset, _list, bind_fields
 from helpers.ingest.convert import as_text
 from helpers.ingest.readers import RawChunk
 
@@ -56,15 +56,6 @@ def satisfaction(score: pd.Series) -> tuple[pd.Series, pd.Series]:
     return out, reason
 
 
-def _first(by_norm: dict[str, str], names: tuple[str, ...], exact: set[str]) -> str | None:
-    for n in names:
-        if n in exact:
-            return n
-        hit = by_norm.get(_norm(n))
-        if hit is not None:
-            return hit
-    return None
-
 
 class _HelpdeskTickets(ToolPreset, Adapter):
     """Tickets -> events; the field names per tool in ``FIELDS``."""
@@ -87,18 +78,7 @@ class _HelpdeskTickets(ToolPreset, Adapter):
         return list(self.produces)
 
     def bind(self, columns: list[str]) -> None:
-        by_norm = {_norm(c): c for c in columns}
-        exact = set(columns)
-        self.cols = {}
-        for logical, names in self.FIELDS.items():
-            explicit = self.source.columns.get(logical)
-            hit = _first(by_norm, (explicit,) if explicit else names, exact)
-            if hit is not None:
-                self.cols[logical] = hit
-            elif explicit:
-                raise SchemaError(f"the column '{explicit}' (mapped to '{logical}') is not in the file",
-                                  file=self.label, row=1, column=explicit,
-                                  hint=f"the file has the columns: {_list(columns)}")
+        self.cols = bind_fields(self.FIELDS, columns, self.source.columns, self.label)
         need = self._needed()
         missing = [c for c in need if c not in self.cols]
         if missing:
