@@ -161,6 +161,47 @@ def reports(
         raise typer.Exit(batch.exit_code)
 
 
+def _as_of(value: str | None):
+    """``--as-of`` as a date; a clear error for anything else."""
+    if value is None:
+        return None
+    import datetime as dt
+
+    from helpers.errors import ConfigError
+
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise ConfigError(f"--as-of '{value}' is not a date", hint="give a date such as 2026-09-30") from None
+
+
+@app.command("monitor")
+def monitor_cmd(
+    client: str,
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="look at the data up to the end of this date "
+                                                               "(YYYY-MM-DD; default: the last day with data)"),
+    language: Optional[str] = typer.Option(None, help="language of the table: da, sv, nb or en (default: client.yml)"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object instead of the table"),
+    root: Optional[Path] = typer.Option(None, help="project folder"),
+):
+    """Check the running changes with always-valid intervals: moved, no effect of the planned size, or keep
+    collecting (with the date a verdict is expected)."""
+    day = _as_of(as_of)
+    lang = _language(language)
+    from helpers.config import load_client
+
+    load_client(client, _root(root))
+    from helpers import monitor
+
+    result = monitor.monitor(client, as_of=day, root=_root(root), language=lang)
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(monitor.format_table(result))
+
+
 @app.command("new-client")
 def new_client(
     name: str,
