@@ -157,8 +157,29 @@ def reports(
 
     batch = rep.build_reports(period, force=force, jobs=jobs, root=_root(root), echo=typer.echo,
                               language=_language(language), pdf=pdf)
+    from helpers.report import portfolio as pf
+
+    index = pf.write(period, root=_root(root), batch=batch, language=_language(language) or "en")
+    typer.echo(f"portfolio page: {index}")
     if not batch.ok:
         raise typer.Exit(batch.exit_code)
+
+
+@app.command()
+def portfolio(
+    period: str = typer.Option(..., help="quarter such as 2026Q3"),
+    language: Optional[str] = typer.Option(None, help="page language: da, sv, nb or en (default: en)"),
+    root: Optional[Path] = typer.Option(None, help="project folder"),
+):
+    """Rebuild reports/index.html (every client's headline KPIs, change verdicts and report links) from the
+    reports already made, without running any notebook."""
+    from helpers.periods import Period
+
+    Period.parse(period)
+    from helpers.report import portfolio as pf
+
+    index = pf.write(period, root=_root(root), language=_language(language) or "en")
+    typer.echo(f"portfolio page: {index}")
 
 
 def _as_of(value: str | None):

@@ -75,7 +75,7 @@ def collect(period: str, root=None, batch=None) -> list[ClientRow]:
     rows = []
     clients = sorted(set(paths.list_clients(root)) | set(failed))
     for client in clients:
-        out = paths.report_dir(client, period, root)
+        out = paths.reports_dir(client, period, root)
         row = ClientRow(client, _name(client, root), period, "missing")
         html_path = out / "report.html"
         if html_path.is_file():
@@ -89,7 +89,7 @@ def collect(period: str, root=None, batch=None) -> list[ClientRow]:
             nb = res.failed_notebook if res else None
             row.failed_notebook = nb or next(iter(sorted((out / "failed").glob("*.ipynb"))), None)
         row.levels = _metrics(out)
-        before = _metrics(paths.report_dir(client, prev, root))
+        before = _metrics(paths.reports_dir(client, prev, root))
         row.changes = {k: (row.levels[k] - before[k]) if row.levels.get(k) is not None and before.get(k) is not None
                        else None for k in HEADLINE}
         ev = artifacts.load(out / "artifacts", "evaluate")
