@@ -15,7 +15,7 @@ DESIGNS = {
     "its": N_("weekly level, after vs before"),
 }
 REASONS = {
-    "too early": N_("too early: fewer than two complete weeks since the start"),
+    "too early": N_("too early: too few units or weeks since the start"),
     "no data": N_("not enough data before the start to compare with"),
     "not sequential": N_("volume is not checked between reports (no variance per unit)"),
 }
@@ -29,7 +29,7 @@ def verdict_text(row) -> str:
         return _("moved")
     if row.verdict == sq.NO_EFFECT:
         return _("no effect of the planned size")
-    if row.reason in ("no data", "not sequential"):
+    if row.reason in ("no data", "not sequential") or (row.reason == "too early" and row.until is None):
         return _(REASONS[row.reason])
     if row.until is None:
         return _("keep collecting: no verdict within two years at the current volume")
