@@ -107,3 +107,20 @@ def test_portfolio_opens_in_chromium_offline_without_script(project, tmp_path):
     assert page.dom and "Alpha" in page.dom
     assert "<title>Client portfolio</title>" in page.dom and "<script" not in page.dom
     assert page.remote_requests == []
+
+
+@pytest.mark.slow
+def test_reports_on_the_small_demo_links_both_reports(demo_root, tmp_path):
+    """The real notebooks on the small demo: `tpkit reports` writes index.html linking both demo reports."""
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "pyproject.toml").write_text('[project]\nname = "tpkit"\n')
+    shutil.copytree(demo_root / "data", root / "data")
+    proc = tpkit("reports", "--period", "2026Q3", "--root", str(root), "--language", "en")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    index = root / "reports" / "index.html"
+    page = index.read_text(encoding="utf-8")
+    links = _links(page)
+    assert {"nordlys/2026Q3/report.html", "fjordtech/2026Q3/report.html"} <= set(links)
+    assert all((index.parent / link).is_file() for link in links)
+    assert "Nordlys" in page and "Fjordtech" in page and "moved as expected" in page
