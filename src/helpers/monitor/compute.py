@@ -148,10 +148,13 @@ def planned_effect(change, kpi: str, baseline: float) -> tuple[float, str]:
 # ---------------------------------------------------------------------------
 
 
-def _feedback_units(fb: pd.DataFrame, kpi: str, tps, segments, lo, hi, s0, ab_column=None) -> pd.DataFrame:
+def _feedback_units(fb: pd.DataFrame, kpi: str, tps, segments, lo, hi, s0, ab_column=None,
+                    exclude=()) -> pd.DataFrame:
     sel = fb[fb["touchpoint_id"].isin(list(tps)) & (fb["ts"] >= lo) & (fb["ts"] < hi)]
     if segments and "segment" in sel:
         sel = sel[sel["segment"].astype("string").isin(list(segments)).fillna(False)]
+    if exclude and "segment" in sel:
+        sel = sel[~sel["segment"].astype("string").isin(list(exclude)).fillna(False)]
     out = pd.DataFrame({"value": ch.unit_values(sel, kpi).astype(float),
                         "week": np.floor((sel["ts"] - s0) / WEEK).astype("int64")})
     if ab_column:
@@ -161,11 +164,13 @@ def _feedback_units(fb: pd.DataFrame, kpi: str, tps, segments, lo, hi, s0, ab_co
     return out[out["value"].notna()]
 
 
-def _journey_weekly(events, kpi: str, tps, segments, lo, hi, s0, ab_column=None) -> pd.DataFrame:
+def _journey_weekly(events, kpi: str, tps, segments, lo, hi, s0, ab_column=None, exclude=()) -> pd.DataFrame:
     """Weekly n, sum and sum of squares of a journey KPI (per variant with ``ab_column``), from Ibis."""
     j = queries.touches(events, tps, lo, hi, ab_column)
     if segments:
         j = j.filter(j.segment.isin(list(segments)))
+    if exclude:
+        j = j.filter(~j.segment.isin(list(exclude)))
     v = j.converted.cast("float64") if kpi == "conversion" else j.revenue.cast("float64")
     j = j.mutate(week=queries._week(j.ts, s0), value=v)
     keys = ["week", "variant"] if ab_column else ["week"]
@@ -280,10 +285,13 @@ def _keep(change, kpi, design, reason, **kw) -> MonitorRow:
 
 
 def _group_spec(change):
+    """Treated and control touchpoints and segments; with a control of segments only, the treated group is
+    every other segment of the same touchpoint."""
     tr_tps, ct_tps = ch.groups(change)
     tr_seg = tuple(change.treated_segments)
     ct_seg = tuple(change.control.segments) if change.control is not None else ()
-    return tr_tps, tr_seg, ct_tps, ct_seg
+    tr_excl = ct_seg if ct_seg and not tr_seg and list(tr_tps) == list(ct_tps) else ()
+    return tr_tps, tr_seg, tr_excl, ct_tps, ct_seg
 
 
 def monitor_one(src: _Source, change, kpi: str, as_of: dt.date, tz: str, alpha: float = ALPHA) -> MonitorRow:
@@ -336,17 +344,18 @@ def _weekly(src, change, kpi, design, s0, hi, weeks_now, as_of, alpha) -> Monito
     n_post = int(math.floor(weeks_now))
     lo = s0 - PRE_WEEKS * WEEK
     hi_weeks = s0 + n_post * WEEK
-    tr_tps, tr_seg, ct_tps, ct_seg = _group_spec(change)
+    tr_tps, tr_seg, tr_excl, ct_tps, ct_seg = _group_spec(change)
 
-    def series(tps, segs):
+    def series(tps, segs, exclude=()):
         if kpi in ch.FEEDBACK_KPIS:
-            return _unit_weekly(_feedback_units(src.feedback, kpi, tps, segs, lo, hi_weeks, s0), ["week"])
-        return _journey_weekly(src.events, kpi, tps, segs, lo, hi_weeks, s0)
+            units = _feedback_units(src.feedback, kpi, tps, segs, lo, hi_weeks, s0, exclude=exclude)
+            return _unit_weekly(units, ["week"])
+        return _journey_weekly(src.events, kpi, tps, segs, lo, hi_weeks, s0, exclude=exclude)
 
-    pre, post = _weekly_values(series(tr_tps, tr_seg), n_post)
+    tw = series(tr_tps, tr_seg, tr_excl)
+    pre, post = _weekly_values(tw, n_post)
     baseline = float(pre.mean()) if len(pre) else NAN
     if design == "did":
-        tw = series(tr_tps, tr_seg)
         cw = series(ct_tps, ct_seg)
         both = tw.merge(cw, on="week", suffixes=("_t", "_c"))
         both = both[(both["n_t"] >= ch.MIN_WEEK_N) & (both["n_c"] >= ch.MIN_WEEK_N)]
