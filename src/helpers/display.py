@@ -61,6 +61,69 @@ class _SafeValue:
         return esc(self.value)
 
 
+class Labelled:
+    """A table cell of a name with a short note in small type: ``Checkout redesign <small>CH-checkout</small>``.
+
+    Both parts are escaped when the table is rendered (:func:`show_table`); in plain text the note
+    follows in parentheses.
+    """
+
+    def __init__(self, text, note=None) -> None:
+        self.text = "" if text is None else str(text)
+        self.note = None if note is None or str(note) == "" else str(note)
+
+    def markup(self) -> str:
+        small = f' <small class="tp-id">{esc(self.note)}</small>' if self.note else ""
+        return f"{esc(self.text)}{small}"
+
+    def __str__(self) -> str:
+        return f"{self.text} ({self.note})" if self.note else self.text
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Labelled) and (self.text, self.note) == (other.text, other.note)
+
+    def __hash__(self) -> int:
+        return hash((self.text, self.note))
+
+
+def change_label(change_id, description=None) -> Labelled:
+    """How a table names a logged change: what was changed, with its id small (the id alone without a description)."""
+    description = "" if description is None or (isinstance(description, float) and pd.isna(description)) \
+        else str(description).strip()
+    return Labelled(description, change_id) if description else Labelled(change_id)
+
+
+# Tables longer than this are analyst detail: shown collapsed (open in print), the caption above stays visible
+COLLAPSE_ROWS = 15
+
+
+def _labelled_cells(shown: pd.DataFrame) -> dict[str, str]:
+    """Swap :class:`Labelled` cells for plain tokens (escaping leaves them alone); returns token -> markup."""
+    marks: dict[str, str] = {}
+    for col in shown.columns:
+        if shown[col].dtype != object:
+            continue
+        values = shown[col].tolist()
+        if not any(isinstance(v, Labelled) for v in values):
+            continue
+        for i, v in enumerate(values):
+            if isinstance(v, Labelled):
+                token = f"TPKITCELL{len(marks):06d}X"
+                marks[token] = v.markup()
+                values[i] = token
+        shown[col] = values
+    return marks
+
+
+def collapsible(inner: str, summary: str, *, open_: bool = False) -> HTML:
+    """``inner`` (trusted markup) in a ``<details>`` block whose ``<summary>`` (escaped) says what it holds.
+
+    The report's print styles and its PDF show the content of every such block.
+    """
+    opened = " open" if open_ else ""
+    return HTML(f'<details class="tp-more"{opened}><summary>{esc(summary)}</summary>{inner}</details>')
+
+
 def show_table(
     df: pd.DataFrame,
     caption: str | None = None,
@@ -69,11 +132,17 @@ def show_table(
     decimals: int = 2,
     max_rows: int = 60,
     index: bool = False,
+    collapse: bool | None = None,
 ) -> HTML:
-    """Render a DataFrame as an escaped HTML table (numbers rounded, % columns formatted)."""
+    """Render a DataFrame as an escaped HTML table (numbers rounded, % columns formatted).
+
+    ``collapse``: show the table folded in a ``<details>`` block under its caption (None: when it has more
+    than :data:`COLLAPSE_ROWS` rows). Cells may be :class:`Labelled` (a name with a small note).
+    """
     from helpers import i18n, kpis  # Babel loads when a table is shown, not when a notebook imports display
 
     shown = df.head(max_rows).copy()
+    marks = _labelled_cells(shown)
     percent = set(percent)
     formatters = {}
     # English keeps Python's own formatting (the numbers of reports already delivered stay the same);
@@ -98,6 +167,14 @@ def show_table(
         note = i18n.ngettext("Showing {shown} of {total} row.", "Showing {shown} of {total} rows.", len(df))
         note = note.format(shown=kpis.fmt_count(max_rows), total=kpis.fmt_count(len(df)))
         more = f'<p class="tp-note">{esc(note)}</p>'
+    for token, markup in marks.items():
+        body = body.replace(token, markup)
+    if collapse is None:
+        collapse = len(df) > COLLAPSE_ROWS
+    if collapse:
+        # Translators: the line that opens a folded table; {n} is its number of rows
+        summary = i18n.ngettext("Show the table ({n} row)", "Show the table ({n} rows)", len(df))
+        return HTML(cap + collapsible(body + more, summary.format(n=kpis.fmt_count(len(df)))).markup)
     return HTML(cap + body + more)
 
 
