@@ -11,6 +11,7 @@ report can never run a script that arrived in the data.
 from __future__ import annotations
 
 import html
+import re
 from typing import Iterable
 
 import pandas as pd
@@ -122,6 +123,29 @@ def collapsible(inner: str, summary: str, *, open_: bool = False) -> HTML:
     """
     opened = " open" if open_ else ""
     return HTML(f'<details class="tp-more"{opened}><summary>{esc(summary)}</summary>{inner}</details>')
+
+
+_DETAILS = re.compile(r"<details\b[^>]*>(\s*<summary\b.*?</summary>)?|</details>", re.S)
+
+
+def unfold_nested(markup: str) -> str:
+    """A folded table (``details.tp-more``) inside another folded block opens with it: one click, not two."""
+    if markup.count("<details") < 2:
+        return markup
+    out, pos, stack = [], 0, []
+    for m in _DETAILS.finditer(markup):
+        tag = m.group(0)
+        if tag.startswith("</"):
+            drop = stack.pop() if stack else False
+        else:
+            drop = bool(stack) and 'class="tp-more"' in tag.split(">", 1)[0]
+            stack.append(drop)
+        out.append(markup[pos:m.start()])
+        if not drop:
+            out.append(tag)
+        pos = m.end()
+    out.append(markup[pos:])
+    return "".join(out)
 
 
 def show_table(
