@@ -69,3 +69,9 @@ def test_a_folded_table_inside_a_folded_block_opens_with_it():
     assert out.count("<details") == 1 and out.count("</details>") == 1
     assert "<summary>All 30 themes</summary>" in out and "Show the table" not in out and "tp29" in out
     assert display.unfold_nested(inner) == inner  # alone it stays folded
+
+
+def test_a_table_of_many_columns_is_marked_wide_for_a_landscape_print_page():
+    wide = pd.DataFrame({f"c{i}": [1] for i in range(display.WIDE_COLUMNS)})
+    assert 'class="dataframe tp-table tp-wide"' in display.show_table(wide)._repr_html_()
+    assert "tp-wide" not in display.show_table(wide.iloc[:, 1:])._repr_html_()

@@ -94,6 +94,8 @@ def change_label(change_id, description=None) -> Labelled:
     return Labelled(description, change_id) if description else Labelled(change_id)
 
 
+# Tables with at least this many columns print on a landscape A4 page (class tp-wide)
+WIDE_COLUMNS = 10
 # Tables longer than this are analyst detail: shown collapsed (open in print), the caption above stays visible
 COLLAPSE_ROWS = 15
 
@@ -181,8 +183,9 @@ def show_table(
                                else (lambda v, d=decimals: "" if pd.isna(v) else kpis.fmt_number(v, d)))
         elif not english and pd.api.types.is_integer_dtype(shown[col]):
             formatters[col] = lambda v: "" if pd.isna(v) else kpis.fmt_count(v)
+    wide = len(shown.columns) + (shown.index.nlevels if index else 0) >= WIDE_COLUMNS
     body = shown.to_html(index=index, escape=True, formatters=formatters, na_rep="", border=0,
-                         classes="tp-table")
+                         classes="tp-table tp-wide" if wide else "tp-table")
     # a caption written in a notebook is a catalog message (helpers.catalogs extracts it): shown translated
     cap = f'<p class="tp-caption">{esc(i18n._(caption))}</p>' if caption else ""
     more = ""
