@@ -92,3 +92,19 @@ def test_every_table_of_the_pdf_shows_its_last_column(danish):
     longest = max(re.findall(r"<details[^>]*>(.*?)</details>", markup, re.S), key=len)
     first_cells = [html.unescape(c) for c in re.findall(r"<tr>\s*<td>([^<]{4,})</td>", longest)]
     assert first_cells and all(c.split()[0] in words for c in first_cells[:40])
+
+
+def test_the_summary_names_each_change_by_its_description_with_the_id_small():
+    import pandas as pd
+
+    from helpers.artifacts import Findings
+    from helpers.report import summary
+
+    verdicts = pd.DataFrame({"change_id": ["CH-checkout", "CH-gone"], "kpi": ["conversion", "csat"],
+                             "design": ["A/B test", "ITS"], "effect": [0.074, 0.31], "ci_low": [0.062, 0.26],
+                             "ci_high": [0.086, 0.37], "p_adj": [1e-18, 0.2], "verdict": ["moved as expected"] * 2})
+    steps = {"evaluate": Findings("evaluate", (), {}, {"verdicts": verdicts})}
+    markup = summary.show_table(summary.verdict_table(steps, {"CH-checkout": "One-page checkout <beta>"})).markup
+    assert 'One-page checkout &lt;beta&gt; <small class="tp-id">CH-checkout</small>' in markup
+    assert "<td>CH-gone</td>" in markup  # a change client.yml no longer lists: its id alone
+    assert "e-18" not in markup and "&lt; 0.001" in markup
