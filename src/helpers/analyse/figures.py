@@ -113,6 +113,8 @@ def trend_figure(weekly: pd.DataFrame, kpi: str = "conversion", touchpoints: lis
         ax.text(0.5, 0.5, FIGURE["no_data"], ha="center", va="center", transform=ax.transAxes)
     if kpi in PERCENT_KPIS:
         _percent_axis(ax.yaxis)
+    if len(df) and pd.api.types.is_datetime64_any_dtype(df["week"]):
+        kpis.date_axis(ax.xaxis)  # month names in the report's language
     ax.set_xlabel(FIGURE["week"])
     ax.set_ylabel(kpis.label(kpi))
     ax.grid(axis="y", color=palette.GRID)

@@ -109,6 +109,7 @@ def change_figure(result, change_id: str) -> Figure:
             ax.axvline(start, color=RED, lw=1.2, ls=":", label=say.change_line(start))
             ax.set_ylabel(say.kpi_label(det["kpi"]))
             _percent_axis(ax, det["kpi"])
+            kpis.date_axis(ax.xaxis)  # month names in the report's language
             ax.legend(fontsize=7.5, loc="best", frameon=False)
             ax.grid(alpha=0.25)
         ax.set_title(say.panel_title(det["kpi"], row["design"], row["verdict"]), fontsize=10, loc="left",
