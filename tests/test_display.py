@@ -75,3 +75,8 @@ def test_a_table_of_many_columns_is_marked_wide_for_a_landscape_print_page():
     wide = pd.DataFrame({f"c{i}": [1] for i in range(display.WIDE_COLUMNS)})
     assert 'class="dataframe tp-table tp-wide"' in display.show_table(wide)._repr_html_()
     assert "tp-wide" not in display.show_table(wide.iloc[:, 1:])._repr_html_()
+    # few columns but long texts side by side (a method and a note) need the landscape page too
+    texty = pd.DataFrame({"Method": ["interrupted time series (weighted segmented regression)"],
+                          "Checks": ["pre-trend passed (p = 0.996); placebo 8 weeks earlier"],
+                          "Note": ["seasonal adjustment with 52 weeks of history"]})
+    assert "tp-wide" in display.show_table(texty)._repr_html_()

@@ -94,8 +94,21 @@ def change_label(change_id, description=None) -> Labelled:
     return Labelled(description, change_id) if description else Labelled(change_id)
 
 
-# Tables with at least this many columns print on a landscape A4 page (class tp-wide)
+# Tables with at least this many columns, or whose columns need more than WIDE_CHARS characters side by
+# side, print on a landscape A4 page (class tp-wide)
 WIDE_COLUMNS = 10
+WIDE_CHARS = 100
+
+
+def _needed_chars(shown: pd.DataFrame) -> int:
+    """About how many characters a table's columns need side by side: each column's longest header word
+    or its longest cell (long texts wrap at about 40 characters)."""
+    total = 0
+    for col in shown.columns:
+        words = str(col).split() or [""]
+        cells = shown[col].astype(str).str.len()
+        total += max(max(len(w) for w in words), min(int(cells.max()) if len(cells) else 0, 40)) + 2
+    return total
 # Tables longer than this are analyst detail: shown collapsed (open in print), the caption above stays visible
 COLLAPSE_ROWS = 15
 
@@ -183,7 +196,8 @@ def show_table(
                                else (lambda v, d=decimals: "" if pd.isna(v) else kpis.fmt_number(v, d)))
         elif not english and pd.api.types.is_integer_dtype(shown[col]):
             formatters[col] = lambda v: "" if pd.isna(v) else kpis.fmt_count(v)
-    wide = len(shown.columns) + (shown.index.nlevels if index else 0) >= WIDE_COLUMNS
+    wide = (len(shown.columns) + (shown.index.nlevels if index else 0) >= WIDE_COLUMNS
+            or _needed_chars(shown) > WIDE_CHARS)
     body = shown.to_html(index=index, escape=True, formatters=formatters, na_rep="", border=0,
                          classes="tp-table tp-wide" if wide else "tp-table")
     # a caption written in a notebook is a catalog message (helpers.catalogs extracts it): shown translated
