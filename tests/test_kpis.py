@@ -62,3 +62,29 @@ def test_every_kpi_has_a_label_and_a_unit_and_unknown_ones_are_neutral():
         assert kpis.label(name) == k.label
     assert kpis.get("mystery").unit == "ratio" and kpis.fmt_level("mystery", 1.234) == "1.23"
     assert set(kpis.PERCENT_KPIS) >= {"conversion", "top2box", "exit_rate"}
+
+
+def test_fmt_day_writes_the_short_day_and_month_of_each_language():
+    import datetime as dt
+
+    day = dt.date(2026, 7, 1)
+    # CLDR's MMMd patterns: English "Jul 1", Danish "1. jul.", Swedish "1 juli", Norwegian "1. juli"
+    assert [kpis.fmt_day(day, locale=loc) for loc in ("en", "da", "sv", "nb")] == ["Jul 1", "1. jul.", "1 juli",
+                                                                                   "1. juli"]
+
+
+def test_a_date_axis_is_labelled_in_the_active_language():
+    import datetime as dt
+
+    from matplotlib.figure import Figure
+
+    from helpers import i18n
+
+    fig = Figure()
+    ax = fig.add_subplot()
+    ax.plot([dt.date(2026, 7, 1), dt.date(2026, 9, 30)], [1, 2])
+    with i18n.using("da"):
+        kpis.date_axis(ax.xaxis)
+        labels = [ax.xaxis.get_major_formatter()(v) for v in ax.get_xticks()]
+    assert labels and any("aug." in t or "sep." in t for t in labels), labels
+    assert not any(m in " ".join(labels) for m in ("Aug", "Sep"))

@@ -11,6 +11,7 @@ report can never run a script that arrived in the data.
 from __future__ import annotations
 
 import html
+import re
 from typing import Iterable
 
 import pandas as pd
@@ -61,6 +62,107 @@ class _SafeValue:
         return esc(self.value)
 
 
+class Labelled:
+    """A table cell of a name with a short note in small type: ``Checkout redesign <small>CH-checkout</small>``.
+
+    Both parts are escaped when the table is rendered (:func:`show_table`); in plain text the note
+    follows in parentheses.
+    """
+
+    def __init__(self, text, note=None) -> None:
+        self.text = "" if text is None else str(text)
+        self.note = None if note is None or str(note) == "" else str(note)
+
+    def markup(self) -> str:
+        small = f' <small class="tp-id">{esc(self.note)}</small>' if self.note else ""
+        return f"{esc(self.text)}{small}"
+
+    def __str__(self) -> str:
+        return f"{self.text} ({self.note})" if self.note else self.text
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Labelled) and (self.text, self.note) == (other.text, other.note)
+
+    def __hash__(self) -> int:
+        return hash((self.text, self.note))
+
+
+def change_label(change_id, description=None) -> Labelled:
+    """How a table names a logged change: what was changed, with its id small (the id alone without a description)."""
+    description = "" if description is None or (isinstance(description, float) and pd.isna(description)) \
+        else str(description).strip()
+    return Labelled(description, change_id) if description else Labelled(change_id)
+
+
+# Tables with at least this many columns, or whose columns need more than WIDE_CHARS characters side by
+# side, print on a landscape A4 page (class tp-wide)
+WIDE_COLUMNS = 10
+WIDE_CHARS = 100
+
+
+def _needed_chars(shown: pd.DataFrame) -> int:
+    """About how many characters a table's columns need side by side: each column's longest header word
+    or its longest cell (long texts wrap at about 40 characters)."""
+    total = 0
+    for col in shown.columns:
+        words = str(col).split() or [""]
+        cells = shown[col].astype(str).str.len()
+        total += max(max(len(w) for w in words), min(int(cells.max()) if len(cells) else 0, 40)) + 2
+    return total
+# Tables longer than this are analyst detail: shown collapsed (open in print), the caption above stays visible
+COLLAPSE_ROWS = 15
+
+
+def _labelled_cells(shown: pd.DataFrame) -> dict[str, str]:
+    """Swap :class:`Labelled` cells for plain tokens (escaping leaves them alone); returns token -> markup."""
+    marks: dict[str, str] = {}
+    for col in shown.columns:
+        if shown[col].dtype != object:
+            continue
+        values = shown[col].tolist()
+        if not any(isinstance(v, Labelled) for v in values):
+            continue
+        for i, v in enumerate(values):
+            if isinstance(v, Labelled):
+                token = f"TPKITCELL{len(marks):06d}X"
+                marks[token] = v.markup()
+                values[i] = token
+        shown[col] = values
+    return marks
+
+
+def collapsible(inner: str, summary: str, *, open_: bool = False) -> HTML:
+    """``inner`` (trusted markup) in a ``<details>`` block whose ``<summary>`` (escaped) says what it holds.
+
+    The report's print styles and its PDF show the content of every such block.
+    """
+    opened = " open" if open_ else ""
+    return HTML(f'<details class="tp-more"{opened}><summary>{esc(summary)}</summary>{inner}</details>')
+
+
+_DETAILS = re.compile(r"<details\b[^>]*>(\s*<summary\b.*?</summary>)?|</details>", re.S)
+
+
+def unfold_nested(markup: str) -> str:
+    """A folded table (``details.tp-more``) inside another folded block opens with it: one click, not two."""
+    if markup.count("<details") < 2:
+        return markup
+    out, pos, stack = [], 0, []
+    for m in _DETAILS.finditer(markup):
+        tag = m.group(0)
+        if tag.startswith("</"):
+            drop = stack.pop() if stack else False
+        else:
+            drop = bool(stack) and 'class="tp-more"' in tag.split(">", 1)[0]
+            stack.append(drop)
+        out.append(markup[pos:m.start()])
+        if not drop:
+            out.append(tag)
+        pos = m.end()
+    out.append(markup[pos:])
+    return "".join(out)
+
+
 def show_table(
     df: pd.DataFrame,
     caption: str | None = None,
@@ -69,11 +171,17 @@ def show_table(
     decimals: int = 2,
     max_rows: int = 60,
     index: bool = False,
+    collapse: bool | None = None,
 ) -> HTML:
-    """Render a DataFrame as an escaped HTML table (numbers rounded, % columns formatted)."""
+    """Render a DataFrame as an escaped HTML table (numbers rounded, % columns formatted).
+
+    ``collapse``: show the table folded in a ``<details>`` block under its caption (None: when it has more
+    than :data:`COLLAPSE_ROWS` rows). Cells may be :class:`Labelled` (a name with a small note).
+    """
     from helpers import i18n, kpis  # Babel loads when a table is shown, not when a notebook imports display
 
     shown = df.head(max_rows).copy()
+    marks = _labelled_cells(shown)
     percent = set(percent)
     formatters = {}
     # English keeps Python's own formatting (the numbers of reports already delivered stay the same);
@@ -88,8 +196,10 @@ def show_table(
                                else (lambda v, d=decimals: "" if pd.isna(v) else kpis.fmt_number(v, d)))
         elif not english and pd.api.types.is_integer_dtype(shown[col]):
             formatters[col] = lambda v: "" if pd.isna(v) else kpis.fmt_count(v)
+    wide = (len(shown.columns) + (shown.index.nlevels if index else 0) >= WIDE_COLUMNS
+            or _needed_chars(shown) > WIDE_CHARS)
     body = shown.to_html(index=index, escape=True, formatters=formatters, na_rep="", border=0,
-                         classes="tp-table")
+                         classes="tp-table tp-wide" if wide else "tp-table")
     # a caption written in a notebook is a catalog message (helpers.catalogs extracts it): shown translated
     cap = f'<p class="tp-caption">{esc(i18n._(caption))}</p>' if caption else ""
     more = ""
@@ -98,6 +208,14 @@ def show_table(
         note = i18n.ngettext("Showing {shown} of {total} row.", "Showing {shown} of {total} rows.", len(df))
         note = note.format(shown=kpis.fmt_count(max_rows), total=kpis.fmt_count(len(df)))
         more = f'<p class="tp-note">{esc(note)}</p>'
+    for token, markup in marks.items():
+        body = body.replace(token, markup)
+    if collapse is None:
+        collapse = len(df) > COLLAPSE_ROWS
+    if collapse:
+        # Translators: the line that opens a folded table; {n} is its number of rows
+        summary = i18n.ngettext("Show the table ({n} row)", "Show the table ({n} rows)", len(df))
+        return HTML(cap + collapsible(body + more, summary.format(n=kpis.fmt_count(len(df)))).markup)
     return HTML(cap + body + more)
 
 

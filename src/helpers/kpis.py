@@ -224,6 +224,21 @@ def fmt_interval(kpi: str, low, high, locale: str | None = None, change: bool = 
     return i18n._("{low} to {high}").format(low=lo, high=hi)
 
 
+def fmt_day(day, locale: str | None = None) -> str:
+    """A day as a figure's date axis writes it, in the active language: "1 Jul" (en), "1. jul." (da)."""
+    from babel.dates import format_skeleton
+
+    return format_skeleton("MMMd", day, locale=_loc(locale))
+
+
+def date_axis(axis) -> None:
+    """Label a matplotlib date axis with :func:`fmt_day` in the active language (matplotlib writes English)."""
+    from matplotlib.dates import num2date
+    from matplotlib.ticker import FuncFormatter
+
+    axis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt_day(num2date(v).date())))
+
+
 def fmt_p(p, locale: str | None = None) -> str:
     """A p value with three decimals, "< 0.001" below that; never scientific notation."""
     if not _finite(p):

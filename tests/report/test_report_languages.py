@@ -29,6 +29,10 @@ ENGLISH = ("the", "and", "of", "with", "which", "than", "were", "from", "this", 
 EN_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3}){2,}(?![\d])|(?<![\d.,])\d{1,3},\d{3}\.\d")
 EN_DECIMAL = re.compile(r"(?<![\d.,\w])\d+\.\d{1,2}(?![\d.,])")
 EN_PERCENT = re.compile(r"\d%")
+# scientific notation in any locale: 6.46e-18, 6,46E-18, 1e+05
+SCIENTIFIC = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)?[eE][+\u2212-]?\d+(?![\w])")
+# a table cell holding nothing but an integer of five digits or more: a count shown without its separators
+BARE_INTEGER = re.compile(r"[\u2212-]?\d{5,}")
 
 
 def test_every_message_has_a_translation_in_every_language():
@@ -67,7 +71,7 @@ def built(demo_root, tmp_path_factory):
     shutil.copytree(demo_root / "data", project / "data")
     env = {**os.environ, "TPKIT_ROOT": str(project)}
     out = {}
-    for lang in ("da", "sv", "nb"):
+    for lang in ("da", "sv", "nb", "en"):
         done = subprocess.run([sys.executable, "-m", "helpers.cli", "report", "nordlys", "--period", PERIOD,
                                "--language", lang, "--pdf", "--force"], cwd=project, env=env, capture_output=True,
                               text=True, timeout=1800)
@@ -133,3 +137,31 @@ def test_the_pdf_is_in_the_language_too(built, lang):
     # the cover line is letter-spaced, so pdftotext splits it into single letters: compare without spaces
     flat = re.sub(r"\s+", "", text.upper())
     assert heading != "Customer touchpoint analysis" and re.sub(r"\s+", "", heading.upper()) in flat
+
+
+def _cells(markup: str) -> list[str]:
+    """The text of every table cell before the appendix (which lists hashes and versions)."""
+    body = markup.split('id="appendix"')[0]
+    return [html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<t[dh]\b[^>]*>(.*?)</t[dh]>",
+                                                                                 body, re.S)]
+
+
+def test_the_number_checks_catch_what_they_are_for():
+    assert SCIENTIFIC.search("p = 6.46e-18") and SCIENTIFIC.search("6,46E-18") and SCIENTIFIC.search("1e+05")
+    assert not SCIENTIFIC.search("2026Q3") and not SCIENTIFIC.search("CH-e2e")
+    assert not SCIENTIFIC.search("< 0,001") and not SCIENTIFIC.search("1.022.937")
+    assert BARE_INTEGER.fullmatch("77689") and not BARE_INTEGER.fullmatch("77.689")
+    assert not BARE_INTEGER.fullmatch("77 689") and not BARE_INTEGER.fullmatch("2026Q3")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["da", "sv", "nb", "en"])
+def test_no_scientific_notation_and_no_bare_large_count(built, lang):
+    project, folders = built
+    markup, text = _analysis_text(project, folders[lang])
+    hit = SCIENTIFIC.search(text)
+    context = "" if hit is None else text[max(0, hit.start() - 80):hit.end() + 40]
+    assert hit is None, f"{lang}: scientific notation {hit.group(0)!r} in …{context}…"
+    data = set(_data_strings(project, "nordlys"))
+    bare = sorted({c for c in _cells(markup) if BARE_INTEGER.fullmatch(c) and c not in data})
+    assert not bare, f"{lang}: integers without thousands separators in tables: {bare[:10]}"

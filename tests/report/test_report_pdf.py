@@ -58,9 +58,13 @@ def test_pdf_is_a4_with_page_numbers_footer_and_no_cut_table(tools, wide_report,
         assert f"{page}/{pages}" in flat
     # the running footer carries the client's name as written (quotes, ampersand, a tag-like text) and the period
     assert flat.count(re.sub(r"\s+", "", f"{NAME} · 2026Q3")) >= pages
-    # every row of the 18-column table is on the page up to its rightmost cell (1, 2, 3), none cut off
-    rows = re.findall(r"^value(?:\s+value){16}\s+([123])\s*$", text, re.M)
+    # every row of the 18-column table is on the page up to its rightmost cell (1, 2, 3), none cut off and no
+    # cell broken over two lines: the wide table has a landscape A4 page of its own
+    rows = re.findall(r"^\s*value 0\.\d(?:\s+value \d+\.\d){16}\s+([123])\s*$", text, re.M)
     assert rows == ["1", "2", "3"], text[:3000]
+    sizes = subprocess.run(["pdfinfo", "-f", "1", "-l", str(pages), str(pdf)], capture_output=True, text=True,
+                           check=True).stdout
+    assert re.search(r"size:\s+841\.\d+ x 59[45]\.\d+ pts", sizes), sizes  # a landscape A4 page
 
 
 @pytest.mark.browser

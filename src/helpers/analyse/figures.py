@@ -12,7 +12,7 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from helpers import display, kpis
+from helpers import display, kpis, palette
 from helpers.analyse.compute import transition_matrix
 from helpers.analyse.narrative import FIGURE, source_name, stage_name
 from helpers.analyse.queries import UNKNOWN
@@ -20,12 +20,13 @@ from helpers.config import STAGES
 from helpers.display import enable_figures
 from helpers.i18n import _
 
-STAGE_COLOURS = {"awareness": "#8fb8de", "consideration": "#4f8fc0", "decision": "#1f4e79",
-                 "retention": "#e39b3b", UNKNOWN: "#999999"}
-# awareness and retention are about as light in greyscale: every stage has its own marker too
-STAGE_MARKERS = {"awareness": "o", "consideration": "s", "decision": "D", "retention": "^", UNKNOWN: "X"}
-#: negative and positive sentiment bars: red and green print alike in greyscale, so negative is hatched
-SENTIMENT_HATCHES = {"negative": "///", "positive": ""}
+# colours from helpers.palette (apart in greyscale print; every stage has its own marker too)
+STAGE_COLOURS = {**{k: v for k, v in palette.STAGE_COLOURS.items() if k != "unknown"},
+                 UNKNOWN: palette.STAGE_COLOURS["unknown"]}
+STAGE_MARKERS = {**{k: v for k, v in palette.STAGE_MARKERS.items() if k != "unknown"},
+                 UNKNOWN: palette.STAGE_MARKERS["unknown"]}
+SENTIMENT_HATCHES = palette.SENTIMENT_HATCHES
+SENTIMENT_COLOURS = palette.SENTIMENT_COLOURS
 PERCENT_KPIS = kpis.PERCENT_KPIS
 
 
@@ -44,23 +45,23 @@ def _kpi_panel(ax, df: pd.DataFrame, m: str, hue: str | None, reference: pd.Data
     y = df["_y"]
     if low is not None:
         ok = low.notna() & high.notna()
-        ax.hlines(y[ok], low[ok], high[ok], color="#555555", lw=2, zorder=1)
+        ax.hlines(y[ok], low[ok], high[ok], color=palette.MUTED, lw=2, zorder=1)
     points = df[df[m].notna()]
     h = hue if hue and points[hue].notna().any() else None  # no points: nothing to colour
     sns.scatterplot(data=points, x=m, y="_y", hue=h, palette=STAGE_COLOURS if h else None, s=60, zorder=2, ax=ax,
-                    legend=False, edgecolor="#222222", style=h, markers=STAGE_MARKERS if h else True)
+                    legend=False, edgecolor=palette.INK, style=h, markers=STAGE_MARKERS if h else True)
     if low is not None:
         hollow = df[df[m].notna() & ~(low.notna() & high.notna())]
-        ax.scatter(hollow[m], hollow["_y"], s=70, facecolor="white", edgecolor="#222222", zorder=3,
+        ax.scatter(hollow[m], hollow["_y"], s=70, facecolor="white", edgecolor=palette.INK, zorder=3,
                    label=FIGURE["no_interval"])
     if reference is not None and m in reference.columns and len(reference) and pd.notna(reference[m].iloc[0]):
-        ax.axvline(float(reference[m].iloc[0]), color="#888888", ls="--", lw=1)
+        ax.axvline(float(reference[m].iloc[0]), color=palette.REFERENCE, ls="--", lw=1)
     ax.set_title(kpis.label(m), fontsize=10)
     ax.set_xlabel("")
     ax.set_ylabel("")
     if m in PERCENT_KPIS:
         _percent_axis(ax.xaxis)
-    ax.grid(axis="x", color="#e5e5e5")
+    ax.grid(axis="x", color=palette.GRID)
 
 
 def kpi_figure(kpis_table: pd.DataFrame, measures: tuple[str, ...] = ("conversion", "csat", "nps"),
@@ -81,10 +82,11 @@ def kpi_figure(kpis_table: pd.DataFrame, measures: tuple[str, ...] = ("conversio
         _kpi_panel(ax, df, m, hue, reference)
     axes[0].set_yticks(range(len(order)), order)
     axes[0].set_ylim(len(order) - 0.5, -0.5)
-    handles = [Line2D([], [], marker=STAGE_MARKERS.get(s, "o"), ls="", markerfacecolor=STAGE_COLOURS.get(s, "#999999"),
-                      markeredgecolor="#222222", label=stage_name(s)) for s in [*STAGES, UNKNOWN]
+    handles = [Line2D([], [], marker=STAGE_MARKERS.get(s, "o"), ls="",
+                      markerfacecolor=STAGE_COLOURS.get(s, STAGE_COLOURS[UNKNOWN]),
+                      markeredgecolor=palette.INK, label=stage_name(s)) for s in [*STAGES, UNKNOWN]
                if hue and s in set(df["stage"])]
-    handles.append(Line2D([], [], marker="o", ls="", markerfacecolor="white", markeredgecolor="#222222",
+    handles.append(Line2D([], [], marker="o", ls="", markerfacecolor="white", markeredgecolor=palette.INK,
                           label=FIGURE["no_interval"]))
     axes[-1].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1), frameon=False,
                     title=FIGURE["stage"] if hue else None)
@@ -111,9 +113,11 @@ def trend_figure(weekly: pd.DataFrame, kpi: str = "conversion", touchpoints: lis
         ax.text(0.5, 0.5, FIGURE["no_data"], ha="center", va="center", transform=ax.transAxes)
     if kpi in PERCENT_KPIS:
         _percent_axis(ax.yaxis)
+    if len(df) and pd.api.types.is_datetime64_any_dtype(df["week"]):
+        kpis.date_axis(ax.xaxis)  # month names in the report's language
     ax.set_xlabel(FIGURE["week"])
     ax.set_ylabel(kpis.label(kpi))
-    ax.grid(axis="y", color="#e5e5e5")
+    ax.grid(axis="y", color=palette.GRID)
     ax.set_title(title or FIGURE["trend_title"].format(kpi=kpis.label(kpi).lower()), loc="left", fontsize=12)
     return fig
 
@@ -133,8 +137,8 @@ def transition_heatmap(transitions: pd.DataFrame, names: dict | None = None, ord
     names = names or {}
     m = m.rename(index=lambda s: names.get(s, s), columns=lambda s: names.get(s, s))
     labels = m.map(lambda v: kpis.fmt_percent(v, 0) if v >= 0.005 else "")
-    sns.heatmap(m, annot=labels.to_numpy(), fmt="", cmap="Blues", vmin=0, vmax=1, cbar=False, linewidths=0.5,
-                linecolor="#eeeeee", annot_kws={"fontsize": 7}, ax=ax)
+    sns.heatmap(m, annot=labels.to_numpy(), fmt="", cmap=palette.SEQUENTIAL, vmin=0, vmax=1, cbar=False, linewidths=0.5,
+                linecolor=palette.GRID_LIGHT, annot_kws={"fontsize": 7}, ax=ax)
     ax.set_xlabel(FIGURE["to"])
     ax.set_ylabel(FIGURE["from"])
     ax.set_title(_(title), loc="left", fontsize=12)
@@ -179,21 +183,22 @@ def sentiment_figure(summary: pd.DataFrame, names: dict | None = None,
         return fig
     neg, pos = FIGURE["negative"], FIGURE["positive"]
     long = pd.concat([df.assign(share=-df["negative"], kind=neg), df.assign(share=df["positive"], kind=pos)])
-    sns.barplot(data=long, y="label", x="share", hue="kind", palette={neg: "#c0392b", pos: "#2e8b57"},
+    sns.barplot(data=long, y="label", x="share", hue="kind",
+                palette={neg: SENTIMENT_COLOURS["negative"], pos: SENTIMENT_COLOURS["positive"]},
                 dodge=False, ax=ax)
     for bars, hatch in zip(ax.containers, (SENTIMENT_HATCHES["negative"], SENTIMENT_HATCHES["positive"])):
         for bar in bars:
             bar.set_hatch(hatch or None)
-            bar.set_edgecolor("#222222" if hatch else bar.get_facecolor())
+            bar.set_edgecolor(palette.INK if hatch else bar.get_facecolor())
     if ax.get_legend() is not None:
         for handle, hatch in zip(ax.get_legend().legend_handles,
                                  (SENTIMENT_HATCHES["negative"], SENTIMENT_HATCHES["positive"])):
             handle.set_hatch(hatch or None)
-            handle.set_edgecolor("#222222" if hatch else handle.get_facecolor())
+            handle.set_edgecolor(palette.INK if hatch else handle.get_facecolor())
     y = np.arange(len(df))
-    ax.hlines(y, -df["negative_ci_high"], -df["negative_ci_low"], color="#222222", lw=1.2)
-    ax.hlines(y, df["positive_ci_low"], df["positive_ci_high"], color="#222222", lw=1.2)
-    ax.axvline(0, color="#222222", lw=0.8)
+    ax.hlines(y, -df["negative_ci_high"], -df["negative_ci_low"], color=palette.INK, lw=1.2)
+    ax.hlines(y, df["positive_ci_low"], df["positive_ci_high"], color=palette.INK, lw=1.2)
+    ax.axvline(0, color=palette.INK, lw=0.8)
     ax.xaxis.set_major_formatter(lambda v, _: kpis.fmt_percent(abs(v), 0))
     ax.set_xlim(-1, 1)
     ax.set_xlabel(FIGURE["sentiment_axis"])

@@ -13,14 +13,14 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from helpers import kpis
+from helpers import kpis, palette
 from helpers.errors import DataError
 from helpers.evaluate import narrative as say
 from helpers.evaluate.compute.changes import weekly_means
 
 __all__ = ["change_figure", "change_figures", "show_figures"]
 
-BLUE, ORANGE, GREY, RED = "#1f4e79", "#d9822b", "#8c8c8c", "#b22222"
+BLUE, ORANGE, GREY, RED = (palette.EVALUATE_COLOURS[k] for k in ("before", "changed", "comparison", "change"))
 #: orange and grey are equally light in greyscale print: the comparison series (control group, control
 #: variant, observed weeks) has square markers and a dotted line, the changed one round markers and a solid line
 COMPARISON_STYLE = {"marker": "s", "ls": ":"}
@@ -109,6 +109,7 @@ def change_figure(result, change_id: str) -> Figure:
             ax.axvline(start, color=RED, lw=1.2, ls=":", label=say.change_line(start))
             ax.set_ylabel(say.kpi_label(det["kpi"]))
             _percent_axis(ax, det["kpi"])
+            kpis.date_axis(ax.xaxis)  # month names in the report's language
             ax.legend(fontsize=7.5, loc="best", frameon=False)
             ax.grid(alpha=0.25)
         ax.set_title(say.panel_title(det["kpi"], row["design"], row["verdict"]), fontsize=10, loc="left",

@@ -13,7 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Patch
 
-from helpers import display
+from helpers import display, palette
 from helpers.config import STAGE_PHASE, STAGES
 from helpers.i18n import _
 from helpers.identify import narrative
@@ -21,8 +21,8 @@ from helpers.identify.compute import STATUS_NO_DATA
 
 MAP_WIDTH_INCHES = 10.5
 # the two kinds differ in lightness as well as hue (they stay apart in greyscale print) and in hatching
-KIND_COLOURS = {"physical": "#f3c37b", "digital": "#9ec5e8"}
-KIND_EDGES = {"physical": "#9a5b00", "digital": "#1f4e79"}
+KIND_COLOURS = palette.KIND_COLOURS  # from helpers.palette: apart in greyscale print
+KIND_EDGES = palette.KIND_EDGES
 KIND_HATCHES = {"physical": "", "digital": "/"}
 
 
@@ -39,17 +39,17 @@ def card_heights(reach: pd.Series, low: float = 1.0, high: float = 1.8) -> pd.Se
 
 def _stage_column(ax, x0: float, col_w: float, body_h: float, stage: str) -> None:
     ax.add_patch(FancyBboxPatch((x0, -(body_h + 0.25)), col_w, body_h + 0.25 + 0.6,
-                                boxstyle="round,pad=0,rounding_size=0.12", facecolor="#f4f4f4",
+                                boxstyle="round,pad=0,rounding_size=0.12", facecolor=palette.PANEL,
                                 edgecolor="none", zorder=0))
     ax.text(x0 + col_w / 2, 0.33, narrative.stage_label(stage), ha="center", va="center", fontsize=12,
-            fontweight="bold", color="#222222")
+            fontweight="bold", color=palette.INK)
 
 
 def _phase_label(ax, columns: list[str], phase: str, col_w: float, col_gap: float) -> None:
     same = [j for j, s in enumerate(columns) if STAGE_PHASE[s] == phase]
     left = same[0] * (col_w + col_gap)
     right = same[-1] * (col_w + col_gap) + col_w
-    ax.plot([left + 0.05, right - 0.05], [0.95, 0.95], color="#555555", lw=1.5)
+    ax.plot([left + 0.05, right - 0.05], [0.95, 0.95], color=palette.MUTED, lw=1.5)
     ax.text((left + right) / 2, 1.05, narrative.phase_label(phase), ha="center", va="bottom", fontsize=10,
             color="#444444", fontweight="bold")
 
@@ -60,7 +60,7 @@ def _card(ax, row, x0: float, col_w: float, y: float, h: float, w: float, inch: 
         (x0 + (col_w - w) / 2, y - h), w, h, boxstyle="round,pad=0,rounding_size=0.1",
         facecolor="white" if no_data else KIND_COLOURS.get(row["kind"], "#dddddd"),
         hatch=None if no_data else (KIND_HATCHES.get(row["kind"]) or None),
-        edgecolor=KIND_EDGES.get(row["kind"], "#555555"), linewidth=1.6 if not no_data else 1.4,
+        edgecolor=KIND_EDGES.get(row["kind"], palette.MUTED), linewidth=1.6 if not no_data else 1.4,
         linestyle="--" if no_data else "-", zorder=2, gid=f"card:{row['touchpoint_id']}",
     ))
     lines = narrative.card_lines(row)
@@ -71,7 +71,7 @@ def _card(ax, row, x0: float, col_w: float, y: float, h: float, w: float, inch: 
     ax.text(x0 + col_w / 2, mid, lines[0], ha="center", va="top", fontsize=10.5, linespacing=1.2,
             fontweight="bold", color="#111111", zorder=3, parse_math=False)
     ax.text(x0 + col_w / 2, mid - name_h - 0.12, "\n".join(lines[1:]), ha="center", va="top",
-            fontsize=9, color="#333333" if not no_data else "#8a1c1c", zorder=3,
+            fontsize=9, color="#333333" if not no_data else palette.ALERT, zorder=3,
             linespacing=1.25, parse_math=False)
 
 
@@ -80,7 +80,7 @@ def _legend(ax, n_unknown: int) -> None:
     handles = [Patch(facecolor=KIND_COLOURS["physical"], edgecolor=KIND_EDGES["physical"], label=words["physical"]),
                Patch(facecolor=KIND_COLOURS["digital"], edgecolor=KIND_EDGES["digital"],
                      hatch=KIND_HATCHES["digital"], label=words["digital"]),
-               Patch(facecolor="white", edgecolor="#555555", linestyle="--", label=words["no_data"])]
+               Patch(facecolor="white", edgecolor=palette.MUTED, linestyle="--", label=words["no_data"])]
     ax.legend(handles=handles, loc="lower right", ncol=3, frameon=False, fontsize=9,
               bbox_to_anchor=(1.0, -0.02 if not n_unknown else 0.0), title=_(narrative.MAP_LEGEND_TITLE),
               title_fontsize=9)
@@ -130,7 +130,7 @@ def journey_map(inventory: pd.DataFrame, *, unknowns: pd.DataFrame | None = None
     _legend(ax, n_unknown)
     if n_unknown:
         ax.text(0, -(body_h + 0.55), narrative.map_footer(unknowns), ha="left", va="top", fontsize=9.5,
-                color="#8a1c1c", fontweight="bold", parse_math=False)
+                color=palette.ALERT, fontweight="bold", parse_math=False)
     return fig
 
 

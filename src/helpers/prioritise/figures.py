@@ -15,7 +15,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 
-from helpers import kpis
+from helpers import kpis, palette
 from helpers.display import enable_figures
 from helpers.i18n import pgettext
 from helpers.prioritise import narrative
@@ -25,20 +25,15 @@ from helpers.prioritise.narrative import MODEL_LABELS
 
 enable_figures()  # a returned Figure shows once, as a PNG, in notebooks and reports
 
-QUADRANT_COLOURS = {"fix first": "#c0392b", "keep up": "#1e8449", "possible overkill": "#b9770e",
-                    "low priority": "#7f8c8d"}
-# red and green have the same lightness: in greyscale print the quadrants differ by marker shape
-QUADRANT_MARKERS = {"fix first": "D", "keep up": "o", "possible overkill": "s", "low priority": "^"}
-COMPONENT_COLOURS = {"experience": "#1f4e79", "sales": "#e08a1e", "reach": "#7fb3d5", "effort": "#bbbbbb",
-                     "complaints": "#a23b3b"}
-# sales and reach are close in greyscale: sales is hatched
-COMPONENT_HATCHES = {"experience": "", "sales": "///", "reach": "", "effort": "", "complaints": "..."}
-#: attribution models: lightness alternates dark/light and each model has its own hatching, so that
-#: neighbouring bars stay apart in greyscale print
-MODEL_PALETTE = ["#1f4e79", "#f5cba7", "#e08a1e", "#a9cce3", "#76448a", "#7fb3d5", "#c39bd3"]
-MODEL_HATCHES = ["", "", "///", "...", "", "\\\\\\", "xx"]
-FLAG_COLOURS = {"above average": "#c0392b", "below average": "#1e8449", "": "#555555"}
-FLAG_MARKERS = {"above average": "^", "below average": "v", "": "o"}
+# colours, markers and hatches from helpers.palette: apart in greyscale print
+QUADRANT_COLOURS = palette.QUADRANT_COLOURS
+QUADRANT_MARKERS = palette.QUADRANT_MARKERS
+COMPONENT_COLOURS = palette.COMPONENT_COLOURS
+COMPONENT_HATCHES = palette.COMPONENT_HATCHES
+MODEL_PALETTE = palette.MODEL_PALETTE
+MODEL_HATCHES = palette.MODEL_HATCHES
+FLAG_COLOURS = palette.FLAG_COLOURS
+FLAG_MARKERS = palette.FLAG_MARKERS
 
 
 def _ssqrt(v):
@@ -66,7 +61,7 @@ def _overlap(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
 
 
 def place_labels(ax, xs, ys, labels, *, fontsize: float = 8.5, obstacles=(), pad: float = 3.0,
-                 max_iter: int = 400, colour: str = "#222222") -> list:
+                 max_iter: int = 400, colour: str = palette.INK) -> list:
     """Annotate points ``(xs, ys)`` with ``labels`` so that no two labels overlap.
 
     Works in display pixels: each label is a box anchored at its point plus an
@@ -138,7 +133,7 @@ def place_labels(ax, xs, ys, labels, *, fontsize: float = 8.5, obstacles=(), pad
         t.remove()
         # a label whose box no longer touches its point gets a leader line
         far = ox > marker or ox + w < -marker or oy > marker + 4 or oy + h < -marker
-        arrow = {"arrowstyle": "-", "color": "#999999", "lw": 0.6, "shrinkA": 1, "shrinkB": 4} if far else None
+        arrow = {"arrowstyle": "-", "color": palette.WHISKER, "lw": 0.6, "shrinkA": 1, "shrinkB": 4} if far else None
         final.append(ax.annotate(str(lab), (x, y), xytext=(ox * 72.0 / dpi, oy * 72.0 / dpi),
                                  textcoords="offset points", fontsize=fontsize, ha="left", va="bottom",
                                  color=colour, parse_math=False, zorder=5, arrowprops=arrow))
@@ -172,8 +167,8 @@ def importance_performance_figure(ipm: pd.DataFrame, names: dict | None = None, 
     ax.set_ylim(-0.004 * top, top * 1.25)
     ticks = [t for t in (0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0) if t <= top * 1.25]
     ax.set_yticks(ticks)
-    ax.axvline(xcut, color="#888888", lw=0.8, ls="--")
-    ax.axhline(ycut, color="#888888", lw=0.8, ls="--")
+    ax.axvline(xcut, color=palette.REFERENCE, lw=0.8, ls="--")
+    ax.axhline(ycut, color=palette.REFERENCE, lw=0.8, ls="--")
     corners = {"fix first": (0.01, 0.99, "left", "top"), "keep up": (0.99, 0.99, "right", "top"),
                "possible overkill": (0.99, 0.01, "right", "bottom"), "low priority": (0.01, 0.01, "left", "bottom")}
     obstacles = []
@@ -191,7 +186,7 @@ def importance_performance_figure(ipm: pd.DataFrame, names: dict | None = None, 
     ax.set_ylabel(TEXT["ipm_y"].format(outcome=outcome))
     ax.yaxis.set_major_formatter(lambda v, _pos: kpis.fmt_percent(v, 0))
     ax.yaxis.set_minor_locator(NullLocator())
-    ax.grid(color="#eeeeee", zorder=0)
+    ax.grid(color=palette.GRID_LIGHT, zorder=0)
     labels = [textwrap.shorten(n, 34, placeholder="...") for n in _names(ipm["touchpoint_id"], names)]
     place_labels(ax, x, y, labels, obstacles=obstacles)
     return fig
@@ -224,7 +219,7 @@ def attribution_figure(models: pd.DataFrame, names: dict | None = None, *, value
     ax.set_xlabel(TEXT["attribution_x"].format(value=value))
     ax.set_axisbelow(True)
     ax.legend(loc="lower right", fontsize=8, frameon=False)
-    ax.grid(axis="x", color="#eeeeee")
+    ax.grid(axis="x", color=palette.GRID_LIGHT)
     return fig
 
 
@@ -242,7 +237,7 @@ def friction_figure(friction: pd.DataFrame, names: dict | None = None, title: st
     ypos = np.arange(len(df))
     rate = df["dropoff_rate"].to_numpy(float)
     err = np.vstack([rate - df["dropoff_ci_low"].to_numpy(float), df["dropoff_ci_high"].to_numpy(float) - rate])
-    ax.errorbar(rate, ypos, xerr=err, fmt="none", ecolor="#999999", elinewidth=1.2, capsize=2.5, zorder=2)
+    ax.errorbar(rate, ypos, xerr=err, fmt="none", ecolor=palette.WHISKER, elinewidth=1.2, capsize=2.5, zorder=2)
     flags = df["flag"].fillna("").to_numpy()
     for flag, marker in FLAG_MARKERS.items():
         mask = flags == flag
@@ -259,7 +254,7 @@ def friction_figure(friction: pd.DataFrame, names: dict | None = None, title: st
     ax.set_xlabel(TEXT["friction_x"])
     ax.legend(loc="lower right", fontsize=8, frameon=False)
     ax.set_axisbelow(True)
-    ax.grid(axis="x", color="#eeeeee")
+    ax.grid(axis="x", color=palette.GRID_LIGHT)
     return fig
 
 
@@ -299,7 +294,7 @@ def priority_figure(ranking: pd.DataFrame, weights: dict, top: int = 15, title: 
     ax.set_xlabel(TEXT["priority_x"])
     ax.set_axisbelow(True)
     ax.legend(loc="lower right", fontsize=8, frameon=False)
-    ax.grid(axis="x", color="#eeeeee")
+    ax.grid(axis="x", color=palette.GRID_LIGHT)
     return fig
 
 

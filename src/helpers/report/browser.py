@@ -6,7 +6,9 @@ from a terminal (``python -m helpers.report.browser report.html shot.png``).
 
 from __future__ import annotations
 
+import html as htmlmod
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -104,6 +106,87 @@ def visit(html: Path, screenshot: Path | None = None, *, width: int = 1280, heig
     return PageVisit(dom, requests, shot)
 
 
+# Measures the laid-out page: the body height as the client first sees it (folded tables closed), then,
+# with every <details> open, each table's right edge against its scroll box and the viewport.
+_MEASURE_JS = r"""
+(function () {
+  var vw = document.documentElement.clientWidth;
+  var out = {viewport: vw, height: Math.ceil(document.body.scrollHeight), tables: []};
+  document.querySelectorAll('details').forEach(function (d) { d.open = true; });
+  out.opened_height = Math.ceil(document.body.scrollHeight);
+  document.querySelectorAll('table').forEach(function (t, i) {
+    var r = t.getBoundingClientRect(), box = null, el = t.parentElement, clip = vw;
+    while (el && el !== document.documentElement) {
+      var ox = getComputedStyle(el).overflowX;
+      if (ox === 'auto' || ox === 'scroll') { box = el; break; }
+      if (ox === 'hidden' || ox === 'clip') { clip = Math.min(clip, el.getBoundingClientRect().right); }
+      el = el.parentElement;
+    }
+    var heads = t.querySelectorAll('thead th'), last = heads.length ? heads[heads.length - 1] : null;
+    var right = Math.max(r.right, last ? last.getBoundingClientRect().right : r.right);
+    var limit = clip, scrollable = false;
+    if (box) {
+      var b = box.getBoundingClientRect();
+      limit = Math.min(clip, b.right);
+      scrollable = box.scrollWidth > box.clientWidth + 1;
+      if (b.right > clip + 0.5) { scrollable = false; }
+    }
+    out.tables.push({index: i, caption: (t.previousElementSibling || {}).textContent || '',
+                     header: last ? last.textContent.trim() : '', right: right, limit: limit,
+                     width: r.width, scroll_box: !!box, scrollable: scrollable,
+                     cut: right > limit + 0.5 && !scrollable});
+  });
+  var pre = document.createElement('pre');
+  pre.id = 'tp-layout';
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+})();
+"""
+
+
+@dataclass
+class Layout:
+    viewport: int
+    height: int  # body height with folded tables closed (what the client scrolls through)
+    opened_height: int  # body height with every <details> open
+    tables: list[dict]  # per table: header (last column), right, limit, scrollable, cut
+
+    @property
+    def cut_tables(self) -> list[dict]:
+        return [t for t in self.tables if t["cut"]]
+
+
+def layout(html: Path, *, width: int = 1280, height: int = 900, chromium: str | None = None,
+           timeout: float = 120) -> Layout:
+    """Lay ``html`` out in headless Chromium at ``width`` px and measure it (see :class:`Layout`).
+
+    The report forbids scripts, so a copy without its Content-Security-Policy and with the
+    measuring script appended is opened; the report itself is not changed.
+    """
+    chromium = chromium or find_chromium()
+    if chromium is None:
+        raise FileNotFoundError("chromium is not installed (Debian: apt-get install chromium)")
+    text = Path(html).read_text(encoding="utf-8")
+    text = re.sub(r"<meta[^>]*Content-Security-Policy[^>]*>", "", text, count=1)
+    text = text.replace("</body>", f"<script>{_MEASURE_JS}</script></body>", 1)
+    with tempfile.TemporaryDirectory(prefix="tpkit-chromium-") as tmp:
+        copy = Path(tmp) / "measure.html"
+        copy.write_text(text, encoding="utf-8")
+        done = _run(chromium, [*OFFLINE, f"--window-size={width},{height}", "--virtual-time-budget=5000",
+                               "--dump-dom", copy.as_uri()], Path(tmp) / "p", timeout)
+    dom = done.stdout.decode("utf-8", errors="replace")
+    found = re.search(r'<pre id="tp-layout">(.*?)</pre>', dom, re.S)
+    if found is None:
+        raise ReportError(f"Chromium did not lay out {html} (exit {done.returncode})")
+    data = json.loads(htmlmod.unescape(found.group(1)))
+    return Layout(data["viewport"], data["height"], data["opened_height"], data["tables"])
+
+
+def printable(html: str) -> str:
+    """The report's HTML as it is printed: every folded (``<details>``) block open."""
+    return re.sub(r"<details(?![^>]*\bopen\b)", "<details open", html)
+
+
 def print_pdf(html: Path, pdf: Path, *, chromium: str | None = None, timeout: float = 180) -> Path:
     """Print ``html`` to ``pdf`` with headless Chromium: A4 from the report's print styles.
 
@@ -121,9 +204,14 @@ def print_pdf(html: Path, pdf: Path, *, chromium: str | None = None, timeout: fl
     part = pdf.with_name(f".{pdf.name}.part")
     part.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="tpkit-chromium-") as tmp:
+        # printed with its folded tables open (a PDF has no way to unfold them); the copy sits beside
+        # the report so that anything it refers to relatively still resolves
+        source = Path(html).resolve()
+        opened = source.with_name(f".{source.stem}.print.html")
+        opened.write_text(printable(source.read_text(encoding="utf-8")), encoding="utf-8")
         try:
             done = _run(chromium, [*OFFLINE, f"--print-to-pdf={part}", "--no-pdf-header-footer",
-                                   "--virtual-time-budget=5000", Path(html).resolve().as_uri()], Path(tmp) / "p",
+                                   "--virtual-time-budget=5000", opened.as_uri()], Path(tmp) / "p",
                         timeout)
         except subprocess.TimeoutExpired:
             part.unlink(missing_ok=True)
@@ -131,6 +219,8 @@ def print_pdf(html: Path, pdf: Path, *, chromium: str | None = None, timeout: fl
         except OSError as exc:
             raise ReportError(f"Chromium could not be started ({exc})",
                               hint="install Debian's chromium package (make chromium)") from None
+        finally:
+            opened.unlink(missing_ok=True)
     if not part.is_file() or part.stat().st_size == 0 or not part.read_bytes().startswith(b"%PDF"):
         part.unlink(missing_ok=True)
         err = done.stderr.decode("utf-8", errors="replace").strip().splitlines()[-1:] or [""]

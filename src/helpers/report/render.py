@@ -22,6 +22,7 @@ import nbformat
 from nbconvert.preprocessors import Preprocessor
 
 from helpers import i18n
+from helpers.display import unfold_nested
 from helpers.report.provenance import TEMPLATE_DIR
 
 TEMPLATE_NAME = "tpkit-report"
@@ -172,6 +173,9 @@ class ReportPreprocessor(Preprocessor):
             data = {k: v for k, v in out.get("data", {}).items() if k not in DROP_MIMETYPES}
             if not data or (kind == "execute_result" and set(data) == {"text/plain"}):
                 return None
+            if "text/html" in data:  # a folded table inside a folded block opens with it
+                markup = data["text/html"]
+                data["text/html"] = unfold_nested(markup if isinstance(markup, str) else "".join(markup))
             out["data"] = data
         return out
 

@@ -14,7 +14,7 @@ import pandas as pd
 from helpers import artifacts, i18n, kpis
 from helpers.artifacts import Findings
 from helpers.config import load_client
-from helpers.display import HTML, esc, show_table
+from helpers.display import HTML, change_label, esc, show_table
 from helpers.errors import KitError
 from helpers.evaluate.narrative import verdict_name
 from helpers.i18n import N_, _, ngettext
@@ -51,8 +51,23 @@ def priority_table(collected: dict[str, Findings], n: int = 5) -> pd.DataFrame |
     return out
 
 
-def verdict_table(collected: dict[str, Findings]) -> pd.DataFrame | None:
-    """One row per change and KPI: effect with its 95% interval in the KPI's unit, adjusted p and the verdict."""
+def change_descriptions(client: str | None, root: str | Path | None = None) -> dict[str, str]:
+    """What each logged change in the client's ``client.yml`` changed, by change id (empty without a client).
+
+    ``client.yml`` requires a description for every change, so a change the file no longer lists is the
+    only one shown by its id alone.
+    """
+    if not client:
+        return {}
+    return {c.id: c.description for c in load_client(client, root or None).changes}
+
+
+def verdict_table(collected: dict[str, Findings], descriptions: dict[str, str] | None = None) -> pd.DataFrame | None:
+    """One row per change and KPI: effect with its 95% interval in the KPI's unit, adjusted p and the verdict.
+
+    A change is named by what was changed (``descriptions``, by change id) with its id in small type.
+    """
+    descriptions = descriptions or {}
     step = collected.get("evaluate")
     df = step.table("verdicts") if step is not None else None
     if df is None:
@@ -64,7 +79,8 @@ def verdict_table(collected: dict[str, Findings]) -> pd.DataFrame | None:
         # Translators: an effect and its 95% interval, e.g. "+2.1 pp (+0.4 to +3.8)"
         effect.append(_("{effect} ({interval})").format(effect=text, interval=interval) if text and interval
                       else text)
-    out = pd.DataFrame({_("Change"): df["change_id"].to_numpy(),
+    changes = [change_label(c, descriptions.get(c)) for c in df["change_id"]]
+    out = pd.DataFrame({_("Change"): pd.Series(changes, dtype=object).to_numpy(),
                         _("KPI"): [kpis.short(k) for k in df["kpi"]]})
     if "design" in df.columns:
         out[_("Method")] = df["design"].to_numpy()
@@ -142,8 +158,9 @@ def top_priorities(collected: dict, n: int = 5) -> HTML:
     return show_table(table, caption=caption.format(n=kpis.fmt_count(len(table))))
 
 
-def verdicts(collected: dict) -> HTML:
-    table = verdict_table(collected)
+def verdicts(collected: dict, client: str | None = None, root: str | Path | None = None) -> HTML:
+    """The verdict table; with ``client`` each change is named by its description from ``client.yml``."""
+    table = verdict_table(collected, change_descriptions(client, root))
     if table is None:
         return _not_available(_("Verdicts on changes"))
     if table.empty:
