@@ -14,7 +14,7 @@ CLIENT ?= nordlys
 PYTEST_ARGS ?=
 LAB_ARGS ?=
 
-.PHONY: help setup demo data test test-fast lint catalogs lab report reports bench clean distclean chromium lock
+.PHONY: help setup demo data test test-fast lint catalogs lab report reports monitor portfolio bench clean distclean chromium lock
 
 help: ## List the targets
 	@echo "Touchpoint analysis kit - make targets:"
@@ -69,6 +69,12 @@ report: $(STAMP) ## Render one client's report: make report CLIENT=nordlys PERIO
 
 reports: $(STAMP) ## Render every client's report for a quarter: make reports PERIOD=2026Q3
 	$(TPKIT) reports --period $(PERIOD)
+
+monitor: $(STAMP) ## Check a client's running changes with always-valid intervals: make monitor CLIENT=nordlys
+	$(TPKIT) monitor $(CLIENT)
+
+portfolio: $(STAMP) ## Rebuild reports/index.html (every client of a quarter): make portfolio PERIOD=2026Q3
+	$(TPKIT) portfolio --period $(PERIOD)
 
 bench: $(STAMP) ## Run the benchmarks in bench/ and print their tables
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
