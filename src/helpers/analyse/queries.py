@@ -265,3 +265,17 @@ def customer_info_expr(events, end: dt.datetime, customers, with_segment: bool):
     first = at_first.group_by("customer_id").agg(first_touchpoint=at_first.touchpoint_id.min())
     cols = ["customer_id", "first_touchpoint"] + (["segment"] if with_segment else [])
     return per.join(first, "customer_id").select(*cols)
+
+
+def execute_together(first, second, keys: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Two aggregates over the same rows and the same ``keys`` (each key combination in one is in the other,
+    e.g. event volume and journeys touching per touchpoint) executed as one query, so the engine reads and
+    filters the rows they share once; returns the two results as they would come on their own."""
+    if not keys:
+        joined = first.cross_join(second)
+    else:
+        joined = first.join(second, keys)
+    df = joined.execute()
+    a = df[[*keys, *[c for c in first.columns if c not in keys]]].reset_index(drop=True)
+    b = df[[*keys, *[c for c in second.columns if c not in keys]]].reset_index(drop=True)
+    return a, b

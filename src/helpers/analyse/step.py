@@ -71,8 +71,7 @@ class AnalyseResult:
 
 def event_kpis(ev, feedback: pd.DataFrame, keys: list[str], catalogue: pd.DataFrame, level: float = 0.95):
     """KPI table of prepared events ``ev`` (Ibis) and the period's feedback (pandas) per ``keys``."""
-    volume = q.volume_expr(ev, keys).execute()
-    touched = q.journey_touch_expr(ev, keys).execute()
+    volume, touched = q.execute_together(q.volume_expr(ev, keys), q.journey_touch_expr(ev, keys), keys)
     fb = calc.feedback_kpis(feedback if len(feedback) else calc.no_feedback(keys), keys, level)
     return calc.build_kpi_table(volume, touched, fb, keys, catalogue, level)
 
@@ -87,8 +86,9 @@ def kpi_changes(events, catalogue: pd.DataFrame, per: Period, current: pd.DataFr
     (one scan of the events for both)."""
     others = {"previous": per.previous(), "last year": per.same_period_last_year()}
     labelled = q.labelled_periods_expr(events, catalogue, {k: p.bounds() for k, p in others.items()})
-    vol_o = q.volume_expr(labelled, ["period", "touchpoint_id"]).execute()
-    jour_o = q.journey_touch_expr(labelled, ["touchpoint_id"], extra=("period",)).execute()
+    vol_o, jour_o = q.execute_together(q.volume_expr(labelled, ["period", "touchpoint_id"]),
+                                       q.journey_touch_expr(labelled, ["touchpoint_id"], extra=("period",)),
+                                       ["period", "touchpoint_id"])
     changes = []
     for label, other in others.items():
         o_start, o_end = other.bounds()
@@ -107,8 +107,8 @@ def weekly_trends_of(events, catalogue: pd.DataFrame, per: Period, feedback_all:
     h_start, _ = per.shift(-(history - 1)).bounds()
     _, end = per.bounds()
     wvol, wjour = q.weekly_expr(q.prepare_expr(events, catalogue, h_start, end), ["touchpoint_id"], end=end)
-    return calc.weekly_table(wvol.execute(), wjour.execute(), calc.in_window(feedback_all, h_start, end),
-                             ["touchpoint_id"])
+    vol, jour = q.execute_together(wvol, wjour, ["week", "touchpoint_id"])
+    return calc.weekly_table(vol, jour, calc.in_window(feedback_all, h_start, end), ["touchpoint_id"])
 
 
 def journey_tables(ev, touchpoint_kpis: pd.DataFrame, catalogue: pd.DataFrame, has_segment: bool) -> dict:
@@ -149,7 +149,7 @@ def customer_value_of(src: data.ClientData, events, end, has_segment: bool) -> d
     per = rfm.execute()
     if per.empty:
         return calc.no_value("no orders before the end of the period")
-    info = q.customer_info_expr(events, end, rfm, has_segment).execute()
+    info = q.customer_info_expr(events, end, q.customers_table(per["customer_id"]), has_segment).execute()
     if not has_segment:
         info["segment"] = q.NO_SEGMENT
     per["customer_id"] = per["customer_id"].astype(object)
