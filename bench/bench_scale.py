@@ -328,8 +328,11 @@ def write_results(rows: list[dict], append: bool) -> None:
         return
     machine = f"{platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     header = HEADER.format(machine=machine, ratio=TARGET_RATIO, columns=_header_row())
-    RESULTS.write_text(header + "\n".join(lines) + "\n",
-                       encoding="utf-8")
+    notes = ""
+    if RESULTS.is_file():  # the hand-written notes under the table are kept
+        _, sep, tail = RESULTS.read_text(encoding="utf-8").partition("\n\n## Notes")
+        notes = sep + tail if sep else ""
+    RESULTS.write_text(header + "\n".join(lines) + "\n" + notes, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

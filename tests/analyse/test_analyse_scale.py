@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from helpers import clv, data, engine, journeys
-from helpers.analyse.compute import customer_frame, customer_value, customer_value_from
 from helpers.analyse import queries as q
+from helpers.analyse.compute import customer_frame, customer_value, customer_value_from
 
 END = dt.datetime(2026, 10, 1)
 
@@ -108,8 +108,8 @@ def test_two_aggregates_in_one_query_equal_each_on_its_own(tmp_path):
 
 def test_materialised_slice_holds_the_period_rows(tmp_path):
     ev = pd.DataFrame({"journey_id": ["a", "a", "b", "c"], "customer_id": ["x", "x", "y", "z"],
-                       "ts": pd.to_datetime(["2026-06-30 23:00", "2026-07-01 01:00", "2026-07-02 00:00", "2026-10-01 00:00"]
-                                            ).astype("datetime64[us]"),
+                       "ts": pd.to_datetime(["2026-06-30 23:00", "2026-07-01 01:00", "2026-07-02 00:00",
+                                             "2026-10-01 00:00"]).astype("datetime64[us]"),
                        "touchpoint_id": ["web", "app", "web", "app"], "extra": [1, 2, 3, 4]})
     t = _con().create_table("ev", ev)
     kept = engine.materialise(journeys.period_events(t, dt.datetime(2026, 7, 1), END),
