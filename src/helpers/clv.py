@@ -268,10 +268,9 @@ class BGNBDFit:
         t = np.asarray(t, dtype=float)
         x, tx, T = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (frequency, recency, T)))
         if t.ndim == 0 and x.size > 2048:
-            uniq, inverse = np.unique(np.column_stack([x.ravel(), tx.ravel(), T.ravel()]), axis=0,
-                                      return_inverse=True)
-            values = self._expected(t, uniq[:, 0], uniq[:, 1], uniq[:, 2])
-            return values[inverse.ravel()].reshape(x.shape)
+            (ux, utx, uT), inverse = _distinct(x.ravel(), tx.ravel(), T.ravel())
+            values = self._expected(t, ux, utx, uT)
+            return values[inverse].reshape(x.shape)
         return self._expected(t, x, tx, T)
 
     def _expected(self, t, x, tx, T):
@@ -364,11 +363,24 @@ def _checked(closed, k, s, t, a, b):
     return out if out.ndim else float(out)
 
 
+def _distinct(*cols: np.ndarray, sort: bool = False):
+    """The distinct rows of the columns ``cols`` (one array per column) and, for each input row, the
+    index of its distinct row. A hash group-by (pandas): ``np.unique(..., axis=0)`` sorts the rows as
+    byte strings, which takes seconds for millions of customers. With ``sort`` the distinct rows are
+    in lexicographic order, as ``np.unique`` gives them."""
+    frame = pd.DataFrame({i: c for i, c in enumerate(cols)})
+    grouped = frame.groupby(list(frame.columns), sort=sort)
+    inverse = grouped.ngroup().to_numpy()
+    first = np.zeros(grouped.ngroups, dtype=np.int64)
+    first[inverse] = np.arange(len(inverse))  # any row of a group stands for it: they are equal
+    return [np.asarray(c)[first] for c in cols], inverse
+
+
 def _aggregate(*cols: np.ndarray):
-    """Unique rows and their counts: the likelihood only depends on (x, t_x, T)."""
-    stacked = np.column_stack(cols)
-    uniq, counts = np.unique(stacked, axis=0, return_counts=True)
-    return [uniq[:, i] for i in range(uniq.shape[1])], counts.astype(float)
+    """Unique rows (in lexicographic order) and their counts: the likelihood only depends on (x, t_x, T)."""
+    uniq, inverse = _distinct(*cols, sort=True)
+    counts = np.bincount(inverse, minlength=len(uniq[0]) if len(cols) else 0)
+    return uniq, counts.astype(float)
 
 
 LOG_BOUND = 20.0  # parameters are kept within exp(-20) .. exp(20)
@@ -593,8 +605,10 @@ def clv(
     factor = PERIODS_PER_MONTH[freq]
     total = np.zeros_like(x)
     previous = np.zeros_like(x)
+    # the expectation depends on (x, t_x, T) only: evaluate it once per distinct triple
+    (ux, utx, uT), inverse = _distinct(x, tx, T)
     for k in range(1, int(months) + 1):
-        cumulative = np.asarray(bgnbd.expected_purchases(k * factor, x, tx, T), dtype=float)
+        cumulative = np.asarray(bgnbd.expected_purchases(k * factor, ux, utx, uT), dtype=float)[inverse]
         total += spend * (cumulative - previous) / (1.0 + monthly) ** k
         previous = cumulative
     return pd.Series(total, index=summary.index, name="clv")

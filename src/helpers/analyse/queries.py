@@ -197,3 +197,85 @@ def customer_segment_expr(events, end: dt.datetime, customers=None):
     if customers is not None:
         ev = ev.semi_join(customers, "customer_id")
     return ev.group_by("customer_id").agg(segment=ev.segment.max())
+
+
+# ---------------------------------------------------------------------------
+# Customer value inputs (one row per customer; the orders stay in the engine)
+# ---------------------------------------------------------------------------
+
+#: seconds in a time unit of the purchase model, and the shift that puts the unit's boundary where
+#: pandas puts it (weeks run Monday to Sunday; 1 January 1970 was a Thursday)
+_UNIT_SECONDS = {"D": (86400, 0), "W": (604800, 3 * 86400)}
+
+
+def _unit_index(ts, freq: str):
+    """The number of the day, week (Monday to Sunday) or month of ``ts``, counted from a fixed origin:
+    differences are those of ``pandas.Period`` ordinals of the same frequency."""
+    if freq == "M":
+        return (ts.year() * 12 + ts.month()).cast("int64")
+    seconds, shift = _UNIT_SECONDS[freq]
+    return ((ts.epoch_seconds() + shift) / seconds).floor().cast("int64")
+
+
+def rfm_expr(orders, end: dt.datetime, freq: str = "W"):
+    """Per customer with orders before ``end``: ``frequency``, ``recency``, ``T`` and ``monetary_value`` as
+    :func:`helpers.clv.rfm_summary` computes them (orders bucketed per ``freq`` unit, several orders in one
+    unit are one purchase of their summed value; the observation ends at the last instant before ``end``),
+    with ``orders`` (the number of orders) and ``order_segment`` (the segment of the customer's latest
+    order with one; null without a ``segment`` column). One row per customer, sorted by customer id."""
+    if freq not in ("D", "W", "M"):
+        raise ValueError(f"unknown time unit {freq!r}")
+    o = orders.filter(orders.ts < end)
+    has_segment = "segment" in o.columns
+    o = o.mutate(unit=_unit_index(o.ts, freq), value=o.revenue.cast("float64").fill_null(0.0))
+    per_unit = o.group_by(["customer_id", "unit"]).agg(value=o.value.sum(), n=o.count())
+    g = per_unit.group_by("customer_id").agg(
+        first=per_unit.unit.min(), last=per_unit.unit.max(), units=per_unit.count(), total=per_unit.value.sum(),
+        first_value=per_unit.value.argmin(per_unit.unit), orders=per_unit.n.sum())
+    end_unit = _unit_index(ibis.literal(end - dt.timedelta(microseconds=1)), freq)
+    frequency = (g.units - 1).cast("float64")
+    out = g.select(
+        "customer_id",
+        frequency=frequency,
+        recency=(g["last"] - g["first"]).cast("float64"),
+        T=(end_unit - g["first"]).cast("float64"),
+        monetary_value=ibis.ifelse(frequency > 0, (g.total - g.first_value) / frequency, 0.0),
+        orders=g.orders.cast("int64"),
+    )
+    if has_segment:
+        seg = o.filter(o.segment.notnull())
+        last_seg = seg.group_by("customer_id").agg(order_segment=seg.segment.argmax(seg.ts))
+        out = out.left_join(last_seg, "customer_id").select(*out.columns, "order_segment")
+    else:
+        out = out.mutate(order_segment=ibis.null("string"))
+    return out.order_by("customer_id")
+
+
+def customer_info_expr(events, end: dt.datetime, customers, with_segment: bool):
+    """Per customer of ``customers`` (an Ibis table with ``customer_id``): the touchpoint of their first event
+    before ``end`` (ties by touchpoint id) and, ``with_segment``, the segment of their events before ``end``
+    (the largest value where several). Group-bys and one join, no ordered window."""
+    ev = events.filter(events.ts < end).semi_join(customers.select("customer_id"), "customer_id")
+    aggs = {"first_ts": ev.ts.min()}
+    if with_segment:
+        aggs["segment"] = ev.segment.max()
+    per = ev.group_by("customer_id").agg(**aggs)
+    at_first = ev.select("customer_id", "ts", "touchpoint_id").join(
+        per.select("customer_id", ts="first_ts"), ["customer_id", "ts"])
+    first = at_first.group_by("customer_id").agg(first_touchpoint=at_first.touchpoint_id.min())
+    cols = ["customer_id", "first_touchpoint"] + (["segment"] if with_segment else [])
+    return per.join(first, "customer_id").select(*cols)
+
+
+def execute_together(first, second, keys: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Two aggregates over the same rows and the same ``keys`` (each key combination in one is in the other,
+    e.g. event volume and journeys touching per touchpoint) executed as one query, so the engine reads and
+    filters the rows they share once; returns the two results as they would come on their own."""
+    if not keys:
+        joined = first.cross_join(second)
+    else:
+        joined = first.join(second, keys)
+    df = joined.execute()
+    a = df[[*keys, *[c for c in first.columns if c not in keys]]].reset_index(drop=True)
+    b = df[[*keys, *[c for c in second.columns if c not in keys]]].reset_index(drop=True)
+    return a, b

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers import artifacts, data, sentiment
+from helpers import artifacts, data, engine, journeys, sentiment
 from helpers.analyse import compute as calc
 from helpers.analyse import narrative
 from helpers.analyse import queries as q
@@ -23,6 +23,8 @@ from helpers.errors import DataError
 from helpers.periods import Period
 
 CATALOGUE_COLUMNS = ["touchpoint_id", "name", "kind", "stage", "phase", "owner", "sources"]
+#: the event columns the step's aggregates read (the slice of the period keeps only these)
+PERIOD_COLUMNS = ("customer_id", "ts", "touchpoint_id", "journey_id", "converted", "revenue", "segment")
 
 
 @dataclass(frozen=True)
@@ -69,10 +71,9 @@ class AnalyseResult:
 
 def event_kpis(ev, feedback: pd.DataFrame, keys: list[str], catalogue: pd.DataFrame, level: float = 0.95):
     """KPI table of prepared events ``ev`` (Ibis) and the period's feedback (pandas) per ``keys``."""
-    volume = q.volume_expr(ev, keys).execute()
-    journeys = q.journey_touch_expr(ev, keys).execute()
+    volume, touched = q.execute_together(q.volume_expr(ev, keys), q.journey_touch_expr(ev, keys), keys)
     fb = calc.feedback_kpis(feedback if len(feedback) else calc.no_feedback(keys), keys, level)
-    return calc.build_kpi_table(volume, journeys, fb, keys, catalogue, level)
+    return calc.build_kpi_table(volume, touched, fb, keys, catalogue, level)
 
 
 def _comparison_name(per: Period, label: str, other: Period) -> str:
@@ -85,8 +86,9 @@ def kpi_changes(events, catalogue: pd.DataFrame, per: Period, current: pd.DataFr
     (one scan of the events for both)."""
     others = {"previous": per.previous(), "last year": per.same_period_last_year()}
     labelled = q.labelled_periods_expr(events, catalogue, {k: p.bounds() for k, p in others.items()})
-    vol_o = q.volume_expr(labelled, ["period", "touchpoint_id"]).execute()
-    jour_o = q.journey_touch_expr(labelled, ["touchpoint_id"], extra=("period",)).execute()
+    vol_o, jour_o = q.execute_together(q.volume_expr(labelled, ["period", "touchpoint_id"]),
+                                       q.journey_touch_expr(labelled, ["touchpoint_id"], extra=("period",)),
+                                       ["period", "touchpoint_id"])
     changes = []
     for label, other in others.items():
         o_start, o_end = other.bounds()
@@ -105,8 +107,8 @@ def weekly_trends_of(events, catalogue: pd.DataFrame, per: Period, feedback_all:
     h_start, _ = per.shift(-(history - 1)).bounds()
     _, end = per.bounds()
     wvol, wjour = q.weekly_expr(q.prepare_expr(events, catalogue, h_start, end), ["touchpoint_id"], end=end)
-    return calc.weekly_table(wvol.execute(), wjour.execute(), calc.in_window(feedback_all, h_start, end),
-                             ["touchpoint_id"])
+    vol, jour = q.execute_together(wvol, wjour, ["week", "touchpoint_id"])
+    return calc.weekly_table(vol, jour, calc.in_window(feedback_all, h_start, end), ["touchpoint_id"])
 
 
 def journey_tables(ev, touchpoint_kpis: pd.DataFrame, catalogue: pd.DataFrame, has_segment: bool) -> dict:
@@ -138,21 +140,21 @@ def text_tables(fb: pd.DataFrame, rv: pd.DataFrame, catalogue: pd.DataFrame, lan
 
 
 def customer_value_of(src: data.ClientData, events, end, has_segment: bool) -> dict:
-    """Repeat purchase and CLV of the customers with orders before ``end``."""
+    """Repeat purchase and CLV of the customers with orders before ``end``. The order summary per customer
+    (:func:`helpers.analyse.queries.rfm_expr`) and each customer's first touchpoint and segment are computed
+    by the engine: one row per customer comes back, never the orders or the events."""
     if not src.has("orders"):
         return calc.no_value("no orders table")
-    orders = src.frame("orders")
-    o = orders[pd.to_datetime(orders["ts"]) < pd.Timestamp(end)]
-    if o.empty:
+    rfm = q.rfm_expr(src.table("orders"), end)
+    per = rfm.execute()
+    if per.empty:
         return calc.no_value("no orders before the end of the period")
-    ids = q.customers_table(o["customer_id"])
-    first = q.first_touch_expr(events, end, customers=ids).execute()
-    if has_segment:
-        first = first.merge(q.customer_segment_expr(events, end, customers=ids).execute(), on="customer_id",
-                            how="left")
-    else:
-        first["segment"] = q.NO_SEGMENT
-    return calc.customer_value(o, first, end)
+    info = q.customer_info_expr(events, end, q.customers_table(per["customer_id"]), has_segment).execute()
+    if not has_segment:
+        info["segment"] = q.NO_SEGMENT
+    per["customer_id"] = per["customer_id"].astype(object)
+    per["orders"] = per["orders"].astype("int64")
+    return calc.customer_value_from(calc.customer_frame(per, info))
 
 
 def _totals(overall_kpis: pd.DataFrame, responses: int, reviews: int, has_segment: bool) -> dict:
@@ -187,9 +189,9 @@ def compute(client: str, period: str | Period, root: str | Path | None = None, c
     missing = tuple(name for name, present in (("segment", has_segment), ("feedback", src.has("feedback")),
                                                ("orders", src.has("orders")), ("reviews", src.has("reviews")))
                     if not present)
-    # every aggregate reads the columns it needs straight from the Parquet file (or the Spark table):
-    # materialising the period's events first would cost more memory than it saves time
-    ev = q.prepare_expr(events, catalogue, start, end)
+    # the events of the period's journeys are computed once and kept by the engine (a temporary table on
+    # DuckDB, a cached DataFrame on Spark): the KPI tables and journey tables below all read that slice
+    ev = q.prepare_expr(engine.materialise(journeys.period_events(events, start, end), PERIOD_COLUMNS), catalogue)
 
     feedback_all = src.frame("feedback")
     feedback_all = calc.add_dimensions(feedback_all, catalogue) if len(feedback_all) else feedback_all

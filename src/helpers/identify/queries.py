@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import ibis
-
 
 def event_activity(events, start: dt.datetime, end: dt.datetime):
     """Per touchpoint: events and distinct customers in ``[start, end)``, first and last
@@ -36,18 +34,22 @@ def touch_expressions(events, start: dt.datetime, end: dt.datetime) -> dict:
     Ties in time are broken by touchpoint id so every engine gives the same answer.
     """
     ev = events.filter(events.ts < end).select("journey_id", "ts", "touchpoint_id", "converted")
-    first_w = ibis.window(group_by="journey_id", order_by=["ts", "touchpoint_id"])
-    firsts = ev.mutate(rn=ibis.row_number().over(first_w))
-    firsts = firsts.filter((firsts.rn == 0) & (firsts.ts >= start))
+    # a journey's first event: its earliest time, then the smallest touchpoint id at that time (group-bys and
+    # a join back; the engine needs no sort of the events)
+    starts = ev.group_by("journey_id").agg(ts=ev.ts.min())
+    starts = starts.filter(starts.ts >= start)
+    at_start = ev.select("journey_id", "ts", "touchpoint_id").join(starts, ["journey_id", "ts"])
+    firsts = at_start.group_by("journey_id").agg(touchpoint_id=at_start.touchpoint_id.min())
     first = firsts.group_by("touchpoint_id").agg(first_touches=firsts.count())
 
     conv = ev.filter(ev.converted).group_by("journey_id").agg(purchase_ts=ev.ts.min())
     conv = conv.filter(conv.purchase_ts >= start)
     pre = ev.join(conv, "journey_id")
     pre = pre.filter(pre.ts < pre.purchase_ts)
-    last_w = ibis.window(group_by="journey_id", order_by=[ibis.desc("ts"), ibis.desc("touchpoint_id")])
-    lasts = pre.mutate(rn=ibis.row_number().over(last_w))
-    lasts = lasts.filter(lasts.rn == 0)
+    # the latest event before the purchase: its time, then the largest touchpoint id at that time
+    latest = pre.group_by("journey_id").agg(ts=pre.ts.max())
+    at_latest = pre.select("journey_id", "ts", "touchpoint_id").join(latest, ["journey_id", "ts"])
+    lasts = at_latest.group_by("journey_id").agg(touchpoint_id=at_latest.touchpoint_id.max())
     last = lasts.group_by("touchpoint_id").agg(last_touches=lasts.count())
     return {"first": first, "last": last, "purchases": conv.count()}
 

@@ -37,11 +37,12 @@ from helpers.analyse.compute.text import (
     sentiment_summary,
     theme_table,
 )
-from helpers.analyse.compute.value import customer_value, no_value, value_summary
+from helpers.analyse.compute.value import customer_frame, customer_value, customer_value_from, no_value, value_summary
 
 __all__ = [
     "BUSINESS", "LEVELS", "add_dimensions", "build_kpi_table", "collapse_path", "comment_texts", "compare_kpis",
-    "complaint_share", "customer_value", "exit_table", "feedback_kpis", "funnel_table", "in_window", "no_feedback",
+    "complaint_share", "customer_frame", "customer_value", "customer_value_from", "exit_table", "feedback_kpis",
+    "funnel_table", "in_window", "no_feedback",
     "no_value", "path_table", "rating_distribution", "score_comments", "segment_gap", "sentiment_summary",
     "significant_changes", "time_to_convert_table", "transition_matrix", "transition_table", "value_summary",
     "weekly_table",

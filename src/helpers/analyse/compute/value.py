@@ -27,12 +27,23 @@ def no_value(note: str) -> dict:
 def _customers(summary: pd.DataFrame, orders: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
     per = summary.reset_index()
     per["orders"] = per["customer_id"].map(orders.groupby("customer_id").size()).astype("int64")
+    if "segment" in orders.columns and orders["segment"].notna().any():
+        per["order_segment"] = per["customer_id"].map(orders.sort_values("ts").groupby("customer_id")["segment"].last())
+    return customer_frame(per, customers)
+
+
+def customer_frame(per: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
+    """One row per customer of ``per`` (customer_id, frequency, recency, T, monetary_value, orders and,
+    optionally, ``order_segment``: the segment of the latest order) with ``first_touchpoint`` and ``segment``
+    from ``customers`` (from the events); the order's segment wins over the events' one."""
     info = customers.drop_duplicates("customer_id") if len(customers) else pd.DataFrame(
         columns=["customer_id", "first_touchpoint", "segment"])
     per = per.merge(info, on="customer_id", how="left")
-    if "segment" in orders.columns and orders["segment"].notna().any():
-        last_seg = orders.sort_values("ts").groupby("customer_id")["segment"].last()
-        per["segment"] = per["customer_id"].map(last_seg).where(lambda s: s.notna(), per.get("segment"))
+    if "segment" not in per.columns:
+        per["segment"] = pd.Series(pd.NA, index=per.index, dtype=object)
+    if "order_segment" in per.columns:
+        per["segment"] = per["order_segment"].where(per["order_segment"].notna(), per["segment"])
+        per = per.drop(columns="order_segment")
     per["segment"] = per["segment"].astype(object).where(per["segment"].notna(), NO_SEGMENT)
     per["first_touchpoint"] = per["first_touchpoint"].astype(object).where(per["first_touchpoint"].notna(),
                                                                          NO_EVENTS)
@@ -80,7 +91,18 @@ def customer_value(orders: pd.DataFrame, customers: pd.DataFrame, end: dt.dateti
         return no_value("no orders before the end of the period")
     # the observation ends on the last day of the period (rfm_summary counts orders up to and including it)
     summary = clvmod.rfm_summary(o, observation_end=pd.Timestamp(end) - pd.Timedelta(microseconds=1), freq="W")
-    per = _customers(summary, o, customers)
+    return customer_value_from(_customers(summary, o, customers), months, discount_rate_annual, level)
+
+
+def customer_value_from(per: pd.DataFrame, months: int = 12, discount_rate_annual: float = 0.1,
+                      level: float = 0.95) -> dict:
+    """:func:`customer_value` from one row per customer (:func:`customer_frame`: the order summary in weeks
+    with first touchpoint and segment), as the engine computes it
+    (:func:`helpers.analyse.queries.rfm_expr`); the orders themselves are not needed."""
+    if per.empty:
+        return no_value("no orders before the end of the period")
+    per = per.reset_index(drop=True)
+    summary = per[["frequency", "recency", "T", "monetary_value"]]
     per["expected_purchases"] = np.nan
     per["prob_alive"] = np.nan
     per["clv"] = np.nan
