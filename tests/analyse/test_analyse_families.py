@@ -151,7 +151,7 @@ def test_exit_table_compares_journeys_touching_with_journeys_not_touching():
     assert list(e["more_exits"]) == [bool(adj[tp] < 0.05 and e.loc[tp, "difference"] > 0) for tp in e.index]
     ref = stats.diff_proportions_ci(5, 5, 1, 5, method="score")
     assert e.loc["faq", "difference_ci_low"] == pytest.approx(ref.ci_low)
-    order = sorted(e.index, key=lambda tp: (not e.loc[tp, "more_exits"], -e.loc[tp, "exit_rate"]))
+    order = sorted(e.index, key=lambda tp: (-e.loc[tp, "exit_rate"], tp))
     assert list(e.index) == order
 
 

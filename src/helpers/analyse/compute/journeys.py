@@ -101,8 +101,8 @@ def exit_table(exits: pd.DataFrame, touching: pd.DataFrame, catalogue: pd.DataFr
     the score interval (Mee) and ``p_value`` the pooled z test it inverts. The touchpoints of the
     table are one family: ``p_adjusted`` is Benjamini-Hochberg within it, and ``more_exits`` is
     ``p_adjusted < 0.05`` with a positive difference. Without the totals (or converted counts)
-    there is no comparison: those columns are NaN and ``more_exits`` False. Flagged touchpoints
-    first, then by exit rate, highest first.
+    there is no comparison: those columns are NaN and ``more_exits`` False. Sorted by exit rate,
+    highest first.
 
     After-purchase (``retention``) touchpoints are left out: a journey that ends there has either
     bought already or not reached the purchase through them, so its "exit" is not a lost sale."""
@@ -142,7 +142,9 @@ def exit_table(exits: pd.DataFrame, touching: pd.DataFrame, catalogue: pd.DataFr
     t["more_exits"] = ((t["p_adjusted"] < FDR) & (t["difference"] > 0)).astype(bool)
     t["name"] = t["touchpoint_id"].map(dict(zip(cat["touchpoint_id"], cat["name"]))).fillna(t["touchpoint_id"])
     t["stage"] = t["touchpoint_id"].map(dict(zip(cat["touchpoint_id"], cat["stage"]))).fillna(UNKNOWN)
-    t = t.sort_values(["more_exits", "exit_rate", "touchpoint_id"], ascending=[False, False, True])
+    # by exit rate: the touchpoint where journeys most often end without a purchase comes first (the flag answers
+    # another question, whether touching it goes with losing the journey, and does not reorder the table)
+    t = t.sort_values(["exit_rate", "touchpoint_id"], ascending=[False, True])
     return t[EXIT_COLUMNS].reset_index(drop=True)
 
 

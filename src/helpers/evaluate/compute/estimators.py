@@ -29,8 +29,9 @@ import statsmodels.api as sm
 from scipy import optimize
 from scipy import stats as st
 
-from helpers import stats
+from helpers import kpis, stats
 from helpers.errors import DataError
+from helpers.i18n import _, ngettext
 
 __all__ = [
     "EffectResult",
@@ -336,12 +337,19 @@ def diff_in_diff(
     treated_post = float(np.average(y[sel.to_numpy()], weights=None if w is None else w[sel.to_numpy()]))
     note = ""
     if not (se > 0):
-        note = "the outcome does not vary: no standard error"
-    errors = {"nonrobust": "classical", "cluster": "cluster-robust"}.get(fit.cov_type, fit.cov_type)
+        note = _("the outcome does not vary: no standard error")
+    errors = {"nonrobust": _("classical errors"), "cluster": _("cluster-robust errors")}.get(
+        fit.cov_type, _("{cov} errors").format(cov=fit.cov_type))
     # only clustered errors are "by" the cluster column: with another cov_type the column is not used
-    by = f" by {cluster_label or cluster}" if cluster and fit.cov_type == "cluster" else ""
-    fe_text = f", {', '.join(fixed_effects)} fixed effects" if fixed_effects else ""
-    method = f"difference-in-differences (OLS, {errors} errors{by}{fe_text})"
+    if cluster and fit.cov_type == "cluster":
+        # Translators: {errors} is a kind of standard errors, {by} what they are clustered by ("week")
+        errors = _("{errors} by {by}").format(errors=errors, by=cluster_label or cluster)
+    parts = [_("OLS"), errors]
+    if fixed_effects:
+        # Translators: {names} lists columns ("week, touchpoint")
+        parts.append(_("{names} fixed effects").format(names=", ".join(fixed_effects)))
+    # Translators: {details} describes the estimator ("OLS, classical errors")
+    method = _("difference-in-differences ({details})").format(details=", ".join(parts))
     n_clusters = int(pd.Series(groups).nunique()) if cluster else None
     return EffectResult(est, se, lo, hi, p, int(len(work)), method, df=dfree, level=level,
                         baseline=treated_post - est, note=note,
@@ -423,8 +431,8 @@ def gls_ar1(y, X, t, weights=None, *, rho: float | None = None, iterations: int 
 
     if rho is None:
         r = 0.0
-        for _ in range(iterations):
-            beta, _, _ = fit(r)
+        for _it in range(iterations):
+            beta, _cov, _res = fit(r)
             e = (y - Xa @ beta) / sd
             raw = _lag1(e, t)
             r = float(np.clip(raw + (1 + 3 * raw) / n, *RHO_BOUNDS))
@@ -478,7 +486,7 @@ def gls_ar1_noise(y, X, t, weights=None) -> GLSFit:
         return lam * phi ** lags + (1.0 - lam) * D if phi > 0 else lam * np.eye(n) + (1.0 - lam) * D
 
     def neg_reml(par) -> float:
-        _, ew, _, logdet = _whitened(y, Xa, V(float(par[0]), float(par[1])))
+        _beta, ew, _xtx, logdet = _whitened(y, Xa, V(float(par[0]), float(par[1])))
         s2 = float(ew @ ew) / (n - k)
         return 0.5 * ((n - k) * math.log(s2) + logdet) if s2 > 0 else math.inf
 
@@ -487,7 +495,7 @@ def gls_ar1_noise(y, X, t, weights=None) -> GLSFit:
     opt = optimize.minimize(neg_reml, x0=np.array(x0), bounds=[RHO_BOUNDS, (0.0, 1.0)], method="L-BFGS-B",
                             options={"ftol": 1e-12, "gtol": 1e-9, "eps": 1e-6})
     phi, lam = (float(v) for v in (opt.x if np.isfinite(opt.fun) and opt.fun <= neg_reml(x0) else x0))
-    beta, ew, xtx_inv, _ = _whitened(y, Xa, V(phi, lam))
+    beta, ew, xtx_inv, _logdet = _whitened(y, Xa, V(phi, lam))
     dfree = float(n - k)
     s2 = float(ew @ ew) / dfree if dfree > 0 else NAN
     fitted = Xa @ beta
@@ -629,8 +637,8 @@ def interrupted_time_series(
         return c
 
     def result(c: np.ndarray, method: str, baseline: float = NAN) -> EffectResult:
-        est, se, lo, hi, p, _ = _contrast(fit, c, level, cov=cov, df=dfree)
-        note = "" if se > 0 else "the series does not vary: no standard error"
+        est, se, lo, hi, p, _dfree = _contrast(fit, c, level, cov=cov, df=dfree)
+        note = "" if se > 0 else _("the series does not vary: no standard error")
         return EffectResult(est, se, lo, hi, p, len(y), method, df=dfree, level=level, baseline=baseline,
                             note=note, fit=fit)
 
@@ -645,11 +653,17 @@ def interrupted_time_series(
     frame = pd.DataFrame({time: t_raw.to_numpy(), "t": t, "post": post.astype(bool), "observed": y,
                           "fitted": np.asarray(fit.fittedvalues, dtype=float), "counterfactual": cf,
                           "cf_low": cf - q * cf_se, "cf_high": cf + q * cf_se})
-    kind = {"ar1+noise": "AR(1) plus noise errors (GLS, REML)", "ar1": "AR(1) errors (GLS)",
-            "newey-west": f"Newey-West errors with {lags} lags", "classical": "classical errors"}[errors]
-    weighted = "weighted " if w is not None else ""
-    method = f"interrupted time series ({weighted}segmented regression, {kind}" + \
-        (", yearly seasonal terms" if seasonal else "") + ")"
+    if errors == "newey-west":
+        kind = ngettext("Newey-West errors with {n} lag", "Newey-West errors with {n} lags", int(lags)).format(
+            n=kpis.fmt_count(int(lags)))
+    else:
+        kind = {"ar1+noise": _("AR(1) plus noise errors (GLS, REML)"), "ar1": _("AR(1) errors (GLS)"),
+                "classical": _("classical errors")}[errors]
+    parts = [_("weighted segmented regression") if w is not None else _("segmented regression"), kind]
+    if seasonal:
+        parts.append(_("yearly seasonal terms"))
+    # Translators: {details} describes the estimator ("segmented regression, AR(1) errors (GLS)")
+    method = _("interrupted time series ({details})").format(details=", ".join(parts))
     return ITSResult(
         level=result(coef("level"), "level change"),
         slope=result(coef("slope"), "slope change per time unit"),
@@ -745,8 +759,10 @@ def ab_test(
     extra = {"control": ctrl, "treatment": trt, "n_control": int(na), "n_treatment": int(nb)}
     extra.update(sample_ratio_check({ctrl: na, trt: nb}, {str(k): v for k, v in split.items()} if split else None))
     if na < 2 or nb < 2:
-        return EffectResult(NAN, NAN, NAN, NAN, NAN, n, "A/B test", level=level,
-                            note=f"too few units: {na} in {ctrl}, {nb} in {trt}", extra=extra)
+        # Translators: {na} and {nb} are counts of units, {ctrl} and {trt} the variants' labels
+        return EffectResult(NAN, NAN, NAN, NAN, NAN, n, _("A/B test"), level=level,
+                            note=_("too few units: {na} in {ctrl}, {nb} in {trt}").format(
+                                na=kpis.fmt_count(na), ctrl=ctrl, nb=kpis.fmt_count(nb), trt=trt), extra=extra)
     base = float(ya.mean())
     ref = reference_effect if reference_effect is not None else 0.05 * abs(base)
     extra.update(mean_control=base, mean_treatment=float(yb.mean()))
@@ -775,8 +791,8 @@ def ab_test(
 def _ab_proportions(ya, yb, n, level, alpha, power, base, ref, extra) -> EffectResult:
     na, nb = ya.size, yb.size
     xa, xb = float(ya.sum()), float(yb.sum())
-    _, p = stats.two_proportions_test(xb, nb, xa, na)
-    method = "A/B test (pooled two-proportion z test, score interval)"
+    _z, p = stats.two_proportions_test(xb, nb, xa, na)
+    method = _("A/B test (pooled two-proportion z test, score interval)")
     n_h = 2 * na * nb / n
     pa = min(max(base, 1e-6), 1 - 1e-6)
     mde = stats.mde_two_proportions(pa, n_h, power=power, alpha=alpha)
@@ -787,7 +803,7 @@ def _ab_proportions(ya, yb, n, level, alpha, power, base, ref, extra) -> EffectR
     if not np.isfinite(p):
         d = xb / nb - xa / na
         return EffectResult(d, 0.0, NAN, NAN, NAN, n, method, level=level, baseline=base, mde=mde, power=pw,
-                            note="the outcome does not vary: nothing to test", extra=extra)
+                            note=_("the outcome does not vary: nothing to test"), extra=extra)
     ci = stats.diff_proportions_ci(xb, nb, xa, na, method="score", level=level)
     return EffectResult(ci.value, ci.se, ci.ci_low, ci.ci_high, p, n, method, level=level, baseline=base,
                         mde=mde, power=pw, extra=extra)
@@ -795,12 +811,12 @@ def _ab_proportions(ya, yb, n, level, alpha, power, base, ref, extra) -> EffectR
 
 def _ab_means(ya, yb, n, level, alpha, power, base, ref, extra, use_cuped) -> EffectResult:
     na, nb = ya.size, yb.size
-    method = "A/B test (CUPED-adjusted Welch t test)" if use_cuped else "A/B test (Welch t test)"
+    method = _("A/B test (CUPED-adjusted Welch t test)") if use_cuped else _("A/B test (Welch t test)")
     ci = stats.diff_means_ci(yb, ya, level=level)
     se = ci.se
     if not (se > 0):
         return EffectResult(ci.value, se, NAN, NAN, NAN, n, method, level=level,
-                            baseline=base, note="the outcome does not vary: nothing to test", extra=extra)
+                            baseline=base, note=_("the outcome does not vary: nothing to test"), extra=extra)
     va, vb = np.var(ya, ddof=1) / na, np.var(yb, ddof=1) / nb
     dfw = (va + vb) ** 2 / (va**2 / (na - 1) + vb**2 / (nb - 1))
     p = float(2 * st.t.sf(abs(ci.value) / se, dfw))
@@ -809,7 +825,9 @@ def _ab_means(ya, yb, n, level, alpha, power, base, ref, extra, use_cuped) -> Ef
     extra["reference"] = ref
     note = ""
     if use_cuped:
-        note = (f"CUPED: pre-period values known for {extra['covariate_coverage']:.0%} of the units; "
-                f"variance reduced by {extra['variance_reduction']:.0%}")
+        # Translators: {coverage} and {reduction} are percentages
+        note = _("CUPED: pre-period values known for {coverage} of the units; variance reduced by {reduction}").format(
+            coverage=kpis.fmt_percent(extra["covariate_coverage"], 0),
+            reduction=kpis.fmt_percent(extra["variance_reduction"], 0))
     return EffectResult(ci.value, se, ci.ci_low, ci.ci_high, p, n, method, df=dfw, level=level, baseline=base,
                         mde=mde, power=power_from_se(ref, se, dfw, alpha) if ref > 0 else NAN, note=note, extra=extra)
