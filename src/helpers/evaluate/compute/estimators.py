@@ -503,11 +503,14 @@ def gls_ar1_noise(y, X, t, weights=None) -> GLSFit:
                   "AR(1) plus noise GLS (REML)", lam)
 
 
-def level_shift(y, t, post, weights=None, *, trend: bool = False, level: float = 0.95) -> EffectResult:
-    """Mean after minus mean before of a weekly series with AR(1) errors (:func:`gls_ar1`), t(n - k).
+def level_shift(y, t, post, weights=None, *, trend: bool = False, level: float = 0.95,
+                errors: str = "ar1") -> EffectResult:
+    """Mean after minus mean before of a weekly series, t(n - k).
 
-    ``trend=True`` adds a common linear time trend. Used for the weekly treated-minus-control
-    gap of a difference-in-differences and for its placebo.
+    ``errors``: ``"ar1"`` (default, :func:`gls_ar1`) or ``"ar1+noise"`` (:func:`gls_ar1_noise`: the weekly gap
+    of two groups is a drifting level seen through sampling noise; not yet the DiD default, see docs/verdicts.md).
+    ``trend=True`` adds a common linear
+    time trend. Used for the weekly treated-minus-control gap of a difference-in-differences and for its placebo.
     """
     t = np.asarray(t, dtype=float)
     post = np.asarray(post, dtype=float)
@@ -515,7 +518,7 @@ def level_shift(y, t, post, weights=None, *, trend: bool = False, level: float =
     if trend:
         cols["time"] = t - t.mean()
     X = pd.DataFrame(cols)
-    g = gls_ar1(y, X, t, weights)
+    g = gls_ar1_noise(y, X, t, weights) if errors == "ar1+noise" else gls_ar1(y, X, t, weights)
     c = np.zeros(X.shape[1])
     c[1] = 1.0
     est, se, lo, hi, p, dfree = _contrast(g, c, level, cov=g.cov, df=g.df_resid)
