@@ -11,19 +11,42 @@ from helpers import analyse
 
 
 def test_compare_kpis_nps_difference_and_flags():
+    # NPS changes come from the raw answers (issue 13, finding 5), not from the stored per-period se: the old
+    # expectation (se = sqrt(8^2 + 6^2) from "nps_se") was the bug. Expected values: the NPS of an answer is
+    # +100 / 0 / -100, so the difference of NPS is a difference of means of those scores with the plain
+    # (ddof=0) variances, written here with numpy; the flags are Benjamini-Hochberg by statsmodels.
+    from statsmodels.stats.multitest import multipletests
+
     now = pd.DataFrame({"touchpoint_id": ["a", "b"], "converted_journeys": [300, 50], "journeys": [1000, 1000],
-                        "conversion": [0.3, 0.05], "top2box": [0.5, 0.5], "csat_n": [100, 100],
-                        "csat": [4.0, 4.0], "nps_n": [100, 100], "nps": [30.0, 10.0], "nps_se": [8.0, 9.0]})
+                        "conversion": [0.3, 0.05], "top2box": [0.5, 0.5], "csat_n": [0, 0],
+                        "csat": [np.nan, np.nan], "nps_n": [100, 100], "nps": [30.0, 10.0], "nps_se": [8.0, 9.0]})
     before = now.assign(converted_journeys=[200, 48], conversion=[0.2, 0.048], nps=[10.0, 9.0], nps_se=[6.0, 9.0])
-    out = analyse.compare_kpis(now, before, pd.DataFrame(), pd.DataFrame(), "previous quarter")
+    # a: 50 promoters, 30 passives, 20 detractors now (NPS 30); 30/50/20 before (NPS 10); b: 30/50/20 both times
+    fb_now = pd.DataFrame({"touchpoint_id": ["a"] * 100 + ["b"] * 100,
+                           "nps": [10] * 50 + [8] * 30 + [3] * 20 + [9] * 30 + [7] * 50 + [0] * 20})
+    fb_before = pd.DataFrame({"touchpoint_id": ["a"] * 100 + ["b"] * 100,
+                              "nps": [9] * 30 + [7] * 50 + [6] * 20 + [10] * 30 + [8] * 50 + [5] * 20})
+    out = analyse.compare_kpis(now, before, fb_now, fb_before, "previous quarter")
     a_conv = out[(out["touchpoint_id"] == "a") & (out["kpi"] == "conversion")].iloc[0]
     assert a_conv["change"] == pytest.approx(0.1) and bool(a_conv["significant"])
     b_conv = out[(out["touchpoint_id"] == "b") & (out["kpi"] == "conversion")].iloc[0]
     assert not b_conv["significant"]
     a_nps = out[(out["touchpoint_id"] == "a") & (out["kpi"] == "nps")].iloc[0]
+    s_now = np.array([100.0] * 50 + [0.0] * 30 + [-100.0] * 20)
+    s_before = np.array([100.0] * 30 + [0.0] * 50 + [-100.0] * 20)
+    se = np.sqrt(s_now.var() / 100 + s_before.var() / 100)
     assert a_nps["change"] == pytest.approx(20.0)
-    assert a_nps["ci_high"] - a_nps["change"] == pytest.approx(1.959963984540054 * 10.0)
-    assert bool(a_nps["significant"])
+    assert a_nps["ci_high"] - a_nps["change"] == pytest.approx(1.959963984540054 * se)
+    assert (a_nps["n_current"], a_nps["n_before"]) == (100, 100)
+    b_nps = out[(out["touchpoint_id"] == "b") & (out["kpi"] == "nps")].iloc[0]
+    assert b_nps["change"] == pytest.approx(0.0) and not b_nps["significant"]
+    # one family per table: the rows with a p value, adjusted together
+    tested = out["p_value"].notna()
+    assert tested.sum() == 4  # conversion and NPS of a and b; no ratings -> no CSAT or top-2-box test
+    adj = multipletests(out.loc[tested, "p_value"], method="fdr_bh")[1]
+    assert out.loc[tested, "p_adjusted"].to_numpy() == pytest.approx(adj)
+    assert (out["significant"] == (out["p_adjusted"] < 0.05)).all()
+    assert not out.loc[~tested, "significant"].any()
     csat = out[out["kpi"] == "csat"]
     assert csat["change"].isna().all() and (csat["note"] == "a group has no observations").all()
 

@@ -105,23 +105,58 @@ def test_funnel_counts_the_furthest_stage_with_intervals(hand):
     assert math.isnan(f.loc["retention", "step_conversion"]) and f.loc["retention", "note"] == "last stage"
 
 
+def _mee_interval(x1: int, n1: int, x2: int, n2: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Score interval of p1 - p2 (Mee) by brute force: every delta whose score statistic, with the
+    likelihood maximised numerically under p1 = p2 + delta, stays within +-z."""
+    from scipy.optimize import brentq, minimize_scalar
+
+    d = x1 / n1 - x2 / n2
+
+    def score(delta):
+        def nll(p2):
+            p1 = p2 + delta
+            return -sum(k * math.log(max(q, 1e-300)) for k, q in
+                        ((x1, p1), (n1 - x1, 1 - p1), (x2, p2), (n2 - x2, 1 - p2)))
+        p2 = minimize_scalar(nll, bounds=(max(0, -delta) + 1e-12, min(1, 1 - delta) - 1e-12), method="bounded",
+                             options={"xatol": 1e-13}).x
+        p1 = p2 + delta
+        return (d - delta) / math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
+
+    eps = 1e-7
+    lo = brentq(lambda t: score(t) - z, -1 + eps, min(d, 1 - eps)) if score(-1 + eps) > z else -1.0
+    hi = brentq(lambda t: score(t) + z, max(d, -1 + eps), 1 - eps) if score(1 - eps) < -z else 1.0
+    return lo, hi
+
+
 def test_exits_compare_each_touchpoint_with_the_rest(hand):
+    # Issue 13, finding 10: the old test compared a touchpoint's exits with "all other touchpoints pooled",
+    # where the same journeys sit in both groups (that expectation was the bug). Now two disjoint groups:
+    # journeys touching the touchpoint against journeys not touching it, on "ended without a purchase",
+    # with the score interval, the pooled z test and Benjamini-Hochberg over the table.
+    from statsmodels.stats.multitest import multipletests
+    from statsmodels.stats.proportion import proportions_ztest
+
     _, r = hand
     e = r.exits.set_index("touchpoint_id")
     # non-converting journeys end at faq (j2, j5) and web (j4)
     assert e.loc["faq", "exits"] == 2 and e.loc["faq", "journeys"] == 3
     assert e.loc["web", "exits"] == 1 and e.loc["ads", "exits"] == 0
     assert "survey" not in e.index  # after the purchase: not a lost sale
-    total_x, total_n = 3, 2 + 4 + 3 + 2
-    assert e.loc["faq", "average"] == pytest.approx(total_x / total_n)
-    # Newcombe interval of faq against all other touchpoints pooled, from the two Wilson intervals
-    p1, p2 = 2 / 3, 1 / 8
-    l1, u1 = wilson(2, 3)
-    l2, u2 = wilson(1, 8)
-    assert e.loc["faq", "difference"] == pytest.approx(p1 - p2)
-    assert e.loc["faq", "difference_ci_low"] == pytest.approx(p1 - p2 - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2))
-    assert e.loc["faq", "more_exits"] == (e.loc["faq", "difference_ci_low"] > 0)
-    assert list(r.exits["difference"]) == sorted(r.exits["difference"], reverse=True)
+    # 5 journeys, j1 and j3 buy; touching: ads j1 j2, web j1-j4, faq j2 j3 j5, checkout j1 j3
+    # -> (lost touching, touching, lost not touching, not touching)
+    hand_counts = {"ads": (1, 2, 2, 3), "web": (2, 4, 1, 1), "faq": (2, 3, 1, 2), "checkout": (0, 2, 3, 3)}
+    for tp, (x, n, xo, no) in hand_counts.items():
+        assert (e.loc[tp, "lost"], e.loc[tp, "journeys"], e.loc[tp, "others_lost"], e.loc[tp, "others_journeys"]) \
+            == (x, n, xo, no)
+        assert e.loc[tp, "difference"] == pytest.approx(x / n - xo / no)
+        assert e.loc[tp, "p_value"] == pytest.approx(proportions_ztest([x, xo], [n, no])[1])
+        lo, hi = _mee_interval(x, n, xo, no)
+        assert (e.loc[tp, "difference_ci_low"], e.loc[tp, "difference_ci_high"]) == pytest.approx((lo, hi), abs=1e-6)
+    tps = list(hand_counts)
+    adj = multipletests([e.loc[tp, "p_value"] for tp in tps], method="fdr_bh")[1]
+    assert [e.loc[tp, "p_adjusted"] for tp in tps] == pytest.approx(list(adj))
+    assert not e["more_exits"].any()  # checkout's p 0.025 is 0.10 after the adjustment, and it is lost less often
+    assert list(r.exits["exit_rate"]) == sorted(r.exits["exit_rate"], reverse=True)
 
 
 def test_time_to_convert_quartiles(hand):
@@ -145,8 +180,21 @@ def test_changes_against_previous_quarter_and_last_year(hand):
     assert prev["before"] == 0.0 and prev["change"] == pytest.approx(0.5)
     last = web.loc["same quarter last year (2025Q3)"]
     assert last["before"] == 1.0 and last["change"] == pytest.approx(-0.5)
-    # flagged only where the interval excludes zero
-    assert (ch["significant"] == ((ch["ci_low"] > 0) | (ch["ci_high"] < 0))).all()
+    # Issue 13, finding 10: a flag is the Benjamini-Hochberg adjusted p of the table below 0.05, no longer "the
+    # unadjusted interval excludes zero" (that rule was the bug); the p values are the pooled z tests the score
+    # intervals invert, so a flagged change has an interval without zero, but not every such interval is flagged
+    from statsmodels.stats.multitest import multipletests
+    from statsmodels.stats.proportion import proportions_ztest
+
+    for c in ("previous quarter (2026Q2)", "same quarter last year (2025Q3)"):
+        t = ch[ch["comparison"] == c]
+        tested = t["p_value"].notna()
+        assert (t.loc[tested, "p_adjusted"].to_numpy()
+                == pytest.approx(multipletests(t.loc[tested, "p_value"], method="fdr_bh")[1]))
+        assert (t["significant"] == (t["p_adjusted"] < 0.05)).all()
+    assert ((ch["ci_low"] > 0) | (ch["ci_high"] < 0))[ch["significant"]].all()
+    # web conversion 2/4 now against 0/1 in 2026Q2
+    assert prev["p_value"] == pytest.approx(proportions_ztest([2, 0], [4, 1])[1])
 
 
 def test_weekly_series_per_touchpoint(hand):

@@ -297,13 +297,19 @@ def say_exits(result) -> display.HTML:
         return display.say(_("No touchpoint ends journeys without a purchase more often than the others."))
     top = more.iloc[0]
     others = _list(more["name"].iloc[1:4].astype(str))
-    # Translators: {tp} is a touchpoint; {rate}, {lo}, {hi} and {avg} are percentages
-    return display.say(_("Journeys end without a purchase after {tp} more often than after other touchpoints: "
-                         "{rate} of journeys touching it end there ({lo} to {hi}), against {avg} on average.")
-                       # Translators: {others} lists touchpoints
-                       + (" " + _("Also above average: {others}.") if others else ""),
-                       tp=top["name"], rate=pct(top["exit_rate"]), lo=pct(top["exit_rate_ci_low"]),
-                       hi=pct(top["exit_rate_ci_high"]), avg=pct(top["average"]), others=others)
+    # Translators: {tp} is a touchpoint; {rate}, {others_rate} and {exit} are percentages, {diff} a change in
+    # percentage points ("+4.2 pp") and {ci} its interval; {m} is the number of touchpoints compared
+    text = _("Journeys touching {tp} end without a purchase more often than journeys that do not touch it: "
+             "{rate} against {others_rate} ({diff}, 95% interval {ci}; adjusted for the {m} touchpoints "
+             "compared). {exit} of the journeys touching it end there.")
+    if others:
+        # Translators: {others} lists touchpoints
+        text += " " + _("Also lost more often: {others}.")
+    return display.say(text, tp=top["name"], rate=pct(top["lost_rate"]), others_rate=pct(top["others_lost_rate"]),
+                       diff=change("exit_rate", top["difference"]),
+                       ci=kpis.fmt_interval("exit_rate", top["difference_ci_low"], top["difference_ci_high"]),
+                       m=kpis.fmt_count(int(e["p_value"].notna().sum())), exit=pct(top["exit_rate"]),
+                       others=others)
 
 
 def say_paths(result) -> display.HTML:
@@ -408,8 +414,11 @@ PRETTY = {
     "step_conversion_ci_low": N_("Next low"), "step_conversion_ci_high": N_("Next high"), "drop_off": N_("Drop-off"),
     "drop_off_ci_low": N_("Drop-off low"), "drop_off_ci_high": N_("Drop-off high"), "exits": N_("Exits"),
     "exit_rate": N_("Exit rate"), "exit_rate_ci_low": N_("Exit low"), "exit_rate_ci_high": N_("Exit high"),
+    "lost": N_("Lost"), "lost_rate": N_("Lost share"), "others_journeys": N_("Other journeys"),
+    "others_lost": N_("Others lost"), "others_lost_rate": N_("Others lost share"), "p_value": N_("p"),
+    "p_adjusted": N_("Adjusted p"),
     "average": N_("Average"), "difference": N_("Difference"), "difference_ci_low": N_("Diff. low"),
-    "difference_ci_high": N_("Diff. high"), "more_exits": N_("Above average"),
+    "difference_ci_high": N_("Diff. high"), "more_exits": N_("Lost more often"),
     "converting_journeys": N_("Purchasing journeys"), "mean_days": N_("Mean"), "q1_days": N_("25% buy within"),
     "median_days": N_("Half buy within"), "q3_days": N_("75% buy within"), "source": N_("Source"),
     "ratings": N_("Ratings"), "share_1": "1", "share_2": "2", "share_3": "3", "share_4": "4", "share_5": "5",
@@ -425,7 +434,8 @@ PERCENT_COLUMNS = {"conversion", "conversion_ci_low", "conversion_ci_high", "top
                    "share_of_start", "step_conversion", "step_conversion_ci_low", "step_conversion_ci_high",
                    "drop_off", "drop_off_ci_low", "drop_off_ci_high", "exit_rate", "exit_rate_ci_low",
                    "exit_rate_ci_high", "average", "difference", "difference_ci_low", "difference_ci_high",
-                   "share_1", "share_2", "share_3", "share_4", "share_5", "negative", "negative_ci_low",
+                   "lost_rate", "others_lost_rate", "share_1", "share_2", "share_3", "share_4", "share_5", "negative",
+                   "negative_ci_low",
                    "negative_ci_high", "positive", "repeat_rate", "repeat_rate_ci_low", "repeat_rate_ci_high"}
 TIME_COLUMNS = ("mean_days", "q1_days", "median_days", "q3_days")
 ALL_JOURNEYS = N_("all journeys")
@@ -452,7 +462,8 @@ PARTS = {
     "funnel": (None, ["stage", "journeys", "share_of_start", "step_conversion", "step_conversion_ci_low",
                       "step_conversion_ci_high", "drop_off", "drop_off_ci_low", "drop_off_ci_high", "note"]),
     "exits": (None, ["name", "stage", "journeys", "exits", "exit_rate", "exit_rate_ci_low", "exit_rate_ci_high",
-                     "average", "difference", "difference_ci_low", "difference_ci_high", "more_exits"]),
+                     "lost_rate", "others_lost_rate", "difference", "difference_ci_low", "difference_ci_high",
+                     "p_adjusted", "more_exits"]),
     "time_to_convert": (None, ["segment", "converting_journeys", "mean_days", "q1_days", "median_days", "q3_days"]),
     "ratings": (None, ["name", "source", "ratings", "share_1", "share_2", "share_3", "share_4", "share_5", "mean"]),
     "sentiment": (None, ["name", "source", "texts", "mean_sentiment", "negative", "negative_ci_low",
@@ -706,10 +717,10 @@ def findings_text(result) -> list[str]:
     more = result.exits[result.exits["more_exits"]] if len(result.exits) else result.exits
     if len(more):
         r = more.iloc[0]
-        # Translators: {tp} is a touchpoint, {rate} and {avg} percentages
-        out.append(_("Journeys end without a purchase after {tp} more often than elsewhere "
-                     "({rate} vs {avg} on average).").format(tp=r["name"], rate=pct(r["exit_rate"]),
-                                                             avg=pct(r["average"])))
+        # Translators: {tp} is a touchpoint, {rate} and {others_rate} percentages
+        out.append(_("Journeys touching {tp} end without a purchase more often than elsewhere "
+                     "({rate}, against {others_rate} of the journeys that do not touch it).").format(
+                         tp=r["name"], rate=pct(r["lost_rate"]), others_rate=pct(r["others_lost_rate"])))
     f = result.funnel[result.funnel["step_conversion"].notna() & (result.funnel["journeys"] > 0)]
     if len(f):
         w = f.loc[f["drop_off"].idxmax()]

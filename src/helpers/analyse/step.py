@@ -111,7 +111,8 @@ def weekly_trends_of(events, catalogue: pd.DataFrame, per: Period, feedback_all:
     return calc.weekly_table(vol, jour, calc.in_window(feedback_all, h_start, end), ["touchpoint_id"])
 
 
-def journey_tables(ev, touchpoint_kpis: pd.DataFrame, catalogue: pd.DataFrame, has_segment: bool) -> dict:
+def journey_tables(ev, touchpoint_kpis: pd.DataFrame, catalogue: pd.DataFrame, has_segment: bool,
+                   overall: pd.DataFrame) -> dict:
     """Transitions, paths, stage funnel, exits and time to purchase of the period's journeys."""
     by_segment = (calc.time_to_convert_table(q.time_to_convert_expr(ev, ["segment"]).execute(), ["segment"])
                   if has_segment else calc.time_to_convert_table(pd.DataFrame(), ["segment"]))
@@ -119,8 +120,10 @@ def journey_tables(ev, touchpoint_kpis: pd.DataFrame, catalogue: pd.DataFrame, h
         "transitions": calc.transition_table(q.transitions_expr(ev).execute()),
         "paths": calc.path_table(q.paths_expr(ev).execute()),
         "funnel": calc.funnel_table(q.funnel_expr(ev).execute()),
-        "exits": calc.exit_table(q.exits_expr(ev).execute(), touchpoint_kpis[["touchpoint_id", "journeys"]],
-                                 catalogue),
+        "exits": calc.exit_table(q.exits_expr(ev).execute(),
+                                 touchpoint_kpis[["touchpoint_id", "journeys", "converted_journeys"]], catalogue,
+                                 total_journeys=int(overall["journeys"].sum()),
+                                 total_converted=int(overall["converted_journeys"].sum())),
         "time_to_convert": calc.time_to_convert_table(q.time_to_convert_expr(ev, []).execute(), []),
         "time_to_convert_by_segment": by_segment,
     }
@@ -200,7 +203,7 @@ def compute(client: str, period: str | Period, root: str | Path | None = None, c
     kpis = {name: event_kpis(ev, fb, keys, catalogue) for name, keys in levels.items()}
     changes = kpi_changes(events, catalogue, per, kpis["touchpoint"], fb, feedback_all)
     weekly = weekly_trends_of(events, catalogue, per, feedback_all, history)
-    journey = journey_tables(ev, kpis["touchpoint"], catalogue, has_segment)
+    journey = journey_tables(ev, kpis["touchpoint"], catalogue, has_segment, kpis["overall"])
     reviews_all = src.frame("reviews")
     rv = calc.in_window(reviews_all, start, end)
     p_start, p_end = per.previous().bounds()

@@ -78,20 +78,38 @@ def funnel_table(depths: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
 
 
 EXIT_COLUMNS = ["touchpoint_id", "name", "stage", "journeys", "exits", "exit_rate", "exit_rate_ci_low",
-                "exit_rate_ci_high", "average", "difference", "difference_ci_low", "difference_ci_high", "more_exits"]
+                "exit_rate_ci_high", "lost", "lost_rate", "others_journeys", "others_lost", "others_lost_rate",
+                "difference", "difference_ci_low", "difference_ci_high", "p_value", "p_adjusted", "more_exits"]
+
+#: level of the Benjamini-Hochberg adjustment of the exit table (its false discovery rate)
+FDR = 0.05
 
 
 def exit_table(exits: pd.DataFrame, touching: pd.DataFrame, catalogue: pd.DataFrame | None = None,
-               level: float = 0.95, skip_stages: tuple[str, ...] = ("retention",)) -> pd.DataFrame:
-    """Exit rate per touchpoint (journeys ending there without purchase / journeys touching it)
-    against all other touchpoints pooled; ``more_exits`` where the Newcombe interval of the
-    difference lies above zero. Sorted by the difference, largest first.
+               level: float = 0.95, skip_stages: tuple[str, ...] = ("retention",), *,
+               total_journeys: int | None = None, total_converted: int | None = None) -> pd.DataFrame:
+    """Exits per touchpoint and whether journeys touching it are lost more often than the others.
+
+    ``exits``: journeys ending at the touchpoint without a purchase (``touchpoint_id``, ``exits``);
+    ``touching``: journeys touching it (``touchpoint_id``, ``journeys``, ``converted_journeys``);
+    ``total_journeys`` / ``total_converted``: all journeys of the period and those with a purchase
+    (each journey once). ``exit_rate`` = exits / journeys touching it, with a Wilson interval.
+
+    The comparison uses two groups with no journey in both: the journeys touching the
+    touchpoint against the journeys not touching it, on the same outcome, "ended without a
+    purchase" (``lost_rate`` vs ``others_lost_rate``). ``difference`` is their difference with
+    the score interval (Mee) and ``p_value`` the pooled z test it inverts. The touchpoints of the
+    table are one family: ``p_adjusted`` is Benjamini-Hochberg within it, and ``more_exits`` is
+    ``p_adjusted < 0.05`` with a positive difference. Without the totals (or converted counts)
+    there is no comparison: those columns are NaN and ``more_exits`` False. Sorted by exit rate,
+    highest first.
 
     After-purchase (``retention``) touchpoints are left out: a journey that ends there has either
     bought already or not reached the purchase through them, so its "exit" is not a lost sale."""
     cat = catalogue if catalogue is not None else pd.DataFrame(columns=["touchpoint_id", "name", "stage"])
     skip = set(cat.loc[cat["stage"].isin(list(skip_stages)), "touchpoint_id"])
-    t = touching[["touchpoint_id", "journeys"]].merge(exits, on="touchpoint_id", how="left")
+    cols = ["touchpoint_id", "journeys", *(["converted_journeys"] if "converted_journeys" in touching else [])]
+    t = touching[cols].merge(exits, on="touchpoint_id", how="left")
     t = t[~t["touchpoint_id"].isin(list(skip))]
     t["exits"] = num(t["exits"]).fillna(0).astype("int64")
     t["journeys"] = num(t["journeys"]).fillna(0).astype("int64")
@@ -99,18 +117,49 @@ def exit_table(exits: pd.DataFrame, touching: pd.DataFrame, catalogue: pd.DataFr
     if t.empty:
         return pd.DataFrame(columns=EXIT_COLUMNS)
     t = stats.proportion_ci_frame(t, "exits", "journeys", level=level, name="exit_rate")
-    tot_x, tot_n = t["exits"].sum(), t["journeys"].sum()
-    t["average"] = tot_x / tot_n
-    diffs = [stats.diff_proportions_ci(x, n, tot_x - x, tot_n - n, level=level)
-             for x, n in zip(t["exits"], t["journeys"])]
-    t["difference"] = [e.value for e in diffs]
-    t["difference_ci_low"] = [e.ci_low for e in diffs]
-    t["difference_ci_high"] = [e.ci_high for e in diffs]
-    t["more_exits"] = [bool(e.defined and e.ci_low > 0) for e in diffs]
+    known = total_journeys is not None and total_converted is not None and "converted_journeys" in t
+    conv = num(t["converted_journeys"]).fillna(0) if known else pd.Series(np.nan, index=t.index)
+    t["lost"] = t["journeys"] - conv
+    t["lost_rate"] = t["lost"] / t["journeys"]
+    if known:
+        if total_converted > total_journeys or (t["journeys"] > total_journeys).any():
+            raise ValueError("exit_table: a touchpoint has more journeys than the period, or more purchases "
+                             "than journeys (totals of another period?)")
+        t["others_journeys"] = total_journeys - t["journeys"]
+        t["others_lost"] = (total_journeys - total_converted) - t["lost"]
+    else:
+        t["others_journeys"] = np.nan
+        t["others_lost"] = np.nan
+    t["others_lost_rate"] = t["others_lost"] / t["others_journeys"].where(t["others_journeys"] > 0)
+    tests = [_lost_test(x, n, xo, no, level) if known else (stats.Estimate(np.nan, np.nan, np.nan, np.nan, 0),
+                                                             np.nan)
+             for x, n, xo, no in zip(t["lost"], t["journeys"], t["others_lost"], t["others_journeys"])]
+    t["difference"] = [e.value for e, _ in tests]
+    t["difference_ci_low"] = [e.ci_low for e, _ in tests]
+    t["difference_ci_high"] = [e.ci_high for e, _ in tests]
+    t["p_value"] = np.array([p for _, p in tests], dtype="float64")
+    t["p_adjusted"] = stats.benjamini_hochberg(t["p_value"].to_numpy())
+    t["more_exits"] = ((t["p_adjusted"] < FDR) & (t["difference"] > 0)).astype(bool)
     t["name"] = t["touchpoint_id"].map(dict(zip(cat["touchpoint_id"], cat["name"]))).fillna(t["touchpoint_id"])
     t["stage"] = t["touchpoint_id"].map(dict(zip(cat["touchpoint_id"], cat["stage"]))).fillna(UNKNOWN)
-    t = t.sort_values(["difference", "touchpoint_id"], ascending=[False, True])
+    # by exit rate: the touchpoint where journeys most often end without a purchase comes first (the flag answers
+    # another question, whether touching it goes with losing the journey, and does not reorder the table)
+    t = t.sort_values(["exit_rate", "touchpoint_id"], ascending=[False, True])
     return t[EXIT_COLUMNS].reset_index(drop=True)
+
+
+def _lost_test(x: float, n: float, xo: float, no: float, level: float) -> tuple[stats.Estimate, float]:
+    """Lost share of the journeys touching a touchpoint minus that of the others: score interval and pooled z."""
+    if not (no > 0):
+        return stats.Estimate(np.nan, np.nan, np.nan, np.nan, n, "score", level, "every journey touches it"), np.nan
+    e = stats.diff_proportions_ci(x, n, xo, no, method="score", level=level)
+    p = stats.two_proportions_test(x, n, xo, no)[1]
+    return (e, p) if np.isfinite(p) else (_without_interval(e), np.nan)
+
+
+def _without_interval(e: stats.Estimate) -> stats.Estimate:
+    """``e`` without its interval (nothing varies: all or no journeys lost in both groups)."""
+    return stats.Estimate(e.value, e.se, np.nan, np.nan, e.n, e.method, e.level, "nothing varies: no test")
 
 
 def time_to_convert_table(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

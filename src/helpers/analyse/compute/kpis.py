@@ -208,31 +208,70 @@ def build_kpi_table(volume: pd.DataFrame, journeys: pd.DataFrame, feedback: pd.D
 
 
 CHANGE_COLUMNS = ["kpi", "comparison", "current", "before", "change", "ci_low", "ci_high", "n_current", "n_before",
-                  "significant", "method", "note"]
+                  "p_value", "p_adjusted", "significant", "method", "note"]
+
+#: level of the Benjamini-Hochberg adjustment of a change table (its false discovery rate)
+FDR = 0.05
+_NPS_ADD = 0.75
 
 
-def _nps_difference(now: pd.Series, get, z: float, level: float) -> stats.Estimate:
-    n1, n2 = now["nps_n"], get("nps_n")
-    if not (n1 > 0 and n2 > 0):
-        return stats.Estimate(np.nan, np.nan, np.nan, np.nan, n1 + n2, "nps_diff", level, "a period has no responses")
-    d = now["nps"] - get("nps")
-    se = math.sqrt(now["nps_se"] ** 2 + get("nps_se") ** 2)
-    if se > 0:
-        return stats.Estimate(d, se, d - z * se, d + z * se, n1 + n2, "nps_diff", level, "")
-    return stats.Estimate(d, se, np.nan, np.nan, n1 + n2, "nps_diff", level,
-                          "no variation in either period: no interval")
+def _nps_categories_of(fb: pd.DataFrame, key: str, k) -> tuple[int, int, int]:
+    """Promoters, passives and detractors among the NPS answers of ``key == k`` in the raw feedback."""
+    v = _ratings(fb, key, k, "nps")
+    return int((v >= 9).sum()), int(((v >= 7) & (v <= 8)).sum()), int((v <= 6).sum())
+
+
+def _nps_p(c1: tuple[int, int, int], c2: tuple[int, int, int], est: stats.Estimate) -> float:
+    """Two-sided p of the normal test that :func:`helpers.stats.diff_nps_counts` inverts: ``d / se``, or the
+    adjusted Wald ``d_a / se_a`` (3/4 promoter and 3/4 detractor added) where the plain variance is zero."""
+    if not est.defined:
+        return np.nan
+    if est.se > 0:
+        return float(2 * st.norm.sf(abs(est.value) / est.se))
+
+    def parts(c):
+        m = sum(c) + 4 * _NPS_ADD
+        pp, pd_ = (c[0] + _NPS_ADD) / m, (c[2] + _NPS_ADD) / m
+        return pp - pd_, (pp + pd_ - (pp - pd_) ** 2) / m
+
+    (a1, v1), (a2, v2) = parts(c1), parts(c2)
+    return float(2 * st.norm.sf(abs(a1 - a2) / math.sqrt(v1 + v2)))
+
+
+def _welch_p(a: np.ndarray, b: np.ndarray, est: stats.Estimate) -> float:
+    """Two-sided p of Welch's t test, the test the interval of :func:`helpers.stats.diff_means_ci` inverts."""
+    if not est.defined:
+        return np.nan
+    return float(st.ttest_ind(a, b, equal_var=False).pvalue)
+
+
+def _proportion_change(x1, n1, x2, n2, level: float) -> tuple[stats.Estimate, float]:
+    """Difference of proportions with the score interval and the pooled z test it inverts."""
+    x1, n1, x2, n2 = (float(v) for v in (x1, n1, x2, n2))
+    e = stats.diff_proportions_ci(x1, n1, x2, n2, method="score", level=level)
+    p = stats.two_proportions_test(x1, n1, x2, n2)[1] if e.defined else np.nan
+    if e.defined and not np.isfinite(p):
+        # all or no successes in both periods: nothing varies, so nothing to test
+        e = stats.Estimate(e.value, e.se, np.nan, np.nan, e.n, e.method, level,
+                           "no variation in either period: no test")
+    return e, p
 
 
 def compare_kpis(current: pd.DataFrame, before: pd.DataFrame, fb_now: pd.DataFrame, fb_before: pd.DataFrame,
                  comparison: str, key: str = "touchpoint_id", level: float = 0.95) -> pd.DataFrame:
-    """Change of each KPI per ``key`` between two periods, with intervals.
+    """Change of each KPI per ``key`` between two periods, with intervals and p values.
 
-    Conversion and top-2-box: difference of proportions, Newcombe interval; CSAT: difference of
-    means, Welch interval (from the raw ratings ``fb_now``/``fb_before``); NPS: difference with
-    se = sqrt(se1^2 + se2^2) and a normal interval. ``significant`` only where the interval
-    excludes zero. Differences of proportions are in percentage points / 100 (0-1 scale).
+    Conversion and top-2-box: difference of proportions with the score interval (Mee) and the
+    pooled z test it inverts; CSAT: difference of means, Welch interval and test (from the raw
+    ratings ``fb_now``/``fb_before``); NPS: :func:`helpers.stats.diff_nps_counts` on the
+    promoter, passive and detractor counts of the raw answers, with the normal test it inverts.
+    Differences of proportions are on the 0-1 scale.
+
+    The rows of one call (every ``key`` x the four KPIs of one comparison) are one family:
+    ``p_adjusted`` is Benjamini-Hochberg within it, and ``significant`` is ``p_adjusted < 0.05``.
+    A row without an interval (no data, one answer, no variation) has no p value, does not
+    count in the family and is never significant.
     """
-    z = float(st.norm.ppf(0.5 + level / 2))
     rows = []
     prev = before.set_index(key) if len(before) else pd.DataFrame()
     for _, now in current.iterrows():
@@ -242,23 +281,28 @@ def compare_kpis(current: pd.DataFrame, before: pd.DataFrame, fb_now: pd.DataFra
         def get(col, default=0.0, b=b):
             return float(b[col]) if b is not None and pd.notna(b[col]) else default
 
-        e = stats.diff_proportions_ci(now["converted_journeys"], now["journeys"], get("converted_journeys"),
-                                      get("journeys"), level=level)
+        e, p = _proportion_change(now["converted_journeys"], now["journeys"], get("converted_journeys"),
+                                  get("journeys"), level)
         rows.append(_change_row(k, "conversion", comparison, now["conversion"], get("conversion", np.nan), e,
-                                now["journeys"], get("journeys")))
+                                now["journeys"], get("journeys"), p))
         n_top_now = round(now["top2box"] * now["csat_n"]) if now["csat_n"] else 0
         n_top_b = round(get("top2box") * get("csat_n")) if get("csat_n") else 0
-        e = stats.diff_proportions_ci(n_top_now, now["csat_n"], n_top_b, get("csat_n"), level=level)
+        e, p = _proportion_change(n_top_now, now["csat_n"], n_top_b, get("csat_n"), level)
         rows.append(_change_row(k, "top2box", comparison, now["top2box"], get("top2box", np.nan), e, now["csat_n"],
-                                get("csat_n")))
+                                get("csat_n"), p))
         a = _ratings(fb_now, key, k, "csat")
         bb = _ratings(fb_before, key, k, "csat")
         e = stats.diff_means_ci(a, bb, level=level)
-        rows.append(_change_row(k, "csat", comparison, now["csat"], get("csat", np.nan), e, len(a), len(bb)))
-        e = _nps_difference(now, get, z, level)
-        rows.append(_change_row(k, "nps", comparison, now["nps"], get("nps", np.nan), e, now["nps_n"], get("nps_n")))
+        rows.append(_change_row(k, "csat", comparison, now["csat"], get("csat", np.nan), e, len(a), len(bb),
+                                _welch_p(a, bb, e)))
+        c1, c2 = _nps_categories_of(fb_now, key, k), _nps_categories_of(fb_before, key, k)
+        e = stats.diff_nps_counts(*c1, *c2, level=level)
+        rows.append(_change_row(k, "nps", comparison, now["nps"], get("nps", np.nan), e, sum(c1), sum(c2),
+                                _nps_p(c1, c2, e)))
     out = pd.DataFrame(rows, columns=[key, *CHANGE_COLUMNS])
-    out["significant"] = out["significant"].astype(bool)
+    out["p_value"] = out["p_value"].astype("float64")
+    out["p_adjusted"] = stats.benjamini_hochberg(out["p_value"].to_numpy()) if len(out) else np.array([])
+    out["significant"] = (out["p_adjusted"] < FDR).astype(bool)
     return out
 
 
@@ -268,14 +312,15 @@ def _ratings(fb: pd.DataFrame, key: str, k, col: str) -> np.ndarray:
     return num(fb.loc[fb[key] == k, col]).dropna().to_numpy()
 
 
-def _change_row(k, kpi, comparison, now, before, est: stats.Estimate, n_now, n_before) -> list:
+def _change_row(k, kpi, comparison, now, before, est: stats.Estimate, n_now, n_before, p: float) -> list:
+    p = float(p) if est.defined and np.isfinite(p) else np.nan
     return [k, kpi, comparison, now, before, est.value, est.ci_low, est.ci_high, int(n_now), int(n_before),
-            bool(est.excludes(0.0)), est.method, est.note]
+            p, np.nan, False, est.method, est.note]
 
 
 def significant_changes(changes: pd.DataFrame, names: dict | None = None) -> pd.DataFrame:
-    """Changes whose interval excludes zero, the clearest first (change / half-width of its interval),
-    with the touchpoint's ``name``."""
+    """Changes significant after the Benjamini-Hochberg adjustment of their table (``significant``), the
+    clearest first (change / half-width of its interval), with the touchpoint's ``name``."""
     if changes.empty:
         return changes
     sig = changes[changes["significant"]].copy()

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as st
 
-from helpers import stats
+from helpers import kpis, stats
 from helpers.errors import ConfigError, DataError
 from helpers.evaluate.compute.estimators import (
     EffectResult,
@@ -27,6 +27,7 @@ from helpers.evaluate.compute.estimators import (
     mde_from_se,
     power_from_se,
 )
+from helpers.i18n import _
 
 NAN = float("nan")
 WEEK = pd.Timedelta(days=7)
@@ -425,8 +426,10 @@ def did_outcome(rows: pd.DataFrame, kpi: str, unit: str, weights: str | None, st
     sel = (rows["treated"] == 1) & (rows["post"] == 1)
     wt = rows.loc[sel, weights] if weights else None
     treated_post = float(np.average(rows.loc[sel, "value"], weights=wt))
-    method = (f"difference-in-differences (weekly treated-minus-control gap, AR(1) errors, t with {res.df:.0f} "
-              f"degrees of freedom; {nb} weeks before, {na} after)")
+    # Translators: {df}, {nb} and {na} are counts (degrees of freedom, weeks before and after the change)
+    method = _("difference-in-differences (weekly treated-minus-control gap, AR(1) errors, t with {df} degrees of "
+               "freedom; {nb} weeks before, {na} after)").format(df=kpis.fmt_count(round(res.df)),
+                                                                   nb=kpis.fmt_count(nb), na=kpis.fmt_count(na))
     res = replace(res, method=method, n=int(len(rows)), baseline=treated_post - res.estimate,
                   extra={**res.extra, "cells": {f"{int(t)}{int(q)}": int(v) for (t, q), v in cells.items()},
                          "weeks_before": nb, "weeks_after": na})
