@@ -324,3 +324,11 @@ def test_bad_storage_names_client_yml_the_key_and_what_is_accepted(tmp_path, uri
     assert file in msg
     for w in words:
         assert w in msg
+
+
+def test_a_spark_connect_token_comes_from_the_environment(tmp_path, monkeypatch):
+    msg, file = _error(tmp_path, lambda d: d.update(engine="pyspark", spark={"remote": "sc://h:443/;token=abc"}))
+    assert file in msg and "spark.remote" in msg and "holds a token" in msg
+    cfg = _client(tmp_path, engine="pyspark", spark={"remote": "sc://h:443/;use_ssl=true;token=${TPKIT_TEST_TOKEN}"})
+    monkeypatch.setenv("TPKIT_TEST_TOKEN", "t0k")
+    assert cfg.spark.resolved_remote() == "sc://h:443/;use_ssl=true;token=t0k"

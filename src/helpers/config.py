@@ -261,6 +261,9 @@ class SparkSettings(_Model):
         if v is not None and not _REMOTE.match(v):
             raise ValueError(f"'{v}' is not a Spark Connect address; give sc://HOST:PORT (for example "
                              "sc://spark.example.com:15002)")
+        if v is not None and re.search(r";token=(?!\$\{)", v):
+            raise ValueError("the address holds a token: do not write it in client.yml; write ';token=${NAME}' "
+                             "and set the environment variable NAME where the report runs")
         return v
 
     @field_validator("conf")
@@ -285,23 +288,29 @@ class SparkSettings(_Model):
                              "not both")
         return self
 
+    def resolved_remote(self) -> str | None:
+        """``remote`` with every ``${NAME}`` replaced by the environment variable NAME."""
+        if self.remote is None:
+            return None
+        return _resolve_env(self.remote, "spark.remote")
+
     def resolved_conf(self) -> dict[str, str]:
         """``conf`` with every ``${NAME}`` replaced by the environment variable NAME (ConfigError when unset)."""
-        import os
+        return {key: _resolve_env(str(value).lower() if isinstance(value, bool) else str(value),
+                                  f"spark.conf '{key}'") for key, value in self.conf.items()}
 
-        out = {}
-        for key, value in self.conf.items():
-            text = str(value).lower() if isinstance(value, bool) else str(value)
 
-            def env(match, key=key):
-                name = match.group(1)
-                if name not in os.environ:
-                    raise ConfigError(f"spark.conf '{key}' refers to the environment variable {name}, which is "
-                                      "not set", hint=f"set {name} before running the report")
-                return os.environ[name]
+def _resolve_env(text: str, where: str) -> str:
+    import os
 
-            out[key] = _ENV_REF.sub(env, text)
-        return out
+    def env(match):
+        name = match.group(1)
+        if name not in os.environ:
+            raise ConfigError(f"{where} refers to the environment variable {name}, which is not set",
+                              hint=f"set {name} before running the report")
+        return os.environ[name]
+
+    return _ENV_REF.sub(env, text)
 
 
 def storage_scheme(uri: str) -> str | None:

@@ -51,7 +51,7 @@ _spark: dict = {"key": None, "session": None}
 def spark_settings(spark=None) -> tuple[str | None, str | None, dict[str, str]]:
     """(master, remote, conf) for a client's ``spark:`` settings (None: a local session on every core)."""
     master = getattr(spark, "master", None)
-    remote = getattr(spark, "remote", None)
+    remote = spark.resolved_remote() if spark is not None else None
     if master is None and remote is None:
         master = DEFAULT_MASTER
     conf = dict(SPARK_DEFAULTS)
