@@ -144,7 +144,7 @@ def _error(tmp_path, mutate) -> tuple[str, str]:
     "mutate,path,near,allowed",
     [
         (lambda d: d.update(segmnts=["b2b"]), "segmnts", "segments", "touchpoints"),
-        (lambda d: d.update(spark={"master": "local[2]"}), "spark", None, "engine"),
+        (lambda d: d.update(sparks={"master": "local[2]"}), "sparks", "spark", "engine"),
         (lambda d: d["touchpoints"][1].update(stge="decision"), "touchpoints[1].stge", "stage", "owner"),
         (lambda d: d.update(branding={"color": "#112233"}), "branding.color", "colour", "logo"),
         (lambda d: d.update(priority_weights={"sale": 1}), "priority_weights.sale", "sales", "experience"),
@@ -241,3 +241,94 @@ def test_valid_choices_still_load(tmp_path):
     _write(tmp_path, "acme", yaml.safe_dump(data))
     cfg = load_client("acme", root=tmp_path)
     assert cfg.language == "da" and cfg.sources[0].encoding == "cp1252"
+
+
+# ----------------------------------------------------------------------------- engine, spark, storage
+
+def _client(tmp_path, **extra):
+    data = yaml.safe_load(yaml.safe_dump(MINIMAL))
+    data.update(extra)
+    _write(tmp_path, "acme", yaml.safe_dump(data))
+    return load_client("acme", root=tmp_path)
+
+
+@pytest.mark.parametrize("master", ["local", "local[4]", "local[*]", "local[2,3]", "spark://10.0.0.5:7077",
+                                    "spark://a:7077,b:7077", "yarn", "k8s://https://k8s.example.com:6443"])
+def test_spark_masters_people_use_are_accepted(tmp_path, master):
+    cfg = _client(tmp_path, engine="pyspark", spark={"master": master, "conf": {"spark.executor.memory": "4g"}})
+    assert cfg.spark.master == master and cfg.spark.remote is None
+    assert cfg.spark.conf == {"spark.executor.memory": "4g"}
+
+
+def test_spark_connect_remote_is_accepted(tmp_path):
+    cfg = _client(tmp_path, engine="pyspark", spark={"remote": "sc://spark.example.com:15002"})
+    assert cfg.spark.remote == "sc://spark.example.com:15002" and cfg.spark.master is None
+
+
+@pytest.mark.parametrize(
+    "spark,words",
+    [
+        ({"master": "local[0]"}, ["spark.master", "'local[0]' is not a Spark master", "spark://HOST:PORT"]),
+        ({"master": "spark://host"}, ["spark.master", "not a Spark master"]),
+        ({"master": "mesos://h:5050"}, ["spark.master", "yarn"]),
+        ({"remote": "http://h:15002"}, ["spark.remote", "sc://HOST:PORT"]),
+        ({"master": "local[2]", "remote": "sc://h:15002"}, ["key 'spark'", "either `master`", "not both"]),
+        ({"mastr": "yarn"}, ["unknown key 'mastr'", "did you mean 'master'?", "allowed keys: master, remote, conf"]),
+        ({"conf": {"executor.memory": "4g"}}, ["spark.conf", "start with 'spark.'"]),
+        ({"conf": {"spark.hadoop.fs.s3a.secret.key": "abc123"}}, ["spark.conf", "holds a secret", "${NAME}"]),
+        ({"conf": {"spark.sql.session.timeZone": "Europe/Oslo"}}, ["spark.conf", "must stay UTC"]),
+    ],
+)
+def test_bad_spark_settings_name_client_yml_the_key_and_the_fix(tmp_path, spark, words):
+    msg, file = _error(tmp_path, lambda d: d.update(engine="pyspark", spark=spark))
+    assert file in msg
+    for w in words:
+        assert w in msg
+
+
+def test_spark_settings_with_the_duckdb_engine_are_an_error(tmp_path):
+    msg, file = _error(tmp_path, lambda d: d.update(spark={"master": "yarn"}))
+    assert file in msg and "add `engine: pyspark` or remove `spark:`" in msg
+
+
+def test_secret_conf_values_come_from_the_environment(tmp_path, monkeypatch):
+    cfg = _client(tmp_path, engine="pyspark", spark={"master": "yarn", "conf": {
+        "spark.hadoop.fs.s3a.secret.key": "${TPKIT_TEST_SECRET}", "spark.sql.adaptive.enabled": True}})
+    monkeypatch.setenv("TPKIT_TEST_SECRET", "s3cr3t")
+    assert cfg.spark.resolved_conf() == {"spark.hadoop.fs.s3a.secret.key": "s3cr3t",
+                                         "spark.sql.adaptive.enabled": "true"}
+    monkeypatch.delenv("TPKIT_TEST_SECRET")
+    with pytest.raises(ConfigError, match="TPKIT_TEST_SECRET, which is not set"):
+        cfg.spark.resolved_conf()
+
+
+@pytest.mark.parametrize("uri", ["s3a://bucket/tpkit/acme", "abfss://c@acct.dfs.core.windows.net/tpkit/acme",
+                                 "gs://bucket/acme", "hdfs://namenode:8020/tpkit/acme", "file:///srv/tpkit/acme",
+                                 "../shared/acme"])
+def test_storage_uris_of_the_supported_schemes_are_accepted(tmp_path, uri):
+    assert _client(tmp_path, storage=uri + "/").storage == uri
+
+
+@pytest.mark.parametrize(
+    "uri,words",
+    [
+        ("s3://bucket/acme", ["key 'storage'", "'s3://' is not a storage", "did you mean 's3a'?", "s3a://, abfss://"]),
+        ("ftp://host/acme", ["key 'storage'", "'ftp://' is not a storage", "file://"]),
+        ("file://relative/acme", ["key 'storage'", "not an absolute file URI"]),
+        ("gs:///acme", ["key 'storage'", "names no bucket"]),
+        ("  ", ["key 'storage'", "give a folder or a URI"]),
+    ],
+)
+def test_bad_storage_names_client_yml_the_key_and_what_is_accepted(tmp_path, uri, words):
+    msg, file = _error(tmp_path, lambda d: d.update(storage=uri))
+    assert file in msg
+    for w in words:
+        assert w in msg
+
+
+def test_a_spark_connect_token_comes_from_the_environment(tmp_path, monkeypatch):
+    msg, file = _error(tmp_path, lambda d: d.update(engine="pyspark", spark={"remote": "sc://h:443/;token=abc"}))
+    assert file in msg and "spark.remote" in msg and "holds a token" in msg
+    cfg = _client(tmp_path, engine="pyspark", spark={"remote": "sc://h:443/;use_ssl=true;token=${TPKIT_TEST_TOKEN}"})
+    monkeypatch.setenv("TPKIT_TEST_TOKEN", "t0k")
+    assert cfg.spark.resolved_remote() == "sc://h:443/;use_ssl=true;token=t0k"

@@ -1,4 +1,6 @@
-"""Ibis engines: the same expression gives the same answer on DuckDB and Spark."""
+"""Ibis engines: the same expression gives the same answer on DuckDB and Spark; storage of processed tables."""
+
+import json
 
 import numpy as np
 import pandas as pd
@@ -7,6 +9,7 @@ import yaml
 
 from helpers import data
 from helpers.errors import DataError, EngineError
+from ingest_helpers import make_client
 
 
 @pytest.fixture(scope="module")
@@ -102,3 +105,128 @@ def test_same_client_in_two_roots_is_not_confused(project, tmp_path):
     con = data.connect(engine="duckdb")
     assert data.table(con, "events", "acme", root=root).count().execute() == 5000
     assert data.table(con, "events", "acme", root=tmp_path).count().execute() == 10
+
+
+# ----------------------------------------------------------------------------- storage
+
+EVENTS_CSV = ("customer_id,ts,touchpoint_id,journey_id,converted,revenue\n"
+              "c1,2026-07-01 10:00,web,j1,false,0\n"
+              "c1,2026-07-01 10:05,store,j1,true,120.5\n"
+              "c2,2026-08-02 09:00,web,j2,false,0\n")
+
+
+def _ingested(tmp_path, storage, monkeypatch):
+    from helpers import ingest
+
+    monkeypatch.setenv("TPKIT_KEY", "test-key-not-secret")
+    root = tmp_path / "proj"
+    make_client(root, sources=[{"table": "events", "file": "raw/events.csv"}], files={"events.csv": EVENTS_CSV},
+                **({"storage": storage} if storage else {}))
+    return root, ingest.ingest_client("acme", root=root)
+
+
+def test_ingest_writes_to_a_file_uri_elsewhere_and_every_reader_reads_from_there(tmp_path, monkeypatch):
+    elsewhere = tmp_path / "lake" / "acme tables"
+    root, result = _ingested(tmp_path, elsewhere.as_uri(), monkeypatch)
+    assert (elsewhere / "events.parquet").is_file() and (elsewhere / "_manifest.json").is_file()
+    assert not (root / "data" / "acme" / "processed").exists()  # nothing in the default folder
+    assert str(result.processed_dir) == str(elsewhere)
+    src = data.ClientData("acme", root=root)
+    assert src.has("events") and not src.has("feedback")
+    n = src.events.count().execute()
+    assert n == 3
+    assert "events" in src.manifest()["tables"]
+    assert data.load_manifest("acme", root) == json.loads((elsewhere / "_manifest.json").read_text())
+    assert data.read_small("acme", "events", root)["revenue"].sum() == pytest.approx(120.5)
+    # the step cache sees the files of the storage
+    assert {"client.yml", "events.parquet", "_manifest.json"} <= {name for name, *_ in data.input_stamp("acme", root)}
+
+
+def test_a_relative_storage_folder_is_relative_to_the_client_folder(tmp_path, monkeypatch):
+    root, _ = _ingested(tmp_path, "../../shared/acme", monkeypatch)
+    assert (root / "shared" / "acme" / "events.parquet").is_file()
+    assert data.storage("acme", root).local == (root / "shared" / "acme").resolve()
+
+
+def test_a_missing_table_names_the_storage(tmp_path, monkeypatch):
+    root, _ = _ingested(tmp_path, (tmp_path / "lake").as_uri(), monkeypatch)
+    with pytest.raises(DataError, match=str(tmp_path / "lake" / "feedback.parquet")):
+        data.table(data.connect("acme", root=root), "feedback", "acme", root=root)
+
+
+def test_an_unknown_storage_scheme_is_a_clear_error(tmp_path, monkeypatch):
+    from helpers.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"(?s)client\.yml.*key 'storage'.*'ftp://' is not a storage the kit reads"):
+        _ingested(tmp_path, "ftp://files.example.com/acme", monkeypatch)
+
+
+@pytest.mark.parametrize(
+    "uri,arrow_uri,path",
+    [
+        ("s3a://bucket/tpkit/acme", "s3://bucket/tpkit/acme", "bucket/tpkit/acme/events.parquet"),
+        ("gs://bucket/acme", "gs://bucket/acme", "bucket/acme/events.parquet"),
+        ("abfss://lake@acct.dfs.core.windows.net/tpkit/acme", "abfss://lake@acct.dfs.core.windows.net/tpkit/acme",
+         "lake/tpkit/acme/events.parquet"),
+        ("hdfs://namenode:8020/tpkit/acme", "hdfs://namenode:8020/tpkit/acme", "/tpkit/acme/events.parquet"),
+    ],
+)
+def test_cloud_storage_gives_spark_the_uri_and_pyarrow_its_path(tmp_path, uri, arrow_uri, path):
+    (tmp_path / "data" / "acme").mkdir(parents=True)
+    (tmp_path / "data" / "acme" / "client.yml").write_text(yaml.safe_dump({
+        "name": "Acme", "storage": uri, "touchpoints": [{"id": "a", "name": "A", "kind": "digital",
+                                                         "stage": "decision"}]}))
+    store = data.storage("acme", tmp_path)
+    assert store.local is None and store.scheme == uri.split(":")[0]
+    assert store.uri("events") == uri + "/events.parquet"  # what Spark reads (s3a:// as Hadoop spells it)
+    assert store.path("events") == path
+    assert data._arrow_uri(uri) == arrow_uri
+    with pytest.raises(DataError, match="not in a local folder"):
+        data.parquet_path("acme", "events", tmp_path)
+
+
+def test_remote_storage_is_written_and_read_through_a_pyarrow_filesystem(tmp_path, monkeypatch):
+    """The code path of s3a://, gs://, ... without a network: the storage's filesystem is a local folder."""
+    import pyarrow.fs as pafs
+
+    bucket = tmp_path / "bucket-root"
+    bucket.mkdir()
+    monkeypatch.setattr(data.Storage, "filesystem", lambda self: pafs.SubTreeFileSystem(str(bucket),
+                                                                                        pafs.LocalFileSystem()))
+    root, result = _ingested(tmp_path, "gs://bucket/tpkit/acme", monkeypatch)
+    assert result.processed_dir == "gs://bucket/tpkit/acme"
+    assert (bucket / "bucket" / "tpkit" / "acme" / "events.parquet").is_file()
+    src = data.ClientData("acme", root=root)
+    ev = src.events
+    assert ev.filter(ev.touchpoint_id == "web").count().execute() == 2  # DuckDB scanning the pyarrow dataset
+    assert src.frame("events")["revenue"].sum() == pytest.approx(120.5)
+    assert src.manifest() is not None and src.has("events") and not src.has("orders")
+    assert any(name == "_manifest.json" for name, *_ in data.input_stamp("acme", root))
+
+
+# ----------------------------------------------------------------------------- Spark settings
+
+def _spark_cfg(**spark):
+    from helpers.config import SparkSettings
+
+    return SparkSettings(**spark)
+
+
+def test_spark_settings_default_to_a_local_session_on_every_core():
+    master, remote, conf = data.spark_settings(None)
+    assert (master, remote) == ("local[*]", None)
+    assert conf["spark.sql.session.timeZone"] == "UTC" and conf["spark.sql.shuffle.partitions"] == "2"
+
+
+def test_a_cluster_master_keeps_the_cluster_defaults_and_takes_the_client_conf():
+    master, remote, conf = data.spark_settings(_spark_cfg(master="spark://10.1.1.1:7077",
+                                                          conf={"spark.executor.memory": "8g"}))
+    assert master == "spark://10.1.1.1:7077" and remote is None
+    assert "spark.sql.shuffle.partitions" not in conf and "spark.driver.memory" not in conf
+    assert conf["spark.executor.memory"] == "8g" and conf["spark.sql.session.timeZone"] == "UTC"
+
+
+def test_spark_connect_sends_only_the_session_settings():
+    master, remote, conf = data.spark_settings(_spark_cfg(remote="sc://h:15002"))
+    assert master is None and remote == "sc://h:15002"
+    assert conf == {"spark.sql.session.timeZone": "UTC"}

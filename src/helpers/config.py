@@ -217,6 +217,109 @@ class PriorityWeights(_Model):
         return self
 
 
+# ---- engine: Spark cluster and storage of processed tables -------------------------------------
+
+#: URI schemes ``storage:`` accepts (a path without a scheme is a folder relative to the client's folder)
+STORAGE_SCHEMES = ("file", "s3a", "abfss", "gs", "hdfs")
+_MASTER = re.compile(r"^(local(\[(\*|[1-9][0-9]*)(,[1-9][0-9]*)?\])?|yarn|spark://[^/\s]+:[0-9]+(,[^/\s]+:[0-9]+)*"
+                     r"|k8s://https?://\S+)$")
+_REMOTE = re.compile(r"^sc://[^/\s:]+(:[0-9]+)?(/;\S*)?$")
+#: conf keys whose value is a secret: only an environment reference (``${NAME}``) is accepted
+_SECRET_WORDS = ("secret", "password", "token", "access.key", "account.key", "credential", "sas")
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def is_secret_key(key: str) -> bool:
+    low = key.lower()
+    return any(word in low for word in _SECRET_WORDS)
+
+
+class SparkSettings(_Model):
+    """``spark:`` in client.yml: where the pyspark engine runs.
+
+    ``master`` is a cluster manager (``local[N]``, ``spark://HOST:PORT``, ``yarn``, ``k8s://https://...``);
+    ``remote`` a Spark Connect endpoint (``sc://HOST:PORT``); give one of them, not both (neither: ``local[*]``).
+    ``conf`` holds Spark properties; a secret's value is an environment reference such as
+    ``${AWS_SECRET_ACCESS_KEY}``, read when the session starts, never the secret itself.
+    """
+
+    master: str | None = None
+    remote: str | None = None
+    conf: dict[str, str | int | float | bool] = Field(default_factory=dict)
+
+    @field_validator("master")
+    @classmethod
+    def _master(cls, v: str | None) -> str | None:
+        if v is not None and not _MASTER.match(v):
+            raise ValueError(f"'{v}' is not a Spark master; give local[N] (for example local[4]), "
+                             "spark://HOST:PORT, yarn or k8s://https://HOST:PORT")
+        return v
+
+    @field_validator("remote")
+    @classmethod
+    def _remote(cls, v: str | None) -> str | None:
+        if v is not None and not _REMOTE.match(v):
+            raise ValueError(f"'{v}' is not a Spark Connect address; give sc://HOST:PORT (for example "
+                             "sc://spark.example.com:15002)")
+        if v is not None and re.search(r";token=(?!\$\{)", v):
+            raise ValueError("the address holds a token: do not write it in client.yml; write ';token=${NAME}' "
+                             "and set the environment variable NAME where the report runs")
+        return v
+
+    @field_validator("conf")
+    @classmethod
+    def _conf(cls, v: dict) -> dict:
+        for key, value in v.items():
+            if not str(key).startswith("spark."):
+                raise ValueError(f"conf key '{key}' is not a Spark property; Spark properties start with 'spark.' "
+                                 "(for example spark.executor.memory)")
+            if is_secret_key(str(key)) and not (isinstance(value, str) and _ENV_REF.fullmatch(value.strip())):
+                raise ValueError(f"conf key '{key}' holds a secret: do not write it in client.yml; write "
+                                 f"'${{NAME}}' and set the environment variable NAME where the report runs")
+            if str(key) == "spark.sql.session.timeZone" and str(value) != "UTC":
+                raise ValueError("spark.sql.session.timeZone must stay UTC (the processed tables are in UTC); "
+                                 "remove it from conf")
+        return v
+
+    @model_validator(mode="after")
+    def _one_target(self):
+        if self.master is not None and self.remote is not None:
+            raise ValueError("give either `master` (a cluster manager) or `remote` (a Spark Connect endpoint), "
+                             "not both")
+        return self
+
+    def resolved_remote(self) -> str | None:
+        """``remote`` with every ``${NAME}`` replaced by the environment variable NAME."""
+        if self.remote is None:
+            return None
+        return _resolve_env(self.remote, "spark.remote")
+
+    def resolved_conf(self) -> dict[str, str]:
+        """``conf`` with every ``${NAME}`` replaced by the environment variable NAME (ConfigError when unset)."""
+        return {key: _resolve_env(str(value).lower() if isinstance(value, bool) else str(value),
+                                  f"spark.conf '{key}'") for key, value in self.conf.items()}
+
+
+def _resolve_env(text: str, where: str) -> str:
+    import os
+
+    def env(match):
+        name = match.group(1)
+        if name not in os.environ:
+            raise ConfigError(f"{where} refers to the environment variable {name}, which is not set",
+                              hint=f"set {name} before running the report")
+        return os.environ[name]
+
+    return _ENV_REF.sub(env, text)
+
+
+def storage_scheme(uri: str) -> str | None:
+    """The scheme of a ``storage:`` value (None for a plain path)."""
+    m = re.match(r"^([A-Za-z][A-Za-z0-9+.\-]*)://", uri)
+    return m.group(1).lower() if m else None
+
+
+
 class ClientConfig(_Model):
     client_id: str
     name: str
@@ -226,6 +329,10 @@ class ClientConfig(_Model):
     #: write report.pdf beside report.html (headless Chromium)
     pdf: bool = False
     engine: Literal["duckdb", "pyspark"] = "duckdb"
+    #: where the pyspark engine runs (master or Spark Connect remote, Spark properties)
+    spark: SparkSettings | None = None
+    #: where ingest writes the processed tables and every reader reads them (default: processed/)
+    storage: str | None = None
     first_period: str | None = None
     branding: Branding = Branding()
     touchpoints: tuple[Touchpoint, ...]
@@ -273,6 +380,26 @@ class ClientConfig(_Model):
             raise ValueError(f"'{v}' is not an ISO 4217 currency code{hint}; give for example DKK, SEK, NOK or EUR")
         return v
 
+    @field_validator("storage")
+    @classmethod
+    def _storage(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        if not v.strip():
+            raise ValueError("give a folder or a URI such as s3a://bucket/tpkit/client, or remove `storage:`")
+        scheme = storage_scheme(v)
+        if scheme is not None and scheme not in STORAGE_SCHEMES:
+            near = " (did you mean 's3a'?)" if scheme in ("s3", "s3n") else _did_you_mean(scheme, STORAGE_SCHEMES)
+            raise ValueError(f"'{scheme}://' is not a storage the kit reads{near}; give a folder or a URI with "
+                             f"one of {', '.join(s + '://' for s in STORAGE_SCHEMES)}")
+        if scheme is not None and not re.match(r"^[^:]+://[^/\s]*/?\S*$", v):
+            raise ValueError(f"'{v}' is not a valid URI")
+        if scheme == "file" and not v.startswith("file:///"):
+            raise ValueError(f"'{v}' is not an absolute file URI; write file:///absolute/folder")
+        if scheme not in (None, "file") and not re.match(r"^[^:]+://[^/\s]+", v):
+            raise ValueError(f"'{v}' names no bucket, container or host after '{scheme}://'")
+        return v.rstrip("/") if scheme not in (None, "file") or len(v) > 1 else v
+
     @field_validator("first_period")
     @classmethod
     def _period(cls, v):
@@ -317,6 +444,9 @@ class ClientConfig(_Model):
             if both:
                 raise ValueError(f"changes[{i}]: segment(s) {', '.join(both)} are both treated "
                                  "(`treated_segments`) and control (`control.segments`)")
+        if self.spark is not None and self.engine != "pyspark":
+            raise ValueError("`spark:` configures the pyspark engine, but `engine` is "
+                             f"'{self.engine}': add `engine: pyspark` or remove `spark:`")
         change_ids = [c.id for c in self.changes]
         if len(set(change_ids)) != len(change_ids):
             raise ValueError("change ids must be unique")

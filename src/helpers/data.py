@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 import threading
+from dataclasses import dataclass
 from functools import lru_cache, wraps
 from pathlib import Path
 
@@ -24,92 +27,304 @@ import pandas as pd
 
 from helpers import paths
 from helpers.config import load_client
-from helpers.errors import DataError, EngineError
+from helpers.errors import ClientNotFoundError, DataError, EngineError
 from helpers.periods import Period
 from helpers.schema import SCHEMAS
 
 MANIFEST = "_manifest.json"
 
 ENGINES = ("duckdb", "pyspark")
+#: the kit's Spark settings; a client's ``spark.conf`` overrides them (the session time zone stays UTC)
+SPARK_DEFAULTS = {
+    "spark.app.name": "tpkit",
+    "spark.ui.enabled": "false",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+}
+#: added for a local master only: on a cluster the cluster's own defaults stand
+SPARK_LOCAL_DEFAULTS = {"spark.sql.shuffle.partitions": "2", "spark.driver.memory": "2g"}
+DEFAULT_MASTER = "local[*]"
 _spark_lock = threading.Lock()
-_spark_session = None
+_spark: dict = {"key": None, "session": None}
 
 
-def spark_session():
-    """One local Spark session per process (UTC, no UI, 2 shuffle partitions)."""
-    global _spark_session
+def spark_settings(spark=None) -> tuple[str | None, str | None, dict[str, str]]:
+    """(master, remote, conf) for a client's ``spark:`` settings (None: a local session on every core)."""
+    master = getattr(spark, "master", None)
+    remote = spark.resolved_remote() if spark is not None else None
+    if master is None and remote is None:
+        master = DEFAULT_MASTER
+    conf = dict(SPARK_DEFAULTS)
+    if master is not None and master.startswith("local"):
+        conf.update(SPARK_LOCAL_DEFAULTS)
+    if remote is not None:  # a Spark Connect server owns its UI, memory and application name
+        conf = {"spark.sql.session.timeZone": "UTC"}
+    conf.update(spark.resolved_conf() if spark is not None else {})
+    return master, remote, conf
+
+
+def spark_session(spark=None):
+    """The Spark session for a client's ``spark:`` settings (:class:`helpers.config.SparkSettings` or None).
+
+    One session per process and settings: asking again with the same settings returns the same
+    session; other settings stop the previous session first (one Spark context per process).
+    ``remote`` connects through Spark Connect (``SparkSession.builder.remote``).
+    """
+    master, remote, conf = spark_settings(spark)
+    key = (master, remote, tuple(sorted(conf.items())))
     with _spark_lock:
-        if _spark_session is None:
+        if _spark["key"] == key and _spark["session"] is not None:
+            return _spark["session"]
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError as exc:  # pragma: no cover - pyspark is a core dependency
+            raise EngineError("engine 'pyspark' needs pyspark installed", hint="run `make setup`") from exc
+        if _spark["session"] is not None:
+            _spark["session"].stop()
+            _spark["key"] = _spark["session"] = None
+        builder = SparkSession.builder
+        if remote is not None:
             try:
-                from pyspark.sql import SparkSession
-            except ImportError as exc:  # pragma: no cover - pyspark is a core dependency
-                raise EngineError("engine 'pyspark' needs pyspark installed", hint="run `make setup`") from exc
-            _spark_session = (
-                SparkSession.builder.master("local[2]")
-                .appName("tpkit")
-                .config("spark.ui.enabled", "false")
-                .config("spark.sql.session.timeZone", "UTC")
-                .config("spark.sql.shuffle.partitions", "2")
-                .config("spark.driver.memory", "2g")
-                .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-                .getOrCreate()
-            )
-            _spark_session.sparkContext.setLogLevel("ERROR")
-        return _spark_session
+                import pyspark.sql.connect  # noqa: F401  (needs grpcio: the Spark Connect client)
+                from pyspark.sql.connect.utils import check_dependencies
+
+                check_dependencies("pyspark.sql.connect")
+            except ImportError as exc:
+                raise EngineError(f"`spark.remote: {remote}` needs the Spark Connect client ({exc})",
+                                  hint="install it with `pip install 'pyspark[connect]'`") from None
+            builder = builder.remote(remote)
+        else:
+            builder = builder.master(master)
+        for k, v in conf.items():
+            builder = builder.config(k, v)
+        try:
+            session = builder.getOrCreate()
+        except Exception as exc:
+            where = f"Spark Connect at {remote}" if remote else f"the Spark master {master}"
+            raise EngineError(f"cannot start a Spark session on {where}: {str(exc).strip().splitlines()[0]}",
+                              hint="check `spark:` in client.yml and that the cluster is reachable") from exc
+        if remote is None:
+            session.sparkContext.setLogLevel("ERROR")
+        _spark.update(key=key, session=session)
+        return session
+
+
+def stop_spark() -> None:
+    """Stop this process's Spark session (if any)."""
+    with _spark_lock:
+        if _spark["session"] is not None:
+            _spark["session"].stop()
+        _spark.update(key=None, session=None)
 
 
 def connect(client: str | None = None, engine: str | None = None, root: str | Path | None = None):
-    """Open an Ibis connection for ``client`` (engine from its client.yml unless given)."""
+    """Open an Ibis connection for ``client`` (engine and Spark settings from its client.yml unless given)."""
+    cfg = load_client(client, root) if client is not None else None
     if engine is None:
-        engine = "duckdb" if client is None else load_client(client, root).engine
+        engine = cfg.engine if cfg is not None else "duckdb"
     if engine == "duckdb":
         con = ibis.duckdb.connect()
         con.raw_sql("SET TimeZone = 'UTC'")
         return con
     if engine == "pyspark":
-        return ibis.pyspark.connect(spark_session())
+        return ibis.pyspark.connect(spark_session(cfg.spark if cfg is not None else None))
     raise EngineError(f"unknown engine '{engine}'", hint=f"set engine to one of {', '.join(ENGINES)} in client.yml")
 
 
+# --------------------------------------------------------------------------- storage
+
+@dataclass(frozen=True)
+class Storage:
+    """Where a client's processed tables live: a local folder or a URI (``s3a://``, ``abfss://``, ``gs://``,
+    ``hdfs://``, ``file://``). Spark reads :meth:`uri`; DuckDB and pandas read through :meth:`filesystem`."""
+
+    location: str  # a local absolute path, or a URI with a scheme other than file
+    scheme: str = "file"
+
+    @property
+    def local(self) -> Path | None:
+        """The folder when the storage is on this machine, else None."""
+        return Path(self.location) if self.scheme == "file" else None
+
+    def uri(self, name: str | None = None) -> str:
+        """Table ``name`` (``events`` -> ``.../events.parquet``) or the folder, as Spark reads it."""
+        base = self.location.rstrip("/") if self.local is None else str(self.local)
+        return base if name is None else f"{base}/{name}.parquet"
+
+    def path(self, name: str) -> str:
+        """What pyarrow (and so DuckDB and pandas) reads for table ``name``: a local path or a filesystem path."""
+        return str(self.local / f"{name}.parquet") if self.local is not None else _arrow_path(self.uri(name))
+
+    def filesystem(self):
+        """A pyarrow filesystem for this storage (credentials from the environment, as each cloud SDK reads them)."""
+        import pyarrow.fs as pafs
+
+        if self.local is not None:
+            return pafs.LocalFileSystem()
+        try:
+            fs, _ = pafs.FileSystem.from_uri(_arrow_uri(self.location))
+        except Exception as exc:
+            raise DataError(f"the storage {self.location} cannot be opened ({exc})",
+                            hint="check `storage:` in client.yml and the credentials in the environment") from exc
+        return fs
+
+    def exists(self, name: str) -> bool:
+        if self.local is not None:
+            return (self.local / f"{name}.parquet").exists()
+        import pyarrow.fs as pafs
+
+        return self.filesystem().get_file_info(self.path(name)).type != pafs.FileType.NotFound
+
+    def stamp(self) -> tuple:
+        """(name, size, mtime) of every file in the storage: what a cached step depends on."""
+        import pyarrow.fs as pafs
+
+        if self.local is not None:
+            return tuple((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in sorted(self.local.glob("*"))
+                         if f.is_file())
+        infos = self.filesystem().get_file_info(pafs.FileSelector(_arrow_path(self.location), allow_not_found=True))
+        return tuple(sorted((i.base_name, i.size, i.mtime_ns) for i in infos if i.type == pafs.FileType.File))
+
+
+def _arrow_uri(uri: str) -> str:
+    """pyarrow spells Hadoop's s3a:// as s3://."""
+    return "s3://" + uri[len("s3a://"):] if uri.startswith("s3a://") else uri
+
+
+def _arrow_path(uri: str) -> str:
+    """The path part pyarrow's filesystem for ``uri`` takes (``bucket/prefix/x`` for s3a://bucket/prefix/x)."""
+    scheme, rest = uri.split("://", 1)
+    if scheme in ("abfss", "abfs") and "@" in rest.split("/", 1)[0]:  # container@account.dfs.core.windows.net/p
+        container, _, tail = rest.partition("/")
+        return container.split("@", 1)[0] + ("/" + tail if tail else "")
+    if scheme == "hdfs":
+        return "/" + rest.partition("/")[2]
+    return rest
+
+
+def storage(client: str, root: str | Path | None = None, cfg=None) -> Storage:
+    """The storage of ``client``'s processed tables: ``storage:`` in client.yml, else data/<client>/processed/."""
+    cfg = cfg if cfg is not None else _config_or_none(client, root)
+    where = getattr(cfg, "storage", None) if cfg is not None else None
+    if not where:
+        return Storage(str(paths.processed_dir(client, root)))
+    from helpers.config import storage_scheme
+
+    scheme = storage_scheme(where)
+    if scheme is None:  # a folder, relative to the client's folder
+        folder = Path(where).expanduser()
+        return Storage(str(folder if folder.is_absolute() else (paths.client_dir(client, root) / folder).resolve()))
+    if scheme == "file":
+        from urllib.parse import unquote, urlparse
+
+        return Storage(unquote(urlparse(where).path))
+    return Storage(where, scheme)
+
+
+def _config_or_none(client: str, root):
+    try:
+        return load_client(client, root)
+    except ClientNotFoundError:
+        return None  # no client.yml: the default folder (a missing table then names where it looked)
+
+
 def parquet_path(client: str, name: str, root: str | Path | None = None) -> Path:
-    return paths.processed_dir(client, root) / f"{name}.parquet"
+    """The local file of table ``name`` (for a remote storage: DataError; use :func:`storage`)."""
+    store = storage(client, root)
+    if store.local is None:
+        raise DataError(f"client '{client}' keeps its processed tables in {store.location}, not in a local folder",
+                        hint="read them with helpers.data.ClientData")
+    return store.local / f"{name}.parquet"
 
 
 def has_table(client: str, name: str, root: str | Path | None = None) -> bool:
-    return parquet_path(client, name, root).exists()
+    return storage(client, root).exists(name)
+
+
+def _missing(client: str, name: str, store: Storage) -> DataError:
+    return DataError(f"no processed table '{name}' for client '{client}' (looked for {store.uri(name)})",
+                     hint=f"run `tpkit ingest {client}` (or `make demo` for the demo clients)")
 
 
 def table(con, name: str, client: str, root: str | Path | None = None):
     """The canonical table ``name`` of ``client`` as an Ibis table (lazy; nothing is loaded)."""
-    path = parquet_path(client, name, root)
-    if not path.exists():
-        raise DataError(
-            f"no processed table '{name}' for client '{client}' (looked for {path})",
-            hint=f"run `tpkit ingest {client}` (or `make demo` for the demo clients)",
-        )
-    # the view name carries a digest of the file path, so two project folders with the same
+    store = storage(client, root)
+    if not store.exists(name):
+        raise _missing(client, name, store)
+    # the view name carries a digest of the table's location, so two project folders with the same
     # client name never share a view in one (Spark) session
-    digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:8]
+    where = str(Path(store.uri(name)).resolve()) if store.local is not None else store.uri(name)
+    digest = hashlib.sha1(where.encode()).hexdigest()[:8]
     tname = f"{client}_{name}_{digest}".replace("-", "_")
     if tname in con.list_tables():
         return con.table(tname)
-    return con.read_parquet(str(path), table_name=tname)
+    if con.name == "duckdb" and store.local is None:
+        # DuckDB scans a pyarrow dataset lazily (filters and columns pushed down): no DuckDB extension needed
+        import pyarrow.dataset as pads
+
+        con.con.register(tname, pads.dataset(store.path(name), filesystem=store.filesystem(), format="parquet"))
+        return con.table(tname)
+    return con.read_parquet(store.uri(name), table_name=tname)
 
 
 def read_small(client: str, name: str, root: str | Path | None = None, columns: list[str] | None = None):
     """Read a small canonical table (feedback, orders, reviews, costs) into pandas."""
-    path = parquet_path(client, name, root)
-    if not path.exists():
-        raise DataError(f"no processed table '{name}' for client '{client}' (looked for {path})",
-                        hint=f"run `tpkit ingest {client}`")
-    return pd.read_parquet(path, columns=columns)
+    store = storage(client, root)
+    if not store.exists(name):
+        raise _missing(client, name, store)
+    import pyarrow.parquet as pq
+
+    return pq.read_table(store.path(name), columns=columns, filesystem=store.filesystem()).to_pandas()
+
+
+def publish_tables(store: Storage, staged: Path, tables, produced: set[str], manifest: str = MANIFEST) -> None:
+    """Put the staged ``<table>.parquet`` files of ``staged`` into ``store``; tables of earlier runs this run
+    did not produce are removed, so the storage always matches its manifest. The manifest goes last."""
+    if store.local is not None:
+        store.local.mkdir(parents=True, exist_ok=True)
+        for t in tables:
+            src, dst = staged / f"{t}.parquet", store.local / f"{t}.parquet"
+            if src.exists():
+                _move(src, dst)
+            elif dst.exists() and t not in produced:
+                dst.unlink()
+        _move(staged / manifest, store.local / manifest)
+        return
+    import pyarrow.fs as pafs
+
+    fs, base = store.filesystem(), _arrow_path(store.location)
+    local = pafs.LocalFileSystem()
+    try:
+        fs.create_dir(base, recursive=True)
+        for t in tables:
+            src, dst = staged / f"{t}.parquet", f"{base}/{t}.parquet"
+            if src.exists():
+                pafs.copy_files(str(src), dst, source_filesystem=local, destination_filesystem=fs)
+            elif t not in produced and fs.get_file_info(dst).type != pafs.FileType.NotFound:
+                fs.delete_file(dst)
+        pafs.copy_files(str(staged / manifest), f"{base}/{manifest}", source_filesystem=local,
+                        destination_filesystem=fs)
+    except OSError as exc:
+        raise DataError(f"the processed tables cannot be written to {store.location} ({exc})",
+                        hint="check `storage:` in client.yml and the credentials in the environment") from exc
+
+
+def _move(src: Path, dst: Path) -> None:
+    """Replace ``dst`` by ``src`` atomically; across file systems by a copy next to ``dst`` and a rename."""
+    try:
+        os.replace(src, dst)
+    except OSError:
+        tmp = dst.with_name(f".{dst.name}.{os.getpid()}")
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, dst)
+        src.unlink()
 
 
 def input_stamp(client: str, root: str | Path | None = None) -> tuple:
     """What a step result depends on: client.yml and the processed files (name, size, mtime)."""
-    folder = paths.client_dir(client, root)
-    files = [folder / "client.yml", *sorted(paths.processed_dir(client, root).glob("*"))]
-    return tuple((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files if f.is_file())
+    yml = paths.client_dir(client, root) / "client.yml"
+    own = ((yml.name, yml.stat().st_size, yml.stat().st_mtime_ns),) if yml.is_file() else ()
+    return own + storage(client, root).stamp()
 
 
 def cached_step(compute, maxsize: int = 8):
@@ -155,11 +370,21 @@ def empty_frame(name: str, columns: list[str] | None = None) -> pd.DataFrame:
 
 def load_manifest(client: str, root: str | Path | None = None) -> dict | None:
     """The manifest of the last successful ingest of ``client``, or None when there is none."""
-    path = paths.processed_dir(client, root) / MANIFEST
-    if not path.is_file():
-        return None
+    store = storage(client, root)
+    path = store.local / MANIFEST if store.local is not None else store.uri().rstrip("/") + "/" + MANIFEST
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        if store.local is not None:
+            if not path.is_file():
+                return None
+            return json.loads(path.read_text(encoding="utf-8"))
+        import pyarrow.fs as pafs
+
+        fs = store.filesystem()
+        where = _arrow_path(str(path))
+        if fs.get_file_info(where).type == pafs.FileType.NotFound:
+            return None
+        with fs.open_input_stream(where) as f:
+            return json.loads(f.read().decode("utf-8"))
     except (OSError, ValueError) as exc:
         raise DataError(f"the ingest manifest cannot be read ({exc})", file=path,
                         hint=f"run `tpkit ingest {client}` again") from exc

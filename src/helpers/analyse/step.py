@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers import artifacts, data, engine, journeys, sentiment
+from helpers import artifacts, data, engine, journeys, progress, sentiment
 from helpers.analyse import compute as calc
 from helpers.analyse import narrative
 from helpers.analyse import queries as q
@@ -203,13 +203,16 @@ def compute(client: str, period: str | Period, root: str | Path | None = None, c
     kpis = {name: event_kpis(ev, fb, keys, catalogue) for name, keys in levels.items()}
     changes = kpi_changes(events, catalogue, per, kpis["touchpoint"], fb, feedback_all)
     weekly = weekly_trends_of(events, catalogue, per, feedback_all, history)
-    journey = journey_tables(ev, kpis["touchpoint"], catalogue, has_segment, kpis["overall"])
+    with progress.part("journeys"):
+        journey = journey_tables(ev, kpis["touchpoint"], catalogue, has_segment, kpis["overall"])
     reviews_all = src.frame("reviews")
     rv = calc.in_window(reviews_all, start, end)
     p_start, p_end = per.previous().bounds()
-    texts = text_tables(fb, rv, catalogue, cfg.language, calc.in_window(feedback_all, p_start, p_end),
-                        calc.in_window(reviews_all, p_start, p_end))
-    value = customer_value_of(src, events, end, has_segment)
+    with progress.part("feedback texts"):
+        texts = text_tables(fb, rv, catalogue, cfg.language, calc.in_window(feedback_all, p_start, p_end),
+                            calc.in_window(reviews_all, p_start, p_end))
+    with progress.part("customer value"):
+        value = customer_value_of(src, events, end, has_segment)
     return AnalyseResult(
         client=cfg.client_id, client_name=cfg.name, period=per.label, currency=cfg.currency, catalogue=catalogue,
         kpis=kpis, changes=changes, weekly=weekly, **journey, **texts, value=value,

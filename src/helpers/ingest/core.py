@@ -121,7 +121,7 @@ class IngestResult:
 
     client: str
     files: list[FileReport]
-    processed_dir: Path
+    processed_dir: Path | str
     rejects_dir: Path
     dry_run: bool = False
 
@@ -217,12 +217,15 @@ class IngestResult:
 
 
 def load_manifest(client: str, root: str | Path | None = None) -> dict:
-    """The manifest of the last successful ingest of ``client``."""
-    path = paths.processed_dir(client, root) / MANIFEST
-    if not path.is_file():
-        raise DataError(f"no ingest manifest for client '{client}' (looked for {path})",
+    """The manifest of the last successful ingest of ``client`` (in the client's ``storage:``)."""
+    from helpers import data
+
+    manifest = data.load_manifest(client, root)
+    if manifest is None:
+        raise DataError(f"no ingest manifest for client '{client}' (looked for "
+                        f"{data.storage(client, root).uri().rstrip('/')}/{MANIFEST})",
                         hint=f"run `tpkit ingest {client}`")
-    return json.loads(path.read_text(encoding="utf-8"))
+    return manifest
 
 
 # ---------------------------------------------------------------- schema helpers
@@ -720,7 +723,10 @@ def ingest_client(client: str, root: str | Path | None = None, dry_run: bool = F
     cfg = load_client(client, root)
     check_sources(cfg)
     client_dir = cfg.dir
-    processed = paths.processed_dir(client, root)
+    from helpers import data
+
+    store = data.storage(client, root, cfg)
+    processed = store.local or store.uri()  # where `storage:` puts the tables (default processed/)
     rejects = paths.rejects_dir(client, root)
     if not cfg.sources:
         raise DataError("client.yml lists no sources", file=cfg.path,
@@ -770,7 +776,7 @@ def ingest_client(client: str, root: str | Path | None = None, dry_run: bool = F
         (staging / "processed").mkdir(parents=True, exist_ok=True)
         (staging / "processed" / MANIFEST).write_text(
             json.dumps(result.manifest(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        _publish(staging, processed, rejects, produced=set(sinks))
+        _publish(staging, store, rejects, produced=set(sinks))
     finally:
         for sink in sinks.values():  # no background write may outlive a failed run
             try:
@@ -782,20 +788,16 @@ def ingest_client(client: str, root: str | Path | None = None, dry_run: bool = F
     return result
 
 
-def _publish(staging: Path, processed: Path, rejects: Path, produced: set[str]) -> None:
+def _publish(staging: Path, store, rejects: Path, produced: set[str]) -> None:
     """Move the staged outputs into place; canonical tables and rejects of earlier runs that this run
-    did not produce are removed, so processed/ always matches its manifest. The manifest moves last."""
-    processed.mkdir(parents=True, exist_ok=True)
+    did not produce are removed, so the storage always matches its manifest. The manifest moves last."""
+    from helpers import data
+
     rejects.mkdir(parents=True, exist_ok=True)
     for t in TABLE_ORDER:
-        src = staging / "processed" / f"{t}.parquet"
-        if src.exists():
-            os.replace(src, processed / f"{t}.parquet")
-        elif (processed / f"{t}.parquet").exists() and t not in produced:
-            (processed / f"{t}.parquet").unlink()
         rsrc = staging / "rejects" / f"{t}.csv"
         if rsrc.exists():
             os.replace(rsrc, rejects / f"{t}.csv")
         elif (rejects / f"{t}.csv").exists():
             (rejects / f"{t}.csv").unlink()
-    os.replace(staging / "processed" / MANIFEST, processed / MANIFEST)
+    data.publish_tables(store, staging / "processed", TABLE_ORDER, produced, MANIFEST)

@@ -44,6 +44,8 @@ class KernelSession:
     setup_code: str = KERNEL_SETUP
 
     log: Path | None = None  # the kernel's own stdout/stderr go here (kept with a failed notebook)
+    #: helpers.progress writes the parts a step is running here (the runner shows them on stderr)
+    progress_file: Path | None = None
 
     def __post_init__(self) -> None:
         self.km = None
@@ -56,6 +58,8 @@ class KernelSession:
 
         env = dict(os.environ)
         env.update({"PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": "0", "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
+        if self.progress_file is not None:
+            env["TPKIT_PROGRESS"] = str(self.progress_file)
         env.pop("MPLBACKEND", None)  # the kernel's inline backend renders figures into the notebook
         # asynchronous manager: nbclient then polls kernel liveness while waiting for output,
         # so a kernel that dies mid-cell is noticed at once instead of at the cell timeout

@@ -274,8 +274,43 @@ def _publish(tmp: Path, out: Path) -> None:
     shutil.rmtree(out / FAILED, ignore_errors=True)
 
 
-def build_client(job: Job, progress: Callable[[str, str], None] | None = None) -> ClientResult:
-    """Execute, render and publish one client's report (runs inside a worker process)."""
+def _watch(say: Callable[[str], None] | None, prefix: str, path: Path):
+    """Follow the kernel's progress file in a thread while a notebook runs; returns the stop function."""
+    import threading
+
+    from helpers import progress as prog
+
+    if say is None:
+        return lambda: None
+    done = threading.Event()
+    offset = path.stat().st_size if path.exists() else 0
+
+    def run() -> None:
+        nonlocal offset
+        while True:
+            stopping = done.wait(0.5)
+            lines, offset = prog.follow(path, offset)
+            for line in lines:
+                say(f"{prefix}: {line}")
+            if stopping:
+                return
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        done.set()
+        thread.join(timeout=5)
+
+    return stop
+
+
+def build_client(job: Job, progress: Callable[[str, str], None] | None = None,
+                 status: Callable[[str], None] | None = None) -> ClientResult:
+    """Execute, render and publish one client's report (runs inside a worker process).
+
+    ``status`` gets one line per notebook started and finished (client, step, elapsed time) and the
+    parts a step announces with :func:`helpers.progress.part`; none of it reaches the report."""
     from helpers.config import load_client
     from helpers.report.execute import KERNEL_SETUP, KernelSession, KernelStartError
     from helpers.report.render import clean_notebook
@@ -296,7 +331,7 @@ def build_client(job: Job, progress: Callable[[str, str], None] | None = None) -
         language = i18n.check(job.language or cfg.language)
         (tmp / "notebooks").mkdir()
         executed, timings = [], {}
-        session = KernelSession(job.kernel_name, cwd=tmp, log=tmp / "kernel.log")
+        session = KernelSession(job.kernel_name, cwd=tmp, log=tmp / "kernel.log", progress_file=tmp / "progress.log")
         # every word the notebooks show is in the report's language
         session.setup_code = KERNEL_SETUP + f"import helpers.i18n as _i18n\n_i18n.activate({language!r})\ndel _i18n\n"
         try:
@@ -310,15 +345,23 @@ def build_client(job: Job, progress: Callable[[str, str], None] | None = None) -
             for nb_path in (*job.steps, job.summary):
                 out_nb = tmp / "notebooks" / nb_path.name
                 t0 = time.perf_counter()
+                prefix = f"{job.client} {job.period} {nb_path.stem}"
+                if status:
+                    status(f"{prefix}: started ({time.perf_counter() - started:.0f} s into the report)")
+                stop = _watch(status, prefix, tmp / "progress.log")
                 try:
                     nb = _execute(session, nb_path, out_nb, params, job.timeout)
                 except Exception as exc:
+                    stop()
                     result.error = (kernel_failure(job.kernel_name, exc) if isinstance(exc, KernelStartError)
                                     else _describe_failure(nb_path, exc))
                     result.failed_notebook = _keep_failed(job, nb_path, out_nb, result.error, tmp / "kernel.log")
                     log.error("%s %s: %s", job.client, job.period, result.error)
                     return result
+                stop()
                 timings[nb_path.name] = round(time.perf_counter() - t0, 2)
+                if status:
+                    status(f"{prefix}: done in {timings[nb_path.name]:.1f} s")
                 executed.append((nb_path, clean_notebook(nb, prefix=nb_path.stem)))
                 if progress:
                     progress(job.client, nb_path.name)
@@ -392,12 +435,16 @@ def _init_worker(queue, level: int = logging.WARNING) -> None:
     logging.getLogger().addHandler(logging.NullHandler())
 
 
-def _worker(job: Job) -> ClientResult:
+def _worker(job: Job, say: bool = True) -> ClientResult:
     def progress(client: str, notebook: str) -> None:
         if _QUEUE is not None:
             _QUEUE.put((client, notebook))
 
-    return build_client(job, progress)
+    def status(line: str) -> None:
+        if _QUEUE is not None:
+            _QUEUE.put(("status", line))
+
+    return build_client(job, progress, status if say else None)
 
 
 def _is_current(job: Job) -> bool:
@@ -556,18 +603,21 @@ def _run_jobs(jobs_: list[Job], jobs: int | None, progress: bool) -> dict[str, C
     total = sum(len(j.steps) + 1 for j in jobs_)
     workers = max(1, min(jobs or os.cpu_count() or 1, len(jobs_)))
     bar = tqdm(total=total, desc="reports", unit="notebook", disable=not progress, file=sys.stderr, leave=False)
+
+    def say(line: str) -> None:  # a line above the bar, on stderr
+        bar.write(line, file=sys.stderr)
     try:
         if workers == 1:
             out = {}
             for job in jobs_:  # in this process: an interrupt unwinds through build_client's clean-up
-                out[job.client] = build_client(job, lambda c, n: bar.update(1))
+                out[job.client] = build_client(job, lambda c, n: bar.update(1), say if progress else None)
             return out
-        return _run_parallel(jobs_, workers, bar)
+        return _run_parallel(jobs_, workers, bar, progress)
     finally:
         bar.close()
 
 
-def _run_parallel(jobs_: list[Job], workers: int, bar) -> dict[str, ClientResult]:
+def _run_parallel(jobs_: list[Job], workers: int, bar, say: bool = True) -> dict[str, ClientResult]:
     import multiprocessing as mp
     import threading
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -576,15 +626,18 @@ def _run_parallel(jobs_: list[Job], workers: int, bar) -> dict[str, ClientResult
     queue = ctx.Queue()
 
     def pump() -> None:
-        while queue.get() is not None:
-            bar.update(1)
+        while (item := queue.get()) is not None:
+            if item[0] == "status":
+                bar.write(item[1], file=sys.stderr)
+            else:
+                bar.update(1)
 
     reader = threading.Thread(target=pump, daemon=True)
     reader.start()
     level = logging.getLogger("tpkit").getEffectiveLevel()
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
                                initargs=(queue, level))
-    futures = {pool.submit(_worker, job): job for job in jobs_}
+    futures = {pool.submit(_worker, job, say): job for job in jobs_}
     out: dict[str, ClientResult] = {}
     try:
         for fut in as_completed(futures):
