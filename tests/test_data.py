@@ -142,6 +142,19 @@ def test_ingest_writes_to_a_file_uri_elsewhere_and_every_reader_reads_from_there
     assert {"client.yml", "events.parquet", "_manifest.json"} <= {name for name, *_ in data.input_stamp("acme", root)}
 
 
+def test_the_report_fingerprint_follows_the_tables_in_the_storage(tmp_path, monkeypatch):
+    """A report is rebuilt when the tables change where client.yml's storage puts them, not in processed/."""
+    from helpers.report import provenance
+
+    elsewhere = tmp_path / "lake" / "acme"
+    root, _ = _ingested(tmp_path, elsewhere.as_uri(), monkeypatch)
+    before = provenance.data_hash("acme", root)
+    assert provenance.data_hash("acme", root) == before  # stable while nothing changes
+    table = elsewhere / "events.parquet"
+    table.write_bytes(table.read_bytes() + b"\0")
+    assert provenance.data_hash("acme", root) != before
+
+
 def test_a_relative_storage_folder_is_relative_to_the_client_folder(tmp_path, monkeypatch):
     root, _ = _ingested(tmp_path, "../../shared/acme", monkeypatch)
     assert (root / "shared" / "acme" / "events.parquet").is_file()

@@ -55,11 +55,22 @@ def code_hash(template_dir: Path | None = None) -> str:
 
 def data_hash(client: str, root: Path) -> str:
     """sha256 of client.yml and everything in processed/ (the manifest holds the raw files' hashes)."""
+    from helpers import data
+
     h = hashlib.sha256()
     cdir = paths.client_dir(client, root)
-    files = [cdir / "client.yml", *_files(paths.processed_dir(client, root))]
+    try:
+        store = data.storage(client, root)
+    except Exception:  # an invalid client.yml fails later with its own message; hash the default folder meanwhile
+        store = None
+    local = store.local if store is not None else paths.processed_dir(client, root)
     logo_files = [p for p in _files(cdir) if p.parent == cdir and p.suffix.lower() in (".png", ".svg", ".jpg", ".jpeg")]
-    _hash_files(h, [f for f in files + logo_files if f.is_file()], cdir)
+    _hash_files(h, [f for f in [cdir / "client.yml", *logo_files] if f.is_file()], cdir)
+    if local is not None:  # the processed tables, wherever the local storage folder is
+        h.update(b"processed\0")
+        _hash_files(h, _files(local), local)
+    if store is not None and store.local is None:  # tables at a remote URI: their names, sizes and times
+        h.update(repr(store.stamp()).encode())
     return h.hexdigest()
 
 
