@@ -217,6 +217,12 @@ def test_values_outside_the_allowed_set_name_them_with_a_near_miss(tmp_path, mut
                                       "kpis": ["conversion"], "ab_column": "variant", "control_variant": "contrl",
                                       "split": {"control": 50, "new": 50}}]), "changes[0].control_variant",
          "did you mean 'control'?"),
+        (lambda d: d.update(changes=[{"id": "c1", "touchpoint": "store", "description": "x", "start": "2026-07-01",
+                                      "kpis": ["csat"], "expected_effect": {"conversion": 0.03}}]), "changes[0]",
+         "not in this change's kpis"),
+        (lambda d: d.update(changes=[{"id": "c1", "touchpoint": "store", "description": "x", "start": "2026-07-01",
+                                      "kpis": ["csat"], "expected_effect": {"csat": -0.3}}]), "changes[0]",
+         "positive size"),
         (lambda d: d.update(priority_weights={"experience": 0, "sales": 0, "reach": 0}), "priority_weights",
          "all 0"),
         (lambda d: d.update(changes=[{"id": "c1", "touchpoint": "store", "description": "x", "start": "2026-07-01",
@@ -232,6 +238,17 @@ def test_values_outside_the_allowed_set_name_them_with_a_near_miss(tmp_path, mut
 def test_wrong_values_and_conflicts_are_named(tmp_path, mutate, field, words):
     msg, file = _error(tmp_path, mutate)
     assert file in msg and field in msg and words in msg, msg
+
+
+def test_a_planned_effect_per_kpi_is_read_and_used_by_the_monitor(tmp_path):
+    from helpers.monitor import compute as mon
+
+    change = {"id": "c1", "touchpoint": "store", "description": "x", "start": "2026-07-01",
+              "kpis": ["csat", "conversion"], "expected_effect": {"conversion": 0.03}}
+    cfg = _client(tmp_path, changes=[change])
+    assert cfg.changes[0].expected_effect == {"conversion": 0.03}
+    assert mon.planned_effect(cfg.changes[0], "conversion", 0.2) == (0.03, "client.yml")
+    assert mon.planned_effect(cfg.changes[0], "csat", 4.0)[1] == "reference"
 
 
 def test_valid_choices_still_load(tmp_path):

@@ -174,6 +174,20 @@ class Change(_Model):
     control_variant: str | None = Field(default=None, description="the A/B variant that is the control")
     split: dict[str, float] | None = Field(default=None, description="planned share of each A/B variant "
                                            "(equal by default), checked for a sample-ratio mismatch")
+    expected_effect: dict[str, float] | None = Field(
+        default=None, description="planned effect per KPI in the KPI's own unit (conversion 0.03 = 3 pp, csat 0.3 "
+        "points), the size `tpkit monitor` and the verdicts' power wording test for")
+
+    @model_validator(mode="after")
+    def _effects_of_listed_kpis(self):
+        for kpi, size in (self.expected_effect or {}).items():
+            if kpi not in self.kpis:
+                raise ValueError(f"expected_effect names {kpi!r}, which is not in this change's kpis "
+                                 f"({', '.join(self.kpis)}): add it to kpis or remove it from expected_effect")
+            if not (size > 0):
+                raise ValueError(f"expected_effect of {kpi!r} must be a positive size in the KPI's unit "
+                                 "(the direction is expected_direction)")
+        return self
 
     @field_validator("split")
     @classmethod
