@@ -23,11 +23,11 @@ from helpers.review.compute import (
            stage_trends,
            too_early_status,
 )
-from helpers.review.figures import calibration_figure, show_figures, trend_figure
+from helpers.review.figures import calibration_figure, show_calibration, show_trend, trend_figure
 from helpers.review.narrative import show_backtest, show_since, show_trends, summary_section
 from helpers.review.step import ReviewResult, compute, findings, previous_artifacts_dir, run
 
 __all__ = ["Backtest", "Forecast", "ReviewResult", "backtest", "bootstrap_ratio", "calibration_figure", "compute",
            "findings", "forecast", "kpi_moves", "previous_artifacts_dir", "ranking_moves", "run", "show_backtest",
-           "show_figures", "show_since", "show_trends", "stage_trends", "summary_section", "too_early_status",
-           "trend_figure"]
+           "show_calibration", "show_since", "show_trend", "show_trends", "stage_trends", "summary_section",
+           "too_early_status", "trend_figure"]

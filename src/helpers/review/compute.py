@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import clv
-from helpers.analyse import compute as acalc
+from helpers.analyse.compute import build_kpi_table, compare_kpis, feedback_kpis, no_feedback
 from helpers.errors import DataError
 
 __all__ = ["TOP_N", "TREND_KPIS", "MOVE_KPIS", "Backtest", "Forecast", "ranking_moves", "kpi_moves",
@@ -77,7 +77,7 @@ def kpi_moves(now: pd.DataFrame, before: pd.DataFrame, fb_now: pd.DataFrame, fb_
     """
     if touchpoints is not None:
         now = now[now["touchpoint_id"].isin(list(touchpoints))]
-    out = acalc.compare_kpis(now, before, fb_now, fb_before, comparison, level=level)
+    out = compare_kpis(now, before, fb_now, fb_before, comparison, level=level)
     return out[out["kpi"].isin(MOVE_KPIS)].reset_index(drop=True)
 
 
@@ -249,8 +249,8 @@ def stage_trends(volume: pd.DataFrame, journeys: pd.DataFrame, feedback: pd.Data
         vol = volume[volume["period"] == label].drop(columns="period")
         jour = journeys[journeys["period"] == label].drop(columns="period")
         fb = feedback[feedback["period"] == label] if len(feedback) else feedback
-        fbk = acalc.feedback_kpis(fb if len(fb) else acalc.no_feedback(["stage"]), ["stage"], level)
-        table = acalc.build_kpi_table(vol, jour, fbk, ["stage"], None, level)
+        fbk = feedback_kpis(fb if len(fb) else no_feedback(["stage"]), ["stage"], level)
+        table = build_kpi_table(vol, jour, fbk, ["stage"], None, level)
         for _i, row in table.iterrows():
             if row["stage"] not in stages:
                 continue

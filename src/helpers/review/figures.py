@@ -13,7 +13,7 @@ from helpers.periods import Period
 from helpers.review import narrative as say
 from helpers.review.compute import TREND_KPIS
 
-__all__ = ["trend_figure", "calibration_figure", "show_figures", "STYLES"]
+__all__ = ["trend_figure", "calibration_figure", "show_trend", "show_calibration", "STYLES"]
 
 #: one look per series: colour, line style and marker differ together (greyscale-safe)
 STYLES = ({"color": "#1f4e79", "ls": "-", "marker": "o"}, {"color": "#d9822b", "ls": "--", "marker": "s"},
@@ -92,15 +92,20 @@ def calibration_figure(calibration: pd.DataFrame, currency: str | None = None) -
     return fig
 
 
-def show_figures(result) -> None:
-    """Display the trend and calibration figures in a notebook (outside IPython: nothing is shown)."""
+def _show(fig) -> None:
     from IPython.display import display as ipy_display
 
     from helpers.display import enable_figures
 
-    figs = [trend_figure(result.trends, result.changes_log),
-            calibration_figure(result.backtest.calibration, result.currency)]
-    if enable_figures():
-        for fig in figs:
-            if fig is not None:
-                ipy_display(fig)
+    if fig is not None and enable_figures():
+        ipy_display(fig)
+
+
+def show_trend(result) -> None:
+    """Display the all-period trend figure in a notebook (outside IPython: nothing is shown)."""
+    _show(trend_figure(result.trends, result.changes_log))
+
+
+def show_calibration(result) -> None:
+    """Display the forecast calibration figure in a notebook (outside IPython: nothing is shown)."""
+    _show(calibration_figure(result.backtest.calibration, result.currency))

@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers import artifacts, data, evaluate, paths, prioritise
-from helpers.analyse import compute as acalc
+from helpers.analyse.compute import add_dimensions, build_kpi_table, feedback_kpis, in_window, no_feedback
 from helpers.analyse.narrative import comparison_name
 from helpers.config import STAGES, load_client
 from helpers.errors import KitError
@@ -126,9 +126,9 @@ def _changes_at(cfg, touchpoints, verdicts: pd.DataFrame, per: Period) -> pd.Dat
 def _touchpoint_kpis(src: data.ClientData, catalogue, feedback, per: Period):
     start, end = per.bounds()
     vol, jour = queries.touchpoint_aggregates(src.events, catalogue, start, end)
-    fb = acalc.in_window(feedback, start, end)
-    fbk = acalc.feedback_kpis(fb if len(fb) else acalc.no_feedback(["touchpoint_id"]), ["touchpoint_id"])
-    return acalc.build_kpi_table(vol, jour, fbk, ["touchpoint_id"], catalogue), fb
+    fb = in_window(feedback, start, end)
+    fbk = feedback_kpis(fb if len(fb) else no_feedback(["touchpoint_id"]), ["touchpoint_id"])
+    return build_kpi_table(vol, jour, fbk, ["touchpoint_id"], catalogue), fb
 
 
 def _periods_with_data(src: data.ClientData, feedback: pd.DataFrame, per: Period) -> list[Period]:
@@ -156,8 +156,8 @@ def _trends(src, catalogue, feedback, periods: list[Period]) -> pd.DataFrame:
     vol, jour = queries.stage_aggregates(src.events, catalogue, bounds)
     fb = feedback
     if len(fb):
-        fb = acalc.add_dimensions(fb, catalogue)
-        fb = pd.concat([acalc.in_window(fb, *b).assign(period=label) for label, b in bounds.items()],
+        fb = add_dimensions(fb, catalogue)
+        fb = pd.concat([in_window(fb, *b).assign(period=label) for label, b in bounds.items()],
                        ignore_index=True)
     stages = [s for s in STAGES if s in set(catalogue["stage"])] if len(catalogue) else []
     return calc.stage_trends(vol, jour, fb, list(bounds), stages)
