@@ -8,6 +8,7 @@ from helpers import kpis
 from helpers.display import HTML, bullets, esc, show_table
 from helpers.evaluate.narrative import verdict_name
 from helpers.i18n import N_, _, ngettext, pgettext
+from helpers.periods import Period
 
 STATUS = {"stayed": N_("still in the top five"), "left": N_("left the top five"),
           "entered": N_("new in the top five")}
@@ -16,6 +17,10 @@ MEASURES = {"purchases": N_("Purchases"), "revenue": N_("Revenue")}
 
 def status_name(status: str) -> str:
     return _(STATUS[status]) if status in STATUS else str(status)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _rank(v) -> str:
@@ -53,7 +58,7 @@ def since_display(since: pd.DataFrame, changes: pd.DataFrame, detail: bool = Tru
     if detail:
         for k in ("conversion", "csat", "nps"):
             # Translators: column header, e.g. "Conversion change (95% CI)"
-            out[_("{kpi} change (95% CI)").format(kpi=kpis.short(k))] = [
+            out[_("{kpi} change (95% CI)").format(kpi=_capital(kpis.short(k)))] = [
                 _move(k, c, lo, hi) for c, lo, hi in zip(since[f"{k}_change"], since[f"{k}_ci_low"],
                                                          since[f"{k}_ci_high"])]
     out[_("Why (ranking now)")] = [r if r else b for r, b in zip(since["reason_now"], since["reason_before"])]
@@ -169,9 +174,10 @@ def trends_display(trends: pd.DataFrame) -> pd.DataFrame:
     cells = trends.assign(cell=[
         "{v} ({i})".format(v=kpis.fmt_level(k, v), i=kpis.fmt_interval(k, lo, hi, change=False))
         for k, v, lo, hi in zip(trends["kpi"], trends["value"], trends["ci_low"], trends["ci_high"])])
+    periods = sorted(trends["period"].unique(), key=lambda s: Period.parse(s).start)
     wide = cells.pivot_table(index=["kpi", "stage"], columns="period", values="cell", aggfunc="first", sort=False)
-    wide = wide.reset_index()
-    wide.insert(0, _("KPI"), [kpis.short(k) for k in wide.pop("kpi")])
+    wide = wide.reindex(columns=periods).reset_index()
+    wide.insert(0, _("KPI"), [_capital(kpis.short(k)) for k in wide.pop("kpi")])
     wide.insert(1, _("Stage"), [stage_name(s) for s in wide.pop("stage")])
     wide.columns.name = None
     return wide.fillna("")

@@ -40,6 +40,8 @@ __all__ = ["ReviewResult", "compute", "run", "findings", "previous_artifacts_dir
 
 SINCE_COLUMNS = [*calc.MOVE_COLUMNS, "change_ids",
                  *[f"{k}_{c}" for k in calc.MOVE_KPIS for c in ("before", "now", "change", "ci_low", "ci_high")]]
+#: a period counts in the trends when the data covers at least this much of it
+MIN_PERIOD_DATA = pd.Timedelta(days=7)
 CHANGE_COLUMNS = ["change_id", "touchpoint_id", "description", "start", "kpi", "verdict", "effect", "ci_low",
                   "ci_high"]
 
@@ -141,7 +143,10 @@ def _periods_with_data(src: data.ClientData, feedback: pd.DataFrame, per: Period
         lows.append(pd.Timestamp(feedback["ts"].min()))
     if not lows:
         return []
-    p = Period.containing(min(lows).date(), per.kind)
+    lo = min(lows)
+    p = Period.containing(lo.date(), per.kind)
+    if pd.Timestamp(p.bounds()[1]) - lo < MIN_PERIOD_DATA:  # a few hours of a period are not a period with data
+        p = p.shift(1)
     out = []
     while p.start <= per.start and len(out) < 400:
         out.append(p)
