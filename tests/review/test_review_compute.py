@@ -66,6 +66,15 @@ def test_stage_trends_match_independent_wilson_and_nps_by_hand():
     assert t[t["kpi"] == "csat"]["value"].iloc[0] == pytest.approx(4.5)
 
 
+def test_stage_trends_show_no_conversion_after_the_purchase():
+    vol = pd.DataFrame({"period": ["2026Q2"] * 2, "stage": ["decision", "retention"], "events": [5, 5],
+                        "customers": [5, 5], "revenue": [1.0, 1.0]})
+    jour = pd.DataFrame({"period": ["2026Q2"] * 2, "stage": ["decision", "retention"], "journeys": [10, 4],
+                         "converted_journeys": [4, 4], "journey_revenue": [1.0, 1.0]})
+    t = calc.stage_trends(vol, jour, pd.DataFrame(), ["2026Q2"], ["decision", "retention"])
+    assert list(t["stage"]) == ["decision"] and list(t["kpi"]) == ["conversion"]
+
+
 def test_bootstrap_ratio_agrees_with_the_delta_method(rng):
     actual = rng.poisson(rng.gamma(2.0, 0.5, 3000))
     predicted = np.clip(actual + rng.normal(0, 1, 3000), 0, None)

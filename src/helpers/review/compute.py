@@ -228,6 +228,8 @@ def backtest(fc: Forecast, actual: pd.DataFrame, n_boot: int = 1000, seed: int =
 
 # --------------------------------------------------------------------------- trends
 
+#: stages whose journeys have all converted already (no conversion rate to show)
+AFTER_PURCHASE = ("retention",)
 TREND_COLUMNS = ["period", "stage", "kpi", "value", "ci_low", "ci_high", "n"]
 _TREND_SOURCE = {"nps": ("nps", "nps_ci_low", "nps_ci_high", "nps_n"),
                  "csat": ("csat", "csat_ci_low", "csat_ci_high", "csat_n"),
@@ -242,7 +244,7 @@ def stage_trends(volume: pd.DataFrame, journeys: pd.DataFrame, feedback: pd.Data
     (:func:`helpers.review.queries.stage_aggregates`); ``feedback``: survey responses with
     ``period`` and ``stage`` columns. Each period's KPI table is step 2's
     (:func:`helpers.analyse.build_kpi_table`), so the intervals are the same (Wilson, t, NPS).
-    Periods or stages without data give no row.
+    Periods or stages without data give no row, nor conversion after the purchase (retention).
     """
     out = []
     for label in periods:
@@ -255,6 +257,8 @@ def stage_trends(volume: pd.DataFrame, journeys: pd.DataFrame, feedback: pd.Data
             if row["stage"] not in stages:
                 continue
             for kpi, (v, lo, hi, n) in _TREND_SOURCE.items():
+                if kpi == "conversion" and row["stage"] in AFTER_PURCHASE:
+                    continue  # a journey reaches an after-purchase touchpoint only by buying: always 100%
                 if pd.notna(row[v]) and row[n] > 0:
                     out.append([label, row["stage"], kpi, float(row[v]), float(row[lo]), float(row[hi]),
                                 int(row[n])])
