@@ -409,12 +409,18 @@ def say_verdicts(result) -> display.HTML:
     return display.bullets(items or [_("No changes to evaluate.")])
 
 
+def _change_labels(t: pd.DataFrame) -> list:
+    """Each change named by what was changed, with its id small (the id alone without a description)."""
+    descriptions = t["description"] if "description" in t else [None] * len(t)
+    return [display.change_label(i, d) for i, d in zip(t["change_id"], descriptions)]
+
+
 def display_table(result) -> pd.DataFrame:
     """The verdict table formatted for readers (effects in the KPI's unit, percentage points for rates)."""
     t = result.table
     c = TABLE_COLUMNS
     return pd.DataFrame({
-        c["change"]: t["change_id"],
+        c["change"]: _change_labels(t),
         c["kpi"]: [kpi_label(k) for k in t["kpi"]],
         c["design"]: t["design"],
         c["effect"]: [change_cell(k, v) for k, v in zip(t["kpi"], t["effect"])],
@@ -438,7 +444,7 @@ def methods_table(result) -> pd.DataFrame:
     t = result.table
     c = TABLE_COLUMNS
     observations = [units(n, u) if n else "" for n, u in zip(t["n"], t["unit"])]
-    return pd.DataFrame({c["change"]: t["change_id"], c["kpi"]: [kpi_label(k) for k in t["kpi"]],
+    return pd.DataFrame({c["change"]: _change_labels(t), c["kpi"]: [kpi_label(k) for k in t["kpi"]],
                          c["method"]: t["method"], c["observations"]: observations, c["checks"]: t["checks"],
                          c["note"]: t["note"]})
 
