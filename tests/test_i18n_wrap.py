@@ -24,7 +24,8 @@ from identify_cases import Q3, build_project  # noqa: E402
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "helpers"
 MODULES = ["identify/narrative.py", "identify/figures.py", "prioritise/narrative.py", "prioritise/figures.py",
-           "report/summary.py", "report/render.py", "display.py"]
+           "report/summary.py", "report/render.py", "display.py", "monitor/narrative.py", "review/narrative.py",
+           "review/figures.py"]
 
 PO = r'''msgid ""
 msgstr ""
@@ -300,7 +301,9 @@ def _unmarked_literals(path: Path) -> list[str]:
 
 # the data values these modules compare with or look up (quadrant names, flags, phases): not shown as written
 DATA_VALUES = {"fix first", "keep up", "possible overkill", "low priority", "above average", "below average",
-               "before purchase", "during purchase", "after purchase", "no data", "one source"}
+               "before purchase", "during purchase", "after purchase", "no data", "one source",
+               # markup and matplotlib arguments, not text a reader sees
+               '<details class="tp-more', "tp-table tp-wide", "axes fraction"}
 
 
 @pytest.mark.parametrize("module", MODULES)

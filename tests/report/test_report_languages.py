@@ -108,8 +108,6 @@ def test_report_is_marked_and_formatted_for_the_language(built, lang):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="step 4's method and note texts (estimators, CUPED coverage) are still "
-                                       "written in English by the evaluate compute layer")
 @pytest.mark.parametrize("lang", ["da", "sv", "nb"])
 def test_report_has_no_english_words_or_numbers(built, lang):
     project, folders = built

@@ -128,7 +128,8 @@ STATUS = {"built": N_("report ready"), "failed": N_("failed"), "missing": N_("no
 def _row_html(row: ClientRow, index: Path) -> str:
     links = []
     if row.report:
-        links.append(f'<a href="{_href(row.report, index)}">{_e(_("Report"))}</a>')
+        label = _("Report")
+        links.append(f'<a href="{_href(row.report, index)}">{_e(label)}</a>')
     if row.pdf:
         links.append(f'<a href="{_href(row.pdf, index)}">PDF</a>')
     status = _e(_(STATUS[row.status]))
@@ -142,6 +143,7 @@ def _row_html(row: ClientRow, index: Path) -> str:
     verdicts = "".join(f'<li><span class="{VERDICT_CLASS.get(v, "")}">{_e(c)} ({_e(kpis.label(k))}): '
                        f'{_e(_(v))}</span></li>' for c, k, v in row.verdicts)
     cls = ' class="failed"' if row.status == "failed" else ""
+    none = _("no changes evaluated")
     return (f"<tr{cls}><td><strong>{_e(row.name)}</strong><span class=\"chg\">{_e(row.client)}</span></td>"
             f"<td>{status}</td>{''.join(_kpi_cell(row, k) for k in HEADLINE)}"
             f"<td>{'<ul>' + verdicts + '</ul>' if verdicts else _e(_('no changes evaluated'))}</td>"
