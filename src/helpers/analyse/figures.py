@@ -14,7 +14,7 @@ from matplotlib.lines import Line2D
 
 from helpers import display, kpis, palette
 from helpers.analyse.compute import transition_matrix
-from helpers.analyse.narrative import FIGURE, source_name, stage_name
+from helpers.analyse.narrative import FIGURE, marker_name, source_name, stage_name
 from helpers.analyse.queries import UNKNOWN
 from helpers.config import STAGES
 from helpers.display import enable_figures
@@ -135,7 +135,7 @@ def transition_heatmap(transitions: pd.DataFrame, names: dict | None = None, ord
         ax.set_axis_off()
         return fig
     names = names or {}
-    m = m.rename(index=lambda s: names.get(s, s), columns=lambda s: names.get(s, s))
+    m = m.rename(index=lambda s: marker_name(names.get(s, s)), columns=lambda s: marker_name(names.get(s, s)))
     labels = m.map(lambda v: kpis.fmt_percent(v, 0) if v >= 0.005 else "")
     sns.heatmap(m, annot=labels.to_numpy(), fmt="", cmap=palette.SEQUENTIAL, vmin=0, vmax=1, cbar=False, linewidths=0.5,
                 linecolor=palette.GRID_LIGHT, annot_kws={"fontsize": 7}, ax=ax)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 from babel import Locale, UnknownLocaleError
 
-from helpers import display, i18n, kpis, sentiment
+from helpers import display, i18n, journeys, kpis, sentiment
 from helpers.analyse.compute import segment_gap, significant_changes
 from helpers.config import STAGES
 from helpers.errors import DataError
@@ -497,8 +497,18 @@ def part(result, name: str) -> pd.DataFrame:
     if name == "paths":
         return result.paths.head(15)
     if name == "transitions":
-        return result.transitions.sort_values("count", ascending=False).head(20)
+        top = result.transitions.sort_values("count", ascending=False).head(20)
+        return top.assign(**{c: top[c].map(marker_name) for c in ("from", "to") if c in top})
     return getattr(result, name)
+
+
+# Translators: the start and the end of a journey in the journey tables and the transition heatmap
+MARKERS = {journeys.START: N_("(start)"), journeys.END: N_("(end)")}
+
+
+def marker_name(value):
+    """A journey's start and end markers in the active language; touchpoint ids as they are."""
+    return _(MARKERS[value]) if isinstance(value, str) and value in MARKERS else value
 
 
 def header(column: str) -> str:
