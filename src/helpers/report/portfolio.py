@@ -146,7 +146,7 @@ def _row_html(row: ClientRow, index: Path) -> str:
     none = _("no changes evaluated")
     return (f"<tr{cls}><td><strong>{_e(row.name)}</strong><span class=\"chg\">{_e(row.client)}</span></td>"
             f"<td>{status}</td>{''.join(_kpi_cell(row, k) for k in HEADLINE)}"
-            f"<td>{'<ul>' + verdicts + '</ul>' if verdicts else _e(_('no changes evaluated'))}</td>"
+            f"<td>{'<ul>' + verdicts + '</ul>' if verdicts else _e(none)}</td>"
             f"<td>{' · '.join(links) or chr(0x2013)}</td></tr>")
 
 
