@@ -414,12 +414,20 @@ def score_texts(texts: pd.Series, languages: pd.Series | None = None, default_la
     if languages is None:
         languages = pd.Series(None, index=texts.index, dtype=object)
     rows = []
+    done: dict[tuple, tuple] = {}  # a text is scored once however often it occurs (exports repeat short answers)
     for text, lang in zip(texts.tolist(), pd.Series(languages).reindex(texts.index).tolist()):
-        if not tokenize(text):
-            rows.append((0.0, "no text", normalise_language(lang, default_language), 0, (), ()))
+        key = (text, lang) if isinstance(text, str) and (lang is None or isinstance(lang, str)) else None
+        if key is not None and key in done:
+            rows.append(done[key])
             continue
-        s = score_text(text, normalise_language(lang), default_language, settings)
-        rows.append((s.score, s.label, s.language, s.hits, s.positive_terms, s.negative_terms))
+        if not tokenize(text):
+            row = (0.0, "no text", normalise_language(lang, default_language), 0, (), ())
+        else:
+            s = score_text(text, normalise_language(lang), default_language, settings)
+            row = (s.score, s.label, s.language, s.hits, s.positive_terms, s.negative_terms)
+        if key is not None:
+            done[key] = row
+        rows.append(row)
     out = pd.DataFrame(rows, columns=SCORED_COLUMNS, index=texts.index)
     out["sentiment"] = out["sentiment"].astype("float64")
     out["hits"] = out["hits"].astype("int64")

@@ -92,6 +92,13 @@ def phrases(text, language: str, surfaces: dict | None = None) -> dict[str, floa
     return {p: float(np.mean(v)) for p, v in found.items()}
 
 
+@lru_cache(maxsize=200_000)
+def _phrases_of(text, language: str) -> dict[str, float]:
+    """:func:`phrases` of one text, computed once per text and language (the theme table, its change and the
+    complaint share all read the same texts); callers must not change the returned dict."""
+    return phrases(text, language)
+
+
 def cut(text: str, limit: int = QUOTE_CHARS) -> str:
     """``text`` on one line, cut to at most ``limit`` characters at a word boundary (with "…" when cut)."""
     text = " ".join(str(text).split())
@@ -126,7 +133,7 @@ def _prepare(scored: pd.DataFrame, key: str, default_language: str) -> pd.DataFr
     s = scored[scored["label"] != "no text"].copy()
     lang = s["language"] if "language" in s.columns else pd.Series(None, index=s.index)
     s["_lang"] = [sentiment.normalise_language(x, default_language) for x in lang]
-    s["_phrases"] = [phrases(t, x) for t, x in zip(s["text"], s["_lang"])]
+    s["_phrases"] = [_phrases_of(t, x) for t, x in zip(s["text"], s["_lang"])]
     return s
 
 
