@@ -126,9 +126,9 @@ def test_tpkit_validate_exits_non_zero_with_the_message_and_no_traceback(tmp_pat
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert "touchpoints[0].stage" in out.stderr and "did you mean 'awareness'?" in out.stderr
 
-    make_client(tmp_path, files={"feedback.csv": FEEDBACK}, sources=[_source()], spark={"master": "local[2]"})
+    make_client(tmp_path, files={"feedback.csv": FEEDBACK}, sources=[_source()], sparks={"master": "local[2]"})
     out = _validate(tmp_path)
-    assert out.returncode == 2 and "unknown key 'spark' at the top level" in out.stderr
+    assert out.returncode == 2 and "unknown key 'sparks' at the top level" in out.stderr
 
     make_client(tmp_path, files={"feedback.csv": FEEDBACK}, sources=[_source()])
     out = _validate(tmp_path)

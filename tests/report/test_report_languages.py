@@ -62,6 +62,10 @@ def _data_strings(project: Path, client: str) -> list[str]:
             frame = pd.read_parquet(path, columns=have)
             for c in have:
                 out += [str(v) for v in frame[c].dropna().unique()[:20000]]
+    # themes are phrases of the customers' own words (lemmatised, in the language the customer wrote)
+    for path in (project / "reports" / client).glob("*/artifacts/analyse__themes.parquet"):
+        frame = pd.read_parquet(path)
+        out += [str(v) for c in ("theme", "phrase") if c in frame for v in frame[c].dropna().unique()]
     return sorted({s for s in out if s and len(s) > 1}, key=len, reverse=True)
 
 

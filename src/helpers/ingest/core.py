@@ -44,7 +44,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from helpers import paths
+from helpers import data, paths
 from helpers.config import ClientConfig, load_client
 from helpers.errors import ConfigError, DataError, KitError, SchemaError
 from helpers.ingest.adapters import Adapter, adapter_for, tools
@@ -218,8 +218,6 @@ class IngestResult:
 
 def load_manifest(client: str, root: str | Path | None = None) -> dict:
     """The manifest of the last successful ingest of ``client`` (in the client's ``storage:``)."""
-    from helpers import data
-
     manifest = data.load_manifest(client, root)
     if manifest is None:
         raise DataError(f"no ingest manifest for client '{client}' (looked for "
@@ -723,8 +721,6 @@ def ingest_client(client: str, root: str | Path | None = None, dry_run: bool = F
     cfg = load_client(client, root)
     check_sources(cfg)
     client_dir = cfg.dir
-    from helpers import data
-
     store = data.storage(client, root, cfg)
     processed = store.local or store.uri()  # where `storage:` puts the tables (default processed/)
     rejects = paths.rejects_dir(client, root)
@@ -791,8 +787,6 @@ def ingest_client(client: str, root: str | Path | None = None, dry_run: bool = F
 def _publish(staging: Path, store, rejects: Path, produced: set[str]) -> None:
     """Move the staged outputs into place; canonical tables and rejects of earlier runs that this run
     did not produce are removed, so the storage always matches its manifest. The manifest moves last."""
-    from helpers import data
-
     rejects.mkdir(parents=True, exist_ok=True)
     for t in TABLE_ORDER:
         rsrc = staging / "rejects" / f"{t}.csv"
