@@ -419,15 +419,7 @@ def gls_ar1(y, X, t, weights=None, *, rho: float | None = None, iterations: int 
     sd = 1.0 / np.sqrt(np.asarray(weights, dtype=float) / np.mean(weights)) if weights is not None else np.ones(n)
 
     def fit(r: float):
-        V = ar1_correlation(t, r) * np.outer(sd, sd)
-        L = np.linalg.cholesky(V)
-        Xw = np.linalg.solve(L, Xa)
-        yw = np.linalg.solve(L, y)
-        q, rr = np.linalg.qr(Xw)
-        beta = np.linalg.solve(rr, q.T @ yw)
-        ew = yw - Xw @ beta
-        rinv = np.linalg.inv(rr)
-        return beta, ew, rinv @ rinv.T
+        return _whitened(y, Xa, ar1_correlation(t, r) * np.outer(sd, sd))[:3]
 
     if rho is None:
         r = 0.0
