@@ -65,3 +65,44 @@ def test_event_aggregates_bring_back_small_results(events):
     assert set(out["activity"]["source"]) == {"events"}
     assert isinstance(out["activity"], pd.DataFrame) and len(out["activity"]) == 5
     assert out["stats"]["table"] == "events" and out["stats"]["rows"] == 14
+
+
+def test_table_aggregates_keep_feedback_orders_and_reviews_in_the_engine():
+    """Counted by hand: the period is 2026Q3; rows without a touchpoint and after the period count only in the
+    table's row count and span; feedback rows take their source from the ``source`` column."""
+    from helpers.identify.queries import table_aggregates
+    from helpers.periods import Period
+
+    con = data.connect(engine="duckdb")
+    feedback = con.create_table("fb_cases", pd.DataFrame({
+        "touchpoint_id": ["a", "a", "a", "b", None, "a"],
+        "customer_id": ["x", "y", "x", "z", "x", "w"],
+        "source": ["survey", " Interview ", None, "observation", "survey", "survey"],
+        "csat": [5.0, 3.0, None, 2.0, 4.0, 1.0],
+        "ts": pd.to_datetime(["2026-07-02 00:00", "2026-07-03 00:00", "2026-08-01 00:00", "2026-09-30 23:00",
+                              "2026-07-05 00:00", "2026-10-01 00:00"]),
+    }))
+    orders = con.create_table("orders_cases", pd.DataFrame({
+        "touchpoint_id": ["shop", "shop", None], "customer_id": ["x", "x", "y"],
+        "ts": pd.to_datetime(["2026-06-30", "2026-07-02", "2026-07-05"]), "revenue": [1.0, 2.0, 3.0]}))
+    reviews = con.create_table("reviews_cases", pd.DataFrame({
+        "touchpoint_id": ["app"], "customer_id": pd.Series([None], dtype="string"), "ts": pd.to_datetime(["2026-08-08"]), "rating": [4]}),
+        overwrite=True)
+    out = table_aggregates({"feedback": feedback, "orders": orders, "reviews": reviews}, None,
+                           Period.parse("2026Q3"))
+    fb, od, rv = out["frames"]
+    got = {(r.touchpoint_id, r.source): (r.records, r.customers) for r in fb.itertuples()}
+    # a/surveys: x on 2 July and x again (no source) on 1 August; 1 October is after the period
+    assert got == {("a", "surveys"): (2, 1), ("a", "interviews"): (1, 1), ("b", "observations"): (1, 1)}
+    assert od[["touchpoint_id", "records", "customers"]].values.tolist() == [["shop", 1, 1]]
+    assert od["first_seen"].iloc[0] == pd.Timestamp("2026-06-30")
+    assert rv[["records", "customers"]].values.tolist() == [[1, 0]]
+    stats = {s["table"]: s for s in out["stats"]}
+    assert (stats["feedback"]["rows"], stats["feedback"]["rows_in_period"], stats["feedback"]["touchpoints_in_period"]
+            ) == (6, 5, 2)
+    assert stats["feedback"]["last"] == pd.Timestamp("2026-10-01")
+    assert (stats["orders"]["rows"], stats["orders"]["rows_in_period"], stats["orders"]["touchpoints_in_period"]
+            ) == (3, 2, 1)
+    csat = out["csat"].set_index("touchpoint_id")
+    assert csat.loc["a", "csat"] == pytest.approx(4.0) and csat.loc["a", "csat_n"] == 2  # 5 and 3; 1 is after
+    assert csat.loc["b", "csat"] == pytest.approx(2.0)

@@ -90,3 +90,82 @@ def event_aggregates(events, start: dt.datetime, end: dt.datetime) -> dict:
         "purchases": int(touches["purchases"].execute()),
         "stats": {"table": "events", **stats},
     }
+
+
+def _source_label(table, name: str):
+    """The observed source of each row of ``name``: feedback rows by their ``source`` column (surveys when
+    missing or unknown, as :func:`helpers.identify.compute.feedback_source_labels`), other tables by name."""
+    import ibis
+
+    if name != "feedback":
+        return ibis.literal(name)
+    if "source" not in table.columns:
+        return ibis.literal("surveys")
+    from helpers.identify.compute import FEEDBACK_SOURCE
+
+    raw = table.source.cast("string").strip().lower()
+    return raw.substitute(FEEDBACK_SOURCE, else_="surveys").fill_null("surveys")
+
+
+def table_activity(table, name: str, start: dt.datetime, end: dt.datetime):
+    """Per touchpoint and source of the feedback, orders or reviews table ``name``: records and distinct
+    customers in ``[start, end)``, first and last record before ``end`` (rows without a touchpoint are
+    left out), as :func:`helpers.identify.compute.source_activity` computes them in pandas."""
+    import ibis
+
+    t = table.filter(table.touchpoint_id.notnull() & (table.ts < end))
+    t = t.mutate(source=_source_label(t, name))
+    inside = t.ts >= start
+    customers = (t.customer_id.nunique(where=inside) if name != "reviews" and "customer_id" in t.columns
+                 else ibis.literal(0))
+    return t.group_by(["touchpoint_id", "source"]).agg(
+        records=t.count(where=inside), customers=customers, first_seen=t.ts.min(), last_seen=t.ts.max())
+
+
+def table_stats(table, start: dt.datetime, end: dt.datetime):
+    """One row: rows, first and last timestamp, rows and distinct touchpoints in ``[start, end)``."""
+    inside = (table.ts >= start) & (table.ts < end)
+    return table.agg(rows=table.count(), first=table.ts.min(), last=table.ts.max(),
+                     rows_in_period=table.count(where=inside),
+                     touchpoints_in_period=table.touchpoint_id.nunique(where=inside & table.touchpoint_id.notnull()))
+
+
+def table_csat(feedback, start: dt.datetime, end: dt.datetime):
+    """Mean CSAT and number of ratings per touchpoint in ``[start, end)``."""
+    f = feedback.filter((feedback.ts >= start) & (feedback.ts < end) & feedback.touchpoint_id.notnull()
+                        & feedback.csat.notnull())
+    return f.group_by("touchpoint_id").agg(csat=f.csat.cast("float64").mean(), csat_n=f.count())
+
+
+def table_aggregates(tables: dict, costs, period) -> dict:
+    """Activity per touchpoint (``frames``), table statistics (``stats``) and current CSAT (``csat``, None
+    without feedback) of the feedback, orders and reviews tables (lazy Ibis tables in ``tables``, only those
+    the client has) and the costs frame (pandas, or None). Every value brought back is an aggregate."""
+    import pandas as pd
+
+    from helpers.identify.compute import ACTIVITY_COLUMNS, SMALL_TABLES, cost_table_stats
+
+    start, end = period.bounds()
+    frames, stats = [], []
+    for name in SMALL_TABLES:
+        if name not in tables:
+            continue
+        t = tables[name]
+        row = table_stats(t, start, end).execute().iloc[0].to_dict()
+        stats.append({"table": name, "rows": int(row["rows"]), "first": row["first"], "last": row["last"],
+                      "rows_in_period": int(row["rows_in_period"] or 0),
+                      "touchpoints_in_period": int(row["touchpoints_in_period"] or 0)})
+        act = table_activity(t, name, start, end).execute()
+        for c in ("records", "customers"):
+            act[c] = act[c].fillna(0).astype("int64")
+        frames.append(act.sort_values(["touchpoint_id", "source"]).reset_index(drop=True)[ACTIVITY_COLUMNS]
+                      if len(act) else pd.DataFrame(columns=ACTIVITY_COLUMNS))
+    if costs is not None:
+        stats.append(cost_table_stats(costs, period))
+    csat = None
+    if "feedback" in tables:
+        fb = tables["feedback"]
+        csat = (table_csat(fb, start, end).execute().sort_values("touchpoint_id").reset_index(drop=True)
+                if "csat" in fb.columns else pd.DataFrame(columns=["touchpoint_id", "csat", "csat_n"]))
+        csat["csat_n"] = csat["csat_n"].astype("int64")
+    return {"frames": frames, "stats": stats, "csat": csat}

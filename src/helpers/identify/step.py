@@ -19,7 +19,7 @@ from helpers import artifacts, data
 from helpers.config import load_client
 from helpers.identify import narrative, queries
 from helpers.identify.compute import (
-    OPTIONAL_TABLES,
+    SMALL_TABLES,
     STATUS_NO_DATA,
     STATUS_ONE_SOURCE,
     absent_tables,
@@ -30,7 +30,6 @@ from helpers.identify.compute import (
     find_blind_spots,
     find_unknowns,
     period_totals,
-    small_table_aggregates,
     touch_table,
 )
 from helpers.periods import Period
@@ -69,7 +68,10 @@ def compute(client: str, period: str | Period, root: str | Path | None = None, c
     src = data.ClientData(client, root=root, con=con)
 
     ev = queries.event_aggregates(src.events, start, end)
-    small = small_table_aggregates({t: src.frame(t) for t in OPTIONAL_TABLES if src.has(t)}, per)
+    # feedback, orders and reviews stay in the engine: only their aggregates come back (costs are one row
+    # per touchpoint and period)
+    small = queries.table_aggregates({t: src.table(t) for t in SMALL_TABLES if src.has(t)},
+                                     src.frame("costs") if src.has("costs") else None, per)
     activity = combine_activity([ev["activity"], *small["frames"]])
 
     inventory = build_inventory(cfg.catalogue_frame(), activity, small["csat"])
