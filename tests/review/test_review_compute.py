@@ -172,3 +172,27 @@ def test_forecast_without_orders_says_why():
     fc = calc.forecast(pd.DataFrame(columns=["customer_id", "ts", "revenue"]), CAL_END, HORIZON)
     bt = calc.backtest(fc, pd.DataFrame(columns=["customer_id", "purchases", "revenue"]))
     assert not bt.available and bt.note
+
+
+def test_customer_summary_in_the_engine_counts_purchase_days_by_hand():
+    """Daily units: two orders on one UTC day are one purchase of their summed value. Customer a buys on
+    1, 1 (again), 4 and 11 June: frequency 2, recency 10 days, T 29 days to the end of 30 June, mean repeat
+    value (7 + 5) / 2 = 6. Customer b buys once: zeros. The order after the end is left out."""
+    from helpers import data
+    from helpers.review import queries
+
+    orders = pd.DataFrame({
+        "customer_id": ["a", "a", "a", "a", "b", "b"],
+        "ts": pd.to_datetime(["2026-06-01 08:00", "2026-06-01 20:00", "2026-06-04 10:00", "2026-06-11 23:59",
+                              "2026-06-20 12:00", "2026-07-01 00:00"]),
+        "revenue": [2.0, 3.0, 7.0, 5.0, 9.0, 100.0],
+    })
+    con = data.connect(engine="duckdb")
+    got = queries.customer_summary(con.create_table("summary_orders", orders), pd.Timestamp("2026-07-01"))
+    assert got.loc["a"].tolist() == [2.0, 10.0, 29.0, 6.0]
+    assert got.loc["b"].tolist() == [0.0, 0.0, 10.0, 0.0]
+    from helpers import clv
+
+    ref = clv.rfm_summary(orders[orders["ts"] < "2026-07-01"], observation_end=pd.Timestamp("2026-06-30 23:59:59.999999"),
+                          freq="D")  # the pandas summary the forecast was fitted on before
+    pd.testing.assert_frame_equal(got, ref[list(got.columns)].astype(float), check_names=False)

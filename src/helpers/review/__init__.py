@@ -18,6 +18,7 @@ from helpers.review.compute import (
            backtest,
            bootstrap_ratio,
            forecast,
+           forecast_from_summary,
            kpi_moves,
            ranking_moves,
            stage_trends,
@@ -28,6 +29,6 @@ from helpers.review.narrative import show_backtest, show_since, show_trends, sum
 from helpers.review.step import ReviewResult, compute, findings, previous_artifacts_dir, run
 
 __all__ = ["Backtest", "Forecast", "ReviewResult", "backtest", "bootstrap_ratio", "calibration_figure", "compute",
-           "findings", "forecast", "kpi_moves", "previous_artifacts_dir", "ranking_moves", "run", "show_backtest",
+           "findings", "forecast", "forecast_from_summary", "kpi_moves", "previous_artifacts_dir", "ranking_moves", "run", "show_backtest",
            "show_calibration", "show_since", "show_trend", "show_trends", "stage_trends", "summary_section",
            "too_early_status", "trend_figure"]

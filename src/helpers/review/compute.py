@@ -126,8 +126,22 @@ def forecast(orders: pd.DataFrame, end: pd.Timestamp, horizon_days: float) -> Fo
     o = orders[pd.to_datetime(orders["ts"]) < end] if len(orders) else orders
     if o is None or o.empty:
         return Forecast(pd.DataFrame(), horizon_days, note="no orders")
-    summary = clv.rfm_summary(o, observation_end=end - pd.Timedelta(microseconds=1), freq="D")
-    x, tx, big_t, m = (summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T", "monetary_value"))
+    return forecast_from_summary(clv.rfm_summary(o, observation_end=end - pd.Timedelta(microseconds=1), freq="D"),
+                                 horizon_days)
+
+
+SUMMARY_COLUMNS = ("frequency", "recency", "T", "monetary_value")
+
+
+def forecast_from_summary(summary: pd.DataFrame, horizon_days: float) -> Forecast:
+    """:func:`forecast` from the per-customer summary (index customer id; ``frequency``, ``recency``, ``T``,
+    ``monetary_value`` in days, as :func:`helpers.clv.rfm_summary` with ``freq="D"`` or the engine's
+    :func:`helpers.analyse.queries.rfm_expr` make it): one row per customer, never the orders."""
+    if summary is None or summary.empty:
+        return Forecast(pd.DataFrame(), horizon_days, note="no orders")
+    summary = summary[list(SUMMARY_COLUMNS)].astype(float)
+    summary.index.name = summary.index.name or "customer_id"
+    x, tx, big_t, m = (summary[c].to_numpy(dtype=float) for c in SUMMARY_COLUMNS)
     note = ""
     for penalizer in (0.0, 0.001, 0.01):
         try:
@@ -138,7 +152,7 @@ def forecast(orders: pd.DataFrame, end: pd.Timestamp, horizon_days: float) -> Fo
         p = np.asarray(bg.expected_purchases(horizon_days, x, tx, big_t), dtype=float)
         spend = np.asarray(gg.conditional_expected_average_profit(x, m), dtype=float)
         if np.all(np.isfinite(p)) and np.all(p >= 0) and np.all(np.isfinite(spend)):
-            out = summary.reset_index().rename(columns={summary.index.name or "index": "customer_id"})
+            out = summary.reset_index().rename(columns={summary.index.name: "customer_id"})
             out["predicted_purchases"] = p
             out["predicted_revenue"] = p * spend
             return Forecast(out, float(horizon_days), bg, gg, penalizer)

@@ -48,3 +48,10 @@ def purchases_between(orders, start: dt.datetime, end: dt.datetime) -> pd.DataFr
     df["purchases"] = df["purchases"].astype("int64")
     df["revenue"] = df["revenue"].astype(float).fillna(0.0)
     return df
+
+
+def customer_summary(orders, end: dt.datetime) -> pd.DataFrame:
+    """Per customer with orders before ``end``: ``frequency``, ``recency``, ``T`` and ``monetary_value`` in
+    days (:func:`helpers.analyse.queries.rfm_expr` with ``freq="D"``), indexed by customer id."""
+    df = aq.rfm_expr(orders, end, freq="D").execute()
+    return df.set_index("customer_id")[["frequency", "recency", "T", "monetary_value"]].astype(float)

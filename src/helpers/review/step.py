@@ -172,12 +172,13 @@ def _backtest(src: data.ClientData, per: Period, n_boot: int, notes: list[str]) 
     if not src.has("orders"):
         return calc.empty_backtest("no orders table")
     start, end = per.bounds()
-    orders = src.frame("orders", columns=["customer_id", "ts", "revenue"])
     horizon = (pd.Timestamp(end) - pd.Timestamp(start)) / pd.Timedelta(days=1)
     _lo, hi = queries.data_span(src.table("orders"))
     if hi is not None and hi < pd.Timestamp(end) - pd.Timedelta(days=7):
         notes.append(narrative.orders_end_early(hi))
-    fc = calc.forecast(orders, pd.Timestamp(start), horizon)
+    # one row per customer from the engine (purchase days before the period), never the orders themselves
+    summary = queries.customer_summary(src.table("orders"), start)
+    fc = calc.forecast_from_summary(summary, horizon)
     return calc.backtest(fc, queries.purchases_between(src.table("orders"), start, end), n_boot=n_boot)
 
 
