@@ -84,7 +84,8 @@ def test_table_aggregates_keep_feedback_orders_and_reviews_in_the_engine():
     }))
     orders = con.create_table("orders_cases", pd.DataFrame({
         "touchpoint_id": ["shop", "shop", None], "customer_id": ["x", "x", "y"],
-        "ts": pd.to_datetime(["2026-06-30", "2026-07-02", "2026-07-05"]), "revenue": [1.0, 2.0, 3.0]}))
+        "ts": pd.to_datetime(["2026-06-30", "2026-07-02", "2026-07-05"]),
+        "revenue": [1.0, 2.0, 3.0]}))
     reviews = con.create_table("reviews_cases", pd.DataFrame({
         "touchpoint_id": ["app"], "customer_id": pd.Series([None], dtype="string"), "ts": pd.to_datetime(["2026-08-08"]), "rating": [4]}),
         overwrite=True)

@@ -193,6 +193,7 @@ def test_customer_summary_in_the_engine_counts_purchase_days_by_hand():
     assert got.loc["b"].tolist() == [0.0, 0.0, 10.0, 0.0]
     from helpers import clv
 
-    ref = clv.rfm_summary(orders[orders["ts"] < "2026-07-01"], observation_end=pd.Timestamp("2026-06-30 23:59:59.999999"),
-                          freq="D")  # the pandas summary the forecast was fitted on before
+    # the pandas summary the forecast was fitted on before
+    ref = clv.rfm_summary(orders[orders["ts"] < "2026-07-01"],
+                          observation_end=pd.Timestamp("2026-06-30 23:59:59.999999"), freq="D")
     pd.testing.assert_frame_equal(got, ref[list(got.columns)].astype(float), check_names=False)

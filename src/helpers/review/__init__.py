@@ -29,6 +29,6 @@ from helpers.review.narrative import show_backtest, show_since, show_trends, sum
 from helpers.review.step import ReviewResult, compute, findings, previous_artifacts_dir, run
 
 __all__ = ["Backtest", "Forecast", "ReviewResult", "backtest", "bootstrap_ratio", "calibration_figure", "compute",
-           "findings", "forecast", "forecast_from_summary", "kpi_moves", "previous_artifacts_dir", "ranking_moves", "run", "show_backtest",
-           "show_calibration", "show_since", "show_trend", "show_trends", "stage_trends", "summary_section",
-           "too_early_status", "trend_figure"]
+           "findings", "forecast", "forecast_from_summary", "kpi_moves", "previous_artifacts_dir", "ranking_moves",
+           "run", "show_backtest", "show_calibration", "show_since", "show_trend", "show_trends", "stage_trends",
+           "summary_section", "too_early_status", "trend_figure"]
