@@ -87,7 +87,8 @@ def test_table_aggregates_keep_feedback_orders_and_reviews_in_the_engine():
         "ts": pd.to_datetime(["2026-06-30", "2026-07-02", "2026-07-05"]),
         "revenue": [1.0, 2.0, 3.0]}))
     reviews = con.create_table("reviews_cases", pd.DataFrame({
-        "touchpoint_id": ["app"], "customer_id": pd.Series([None], dtype="string"), "ts": pd.to_datetime(["2026-08-08"]), "rating": [4]}),
+        "touchpoint_id": ["app"], "customer_id": pd.Series([None], dtype="string"),
+        "ts": pd.to_datetime(["2026-08-08"]), "rating": [4]}),
         overwrite=True)
     out = table_aggregates({"feedback": feedback, "orders": orders, "reviews": reviews}, None,
                            Period.parse("2026Q3"))
