@@ -243,3 +243,22 @@ def test_spark_connect_sends_only_the_session_settings():
     master, remote, conf = data.spark_settings(_spark_cfg(remote="sc://h:15002"))
     assert master is None and remote == "sc://h:15002"
     assert conf == {"spark.sql.session.timeZone": "UTC"}
+
+
+def test_duckdb_memory_limit_is_a_share_of_the_machine_or_the_environment(monkeypatch):
+    """DuckDB would take 80% of the machine per connection; the kit sets MEMORY_SHARE of it, or the variable."""
+    import os
+
+    from helpers import errors
+
+    monkeypatch.delenv(data.MEMORY_ENV, raising=False)
+    total_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**20
+    limit = data.duckdb_memory_limit()
+    assert limit.endswith("MB") and int(limit[:-2]) == max(1024, int(total_mb * data.MEMORY_SHARE))
+    monkeypatch.setenv(data.MEMORY_ENV, "3GB")
+    con = data.connect(engine="duckdb")
+    got = con.raw_sql("select current_setting('memory_limit')").fetchone()[0]
+    assert got == "2.7 GiB"  # DuckDB shows 3 * 10^9 bytes in GiB
+    monkeypatch.setenv(data.MEMORY_ENV, "plenty")
+    with pytest.raises(errors.EngineError, match="TPKIT_DUCKDB_MEMORY"):
+        data.connect(engine="duckdb")

@@ -117,6 +117,37 @@ def stop_spark() -> None:
         _spark.update(key=None, session=None)
 
 
+#: environment variable with DuckDB's memory limit per connection ("6GB", "500MB"); see :func:`duckdb_memory_limit`
+MEMORY_ENV = "TPKIT_DUCKDB_MEMORY"
+#: share of the machine's memory one DuckDB connection may use when :data:`MEMORY_ENV` is not set
+MEMORY_SHARE = 0.2
+
+
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory limit for a connection: :data:`MEMORY_ENV` when set (for example ``8GB``), else
+    :data:`MEMORY_SHARE` of the machine's memory (at least 1 GB). Above it DuckDB spills to a temporary folder."""
+    import re
+
+    value = os.environ.get(MEMORY_ENV, "").strip()
+    if value:
+        if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value, flags=re.IGNORECASE):
+            raise EngineError(f"{MEMORY_ENV}={value!r} is not an amount of memory",
+                              hint=f"set it like {MEMORY_ENV}=8GB or {MEMORY_ENV}=500MB, or unset it")
+        return value
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return "4GB"
+    return f"{max(1024, int(total * MEMORY_SHARE / 2**20))}MB"
+
+
+def _duckdb_spill_dir() -> str:
+    import tempfile
+
+    folder = Path(tempfile.gettempdir()) / f"tpkit-duckdb-{os.getpid()}"
+    return str(folder).replace("'", "''")
+
+
 def connect(client: str | None = None, engine: str | None = None, root: str | Path | None = None):
     """Open an Ibis connection for ``client`` (engine and Spark settings from its client.yml unless given)."""
     cfg = load_client(client, root) if client is not None else None
@@ -125,6 +156,10 @@ def connect(client: str | None = None, engine: str | None = None, root: str | Pa
     if engine == "duckdb":
         con = ibis.duckdb.connect()
         con.raw_sql("SET TimeZone = 'UTC'")
+        # DuckDB's own default takes 80% of the machine for every connection; a report kernel shares the
+        # machine with pandas, the browser and other clients' kernels, so it gets a share and spills to disk
+        con.raw_sql(f"SET memory_limit = '{duckdb_memory_limit()}'")
+        con.raw_sql(f"SET temp_directory = '{_duckdb_spill_dir()}'")
         return con
     if engine == "pyspark":
         return ibis.pyspark.connect(spark_session(cfg.spark if cfg is not None else None))

@@ -26,6 +26,7 @@ Input is the frame of scored texts step 2 builds (``touchpoint_id``, ``text``, `
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 from importlib import resources
 
@@ -113,7 +114,7 @@ def cut(text: str, limit: int = QUOTE_CHARS) -> str:
 def quote(text, theme: str, language: str, limit: int = QUOTE_CHARS) -> str:
     """The sentence of ``text`` that holds ``theme``, cut to ``limit`` characters; the text's start otherwise."""
     for part in _SENTENCE_SPLIT.split(str(text)):
-        if theme in phrases(part, language):
+        if theme in _phrases_of(part, language):
             return cut(part, limit)
     return cut(text, limit)
 
@@ -153,11 +154,22 @@ def _select(counts: dict[str, set], min_texts: int, top: int | None) -> list[str
 
 def _surface(rows: pd.DataFrame, theme: str) -> str:
     """The most frequent wording of ``theme`` in ``rows`` (the first in alphabetical order on a tie)."""
-    forms: dict = {}
-    for text, lang in zip(rows["text"], rows["_lang"]):
-        phrases(text, lang, surfaces=forms)
-    counts = pd.Series(forms.get(theme, [theme])).value_counts()
-    return str(sorted(counts[counts == counts.max()].index)[0])
+    counts: Counter = Counter()
+    for (text, lang), n in Counter(zip(rows["text"], rows["_lang"])).items():  # each distinct text once
+        for form in _surfaces_of(text, lang).get(theme, ()):
+            counts[form] += n
+    if not counts:
+        return theme
+    most = max(counts.values())
+    return str(sorted(f for f, c in counts.items() if c == most)[0])
+
+
+@lru_cache(maxsize=200_000)
+def _surfaces_of(text, language: str) -> dict[str, tuple[str, ...]]:
+    """The words as written of each phrase of one text (:func:`phrases` with ``surfaces``), once per text."""
+    forms: dict[str, list[str]] = {}
+    phrases(text, language, surfaces=forms)
+    return {p: tuple(v) for p, v in forms.items()}
 
 
 def _quotes(group: pd.DataFrame, idx: set, theme: str, kind: str, n: int, limit: int) -> tuple[str, ...]:
