@@ -197,3 +197,19 @@ def test_customer_summary_in_the_engine_counts_purchase_days_by_hand():
     ref = clv.rfm_summary(orders[orders["ts"] < "2026-07-01"],
                           observation_end=pd.Timestamp("2026-06-30 23:59:59.999999"), freq="D")
     pd.testing.assert_frame_equal(got, ref[list(got.columns)].astype(float), check_names=False)
+
+
+def test_ratio_interval_switches_to_the_delta_method_for_many_customers(rng, monkeypatch):
+    """Above BOOTSTRAP_MAX customers the interval is the delta method's (hand formula here); below, the
+    bootstrap's; on the same data the two agree to a quarter of a standard error."""
+    actual = rng.poisson(rng.gamma(2.0, 0.5, 4000)).astype(float)
+    predicted = np.clip(actual + rng.normal(0, 1, 4000), 0, None)
+    r, lo, hi, method = calc.ratio_interval(predicted, actual, n_boot=1000, seed=3)
+    assert method == "customer bootstrap"
+    monkeypatch.setattr(calc, "BOOTSTRAP_MAX", 1000)
+    r2, lo2, hi2, method2 = calc.ratio_interval(predicted, actual)
+    se = np.std(predicted - r2 * actual, ddof=1) / (np.sqrt(len(actual)) * actual.mean())
+    assert method2 == "delta method" and r2 == pytest.approx(r)
+    assert (lo2, hi2) == pytest.approx((r2 - 1.959964 * se, r2 + 1.959964 * se), rel=1e-6)
+    assert lo2 == pytest.approx(lo, abs=0.25 * se) and hi2 == pytest.approx(hi, abs=0.25 * se)
+    assert all(np.isnan(v) for v in calc.delta_ratio(np.ones(3), np.zeros(3)))
