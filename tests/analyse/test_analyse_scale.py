@@ -176,3 +176,37 @@ def test_order_summary_and_customer_info_are_the_same_on_spark(tmp_path, orders)
         out[name] = (rfm, info.sort_values("customer_id").reset_index(drop=True))
     for a, b in zip(out["duckdb"], out["pyspark"]):
         pd.testing.assert_frame_equal(a, b, check_dtype=False)
+
+
+def test_customer_value_above_the_cap_is_fitted_on_a_random_sample(demo_root, monkeypatch):
+    """With the cap below the demo's customers, a share cap/total of them is kept (binomial: within 4 sd),
+    the same customers on a second run, the report says so, and the sample's mean CLV is inside the full
+    population's 95% interval of the mean (a sample of half the customers estimates the same mean)."""
+    import importlib
+
+    from helpers.analyse import narrative
+
+    step = importlib.import_module("helpers.analyse.step")
+    src = data.ClientData("nordlys", root=demo_root)
+    end = dt.datetime(2026, 10, 1)
+    full = step.customer_value_of(src, src.events, end, True)
+    total = len(full["per_customer"])
+    assert "sample" not in full
+    monkeypatch.setattr(step, "MAX_MODEL_CUSTOMERS", total // 2)
+    part = step.customer_value_of(src, src.events, end, True)
+    again = step.customer_value_of(src, src.events, end, True)
+    s = part["sample"]
+    assert s["customers"] == total and s["share"] == pytest.approx((total // 2) / total)
+    sd = np.sqrt(total * s["share"] * (1 - s["share"]))
+    assert abs(s["sampled"] - total * s["share"]) < 4 * sd
+    assert set(part["per_customer"]["customer_id"]) == set(again["per_customer"]["customer_id"])
+    assert set(part["per_customer"]["customer_id"]) <= set(full["per_customer"]["customer_id"])
+    clv_full = full["per_customer"]["clv"].dropna()
+    half = 1.96 * clv_full.std(ddof=1) / np.sqrt(len(clv_full))
+    assert abs(part["per_customer"]["clv"].mean() - clv_full.mean()) < 2 * half
+
+    class Result:  # what say_value reads
+        value, currency, names = part, "DKK", {}
+
+    text = narrative.say_value(Result())._repr_html_()
+    assert "random sample" in text and f"{s['sampled']:,}" in text

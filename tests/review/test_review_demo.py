@@ -100,3 +100,23 @@ def test_2026q3_report_after_2026q2_shows_last_periods_priorities(demo_root, tmp
     for name in top_q2["name"]:
         assert name in text
     assert "Last period's purchase forecast against what happened" in text
+
+
+def test_demo_backtest_above_the_cap_checks_a_sample_and_says_so(demo_root, monkeypatch):
+    """A cap of half the customers: about half of them are compared, the note says it, and the ratio of a
+    random half estimates the same ratio (within the full data's interval widened by the sample's)."""
+    from helpers import data
+
+    src = data.ClientData("nordlys", root=demo_root)
+    per = Period.parse("2026Q3")
+    full = step._backtest(src, per, 300, [])
+    known = int(full.totals.set_index("measure").loc["purchases", "customers"])
+    monkeypatch.setattr(step, "MAX_MODEL_CUSTOMERS", known // 2)
+    notes: list[str] = []
+    half = step._backtest(src, per, 300, notes)
+    t, f = half.totals.set_index("measure"), full.totals.set_index("measure")
+    assert 0.4 * known < t.loc["purchases", "customers"] < 0.6 * known
+    assert len(notes) == 1 and "random sample" in notes[0]
+    width = f.loc["purchases", "ci_high"] - f.loc["purchases", "ci_low"]
+    assert abs(t.loc["purchases", "ratio"] - f.loc["purchases", "ratio"]) < 1.5 * width
+    assert 0.3 * full.new_customers < half.new_customers < 0.7 * full.new_customers

@@ -378,6 +378,11 @@ def say_value(result) -> display.HTML:
     per = v["per_customer"]
     vals = dict(mean=kpis.fmt_number(per["clv"].mean(), 0), cur=result.currency,
                 n=_counted("customers' orders", len(per)))
+    if v.get("sample"):
+        # Translators: {sampled} and {total} are counts of customers
+        parts.append(_("The models were fitted on a random sample of {sampled} of the {total} customers with "
+                       "orders; the tables below describe that sample."))
+        vals.update(sampled=kpis.fmt_count(v["sample"]["sampled"]), total=kpis.fmt_count(v["sample"]["customers"]))
     if len(seg) > 1:
         top = seg.loc[seg["clv_mean"].idxmax()]
         # Translators: {s} is a customer segment; {sv}, {slo} and {shi} are amounts, {cur} a currency code

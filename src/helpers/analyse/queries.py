@@ -279,3 +279,10 @@ def execute_together(first, second, keys: list[str]) -> tuple[pd.DataFrame, pd.D
     a = df[[*keys, *[c for c in first.columns if c not in keys]]].reset_index(drop=True)
     b = df[[*keys, *[c for c in second.columns if c not in keys]]].reset_index(drop=True)
     return a, b
+
+
+def hash_share(column, buckets: int = 1_000_000):
+    """A number in [0, 1) from a hash of ``column``: ``hash_share(id) < f`` keeps a share ``f`` of the ids, the
+    same ids on every run."""
+    h = column.hash()
+    return ((h % buckets + buckets) % buckets).cast("float64") / buckets

@@ -142,6 +142,10 @@ def text_tables(fb: pd.DataFrame, rv: pd.DataFrame, catalogue: pd.DataFrame, lan
             "complaint_shares": calc.complaint_share(scored, theme_tab, before, default_language=lang)}
 
 
+#: above this many customers with orders, customer value is estimated on a random sample of them
+MAX_MODEL_CUSTOMERS = 10_000_000
+
+
 def customer_value_of(src: data.ClientData, events, end, has_segment: bool) -> dict:
     """Repeat purchase and CLV of the customers with orders before ``end``. The order summary per customer
     (:func:`helpers.analyse.queries.rfm_expr`) and each customer's first touchpoint and segment are computed
@@ -149,15 +153,26 @@ def customer_value_of(src: data.ClientData, events, end, has_segment: bool) -> d
     if not src.has("orders"):
         return calc.no_value("no orders table")
     rfm = q.rfm_expr(src.table("orders"), end)
-    per = rfm.execute()
-    if per.empty:
+    total = int(rfm.count().execute())
+    if total == 0:
         return calc.no_value("no orders before the end of the period")
+    sample = None
+    if total > MAX_MODEL_CUSTOMERS:
+        # a per-customer model on more customers than this would not fit the kernel: a random sample of the
+        # customers, drawn by a hash of the id (the same customers on every run and engine run alike)
+        share = MAX_MODEL_CUSTOMERS / total
+        rfm = rfm.filter(q.hash_share(rfm.customer_id) < share)
+        sample = {"customers": total, "share": share}
+    per = rfm.execute()
     info = q.customer_info_expr(events, end, q.customers_table(per["customer_id"]), has_segment).execute()
     if not has_segment:
         info["segment"] = q.NO_SEGMENT
     per["customer_id"] = per["customer_id"].astype(object)
     per["orders"] = per["orders"].astype("int64")
-    return calc.customer_value_from(calc.customer_frame(per, info))
+    value = calc.customer_value_from(calc.customer_frame(per, info))
+    if sample is not None:
+        value["sample"] = {**sample, "sampled": len(per)}
+    return value
 
 
 def _totals(overall_kpis: pd.DataFrame, responses: int, reviews: int, has_segment: bool) -> dict:

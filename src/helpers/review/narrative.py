@@ -201,6 +201,13 @@ def orders_end_early(last) -> str:
         day=pd.Timestamp(last).date().isoformat())
 
 
+def forecast_sample(sampled: int, total: int) -> str:
+    # Translators: {sampled} and {total} are counts of customers
+    return _("The forecast was checked on a random sample of {sampled} of the {total} customers with orders; new "
+             "customers are counted in the same sample.").format(
+        sampled=kpis.fmt_count(sampled), total=kpis.fmt_count(total))
+
+
 def findings_lines(result) -> list[str]:
     out = []
     if result.has_previous and len(result.since):

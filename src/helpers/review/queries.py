@@ -35,13 +35,22 @@ def touchpoint_aggregates(events, catalogue: pd.DataFrame, start: dt.datetime, e
     return aq.volume_expr(ev, ["touchpoint_id"]).execute(), aq.journey_touch_expr(ev, ["touchpoint_id"]).execute()
 
 
-def purchases_between(orders, start: dt.datetime, end: dt.datetime) -> pd.DataFrame:
+def customers_before(orders, end: dt.datetime) -> int:
+    """The number of customers with an order before ``end``."""
+    o = orders.filter(orders.ts < end)
+    return int(o.customer_id.nunique().execute())
+
+
+def purchases_between(orders, start: dt.datetime, end: dt.datetime, share: float | None = None) -> pd.DataFrame:
     """Per customer with orders in ``[start, end)``: purchase days (``purchases``) and ``revenue``.
 
     Several orders on one (UTC) day count as one purchase, as in the customer summary the
-    forecast is fitted on (:func:`helpers.clv.rfm_summary` with daily periods).
+    forecast is fitted on (:func:`helpers.clv.rfm_summary` with daily periods). ``share`` keeps the
+    same random share of customers as :func:`customer_summary`.
     """
     o = orders.filter((orders.ts >= start) & (orders.ts < end))
+    if share is not None:
+        o = o.filter(aq.hash_share(o.customer_id) < share)
     o = o.mutate(day=o.ts.truncate("D"))
     out = o.group_by("customer_id").agg(purchases=o.day.nunique(), revenue=o.revenue.cast("float64").sum())
     df = out.execute()
@@ -50,8 +59,12 @@ def purchases_between(orders, start: dt.datetime, end: dt.datetime) -> pd.DataFr
     return df
 
 
-def customer_summary(orders, end: dt.datetime) -> pd.DataFrame:
+def customer_summary(orders, end: dt.datetime, share: float | None = None) -> pd.DataFrame:
     """Per customer with orders before ``end``: ``frequency``, ``recency``, ``T`` and ``monetary_value`` in
-    days (:func:`helpers.analyse.queries.rfm_expr` with ``freq="D"``), indexed by customer id."""
-    df = aq.rfm_expr(orders, end, freq="D").execute()
+    days (:func:`helpers.analyse.queries.rfm_expr` with ``freq="D"``), indexed by customer id; ``share``
+    keeps that random share of the customers (:func:`helpers.analyse.queries.hash_share`)."""
+    rfm = aq.rfm_expr(orders, end, freq="D")
+    if share is not None:
+        rfm = rfm.filter(aq.hash_share(rfm.customer_id) < share)
+    df = rfm.execute()
     return df.set_index("customer_id")[["frequency", "recency", "T", "monetary_value"]].astype(float)

@@ -29,6 +29,7 @@ import pandas as pd
 from helpers import artifacts, data, evaluate, paths, prioritise
 from helpers.analyse.compute import add_dimensions, build_kpi_table, feedback_kpis, in_window, no_feedback
 from helpers.analyse.narrative import comparison_name
+from helpers.analyse.step import MAX_MODEL_CUSTOMERS
 from helpers.config import STAGES, load_client
 from helpers.errors import KitError
 from helpers.periods import Period
@@ -177,9 +178,16 @@ def _backtest(src: data.ClientData, per: Period, n_boot: int, notes: list[str]) 
     if hi is not None and hi < pd.Timestamp(end) - pd.Timedelta(days=7):
         notes.append(narrative.orders_end_early(hi))
     # one row per customer from the engine (purchase days before the period), never the orders themselves
-    summary = queries.customer_summary(src.table("orders"), start)
+    total = queries.customers_before(src.table("orders"), start)
+    share = None
+    if total > MAX_MODEL_CUSTOMERS:  # as step 2's customer value: a random sample of the customers
+        share = MAX_MODEL_CUSTOMERS / total
+    summary = queries.customer_summary(src.table("orders"), start, share)
+    if share is not None:
+        notes.append(narrative.forecast_sample(len(summary), total))
     fc = calc.forecast_from_summary(summary, horizon)
-    return calc.backtest(fc, queries.purchases_between(src.table("orders"), start, end), n_boot=n_boot)
+    # with a sample, the period's buyers are those of the same sample (known and new customers alike)
+    return calc.backtest(fc, queries.purchases_between(src.table("orders"), start, end, share), n_boot=n_boot)
 
 
 def compute(client: str, period: str | Period, root: str | Path | None = None, con=None, *,
