@@ -58,6 +58,7 @@ from helpers.ingest.convert import (
     parse_numbers,
     parse_timestamps,
 )
+from helpers.ingest.keys import KeyRegistry
 from helpers.ingest.privacy import TEXT_COLUMNS, Pseudonymiser, mask_series
 from helpers.ingest.readers import RawChunk
 from helpers.schema import KEYS, SCHEMAS, columns_for, split_valid
@@ -360,7 +361,7 @@ class _FileIngest:
     """Streams one raw file through its adapter into a table sink."""
 
     def __init__(self, adapter: Adapter, sink: _TableSink, report: FileReport, *, pseudo: Pseudonymiser,
-                 seen: dict, now: pd.Timestamp, catalogue: set[str]) -> None:
+                 seen: KeyRegistry, now: pd.Timestamp, catalogue: set[str]) -> None:
         self.a = adapter
         self.sink = sink
         self.report = report
@@ -561,7 +562,7 @@ class _FileIngest:
         while remaining.any():
             this = remaining.copy()
             if keyed:
-                taken = remaining & complete & np.fromiter(map(seen.__contains__, joined), dtype=bool, count=n)
+                taken = remaining & complete & seen.contains(joined)
                 dup |= taken
                 remaining &= ~taken
                 this = remaining.copy()
@@ -575,11 +576,11 @@ class _FileIngest:
             acc_pos, accepted = self._validate_round(work, pos, own, problems)
             if keyed:
                 fresh = acc_pos[complete[acc_pos]]
-                seen.update(zip(joined[fresh], ((self.report.file, int(r)) for r in rows[fresh])))
+                seen.add(joined[fresh], self.report.file, rows[fresh])
             parts.append((acc_pos, accepted))
-        for i in np.flatnonzero(dup):
+        dup_at = np.flatnonzero(dup)
+        for i, first in zip(dup_at, seen.first_seen(joined[dup_at]) if dup_at.size else []):
             k = joined[i]
-            first = seen[k]
             where = f"row {first[1]}" if first[0] == self.report.file else f"{first[0]} row {first[1]}"
             problems.setdefault(int(i), []).append(
                 f"{'+'.join(self.key)}: duplicate value {k!r} (first seen in {where})")
@@ -731,7 +732,7 @@ def ingest_client(client: str, root: str | Path | None = None, dry_run: bool = F
     staging = None if dry_run else client_dir / f".ingest-{uuid.uuid4().hex[:8]}"
     result = IngestResult(client=client, files=[], processed_dir=processed, rejects_dir=rejects, dry_run=dry_run)
     sinks: dict[str, _TableSink] = {}
-    seen: dict[str, dict] = {}
+    seen: dict[str, KeyRegistry] = {}
     pseudo = Pseudonymiser()
     now = pd.Timestamp.now(tz="UTC").tz_localize(None)
     catalogue = set(cfg.touchpoint_ids)
@@ -743,7 +744,7 @@ def ingest_client(client: str, root: str | Path | None = None, dry_run: bool = F
             digest = _hash_in_background(path)  # hashlib reads and hashes without the GIL
             try:
                 adapter = adapter_for(source, cfg, path, label)
-                _FileIngest(adapter, sink, report, pseudo=pseudo, seen=seen.setdefault(source.table, {}),
+                _FileIngest(adapter, sink, report, pseudo=pseudo, seen=seen.setdefault(source.table, KeyRegistry()),
                             now=now, catalogue=catalogue).run()
             except KitError as exc:
                 sink.close_part()
