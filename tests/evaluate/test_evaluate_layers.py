@@ -50,3 +50,17 @@ def test_bench_verdicts_has_its_own_generator_not_the_demo_or_the_tests():
     assert "helpers.evaluate.compute" in modules  # the estimators the report uses
     assert not any(m.startswith("helpers.demo") for m in modules if m)  # a plain generator of its own (issue 13)
     assert not any(m.startswith("tests") or m in ("conftest", "ingest_helpers") for m in modules if m)
+
+
+def test_summary_findings_name_a_change_by_what_was_changed():
+    import pandas as pd
+
+    from helpers.evaluate import narrative
+
+    class Result:
+        table = pd.DataFrame({"change_id": ["CH-checkout", "CH-old"], "description": ["One-page checkout", None],
+                              "kpi": ["conversion", "csat"], "verdict_text": ["moved up.", "no detectable change."]})
+
+    lines = narrative.findings_lines(Result())
+    assert lines[0].startswith("One-page checkout (") and "CH-checkout" not in lines[0]
+    assert lines[1].startswith("CH-old (")  # no description: the id

@@ -455,9 +455,15 @@ def show_methods(result) -> display.HTML:
 
 def findings_lines(result) -> list[str]:
     """One headline per change and KPI for the executive summary."""
-    # Translators: {change} is a change id ("CH-checkout"), {kpi} a KPI, {verdict} the verdict sentence
-    return [_("{change} ({kpi}): {verdict}").format(change=r.change_id, kpi=kpi_name(r.kpi), verdict=r.verdict_text)
+    # the client reads what was changed; the id only where the change has no description
+    # Translators: {change} is what was changed ("New checkout page") or its id, {kpi} a KPI, {verdict} the verdict
+    return [_("{change} ({kpi}): {verdict}").format(change=_described(r), kpi=kpi_name(r.kpi), verdict=r.verdict_text)
             for r in result.table.itertuples()]
+
+
+def _described(row) -> str:
+    description = getattr(row, "description", None)
+    return str(description) if isinstance(description, str) and description.strip() else str(row.change_id)
 
 
 # ---------------------------------------------------------------------------
