@@ -245,16 +245,18 @@ def test_spark_connect_sends_only_the_session_settings():
     assert conf == {"spark.sql.session.timeZone": "UTC"}
 
 
-def test_duckdb_memory_limit_is_a_share_of_the_machine_or_the_environment(monkeypatch):
-    """DuckDB would take 80% of the machine per connection; the kit sets MEMORY_SHARE of it, or the variable."""
+def test_duckdb_memory_limit_is_duckdbs_own_unless_the_environment_sets_one(monkeypatch):
+    """No variable: DuckDB's default (80% of the machine); TPKIT_DUCKDB_MEMORY=3GB: that limit; nonsense: an error."""
     import os
 
     from helpers import errors
 
     monkeypatch.delenv(data.MEMORY_ENV, raising=False)
-    total_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**20
-    limit = data.duckdb_memory_limit()
-    assert limit.endswith("MB") and int(limit[:-2]) == max(1024, int(total_mb * data.MEMORY_SHARE))
+    assert data.duckdb_memory_limit() is None
+    con = data.connect(engine="duckdb")
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    shown = con.raw_sql("select current_setting('memory_limit')").fetchone()[0]
+    assert shown.endswith("GiB") and float(shown.split()[0]) == pytest.approx(0.8 * total / 2**30, rel=0.05)
     monkeypatch.setenv(data.MEMORY_ENV, "3GB")
     con = data.connect(engine="duckdb")
     got = con.raw_sql("select current_setting('memory_limit')").fetchone()[0]

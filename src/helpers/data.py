@@ -119,26 +119,19 @@ def stop_spark() -> None:
 
 #: environment variable with DuckDB's memory limit per connection ("6GB", "500MB"); see :func:`duckdb_memory_limit`
 MEMORY_ENV = "TPKIT_DUCKDB_MEMORY"
-#: share of the machine's memory one DuckDB connection may use when :data:`MEMORY_ENV` is not set
-MEMORY_SHARE = 0.2
-
-
-def duckdb_memory_limit() -> str:
-    """DuckDB's memory limit for a connection: :data:`MEMORY_ENV` when set (for example ``8GB``), else
-    :data:`MEMORY_SHARE` of the machine's memory (at least 1 GB). Above it DuckDB spills to a temporary folder."""
+def duckdb_memory_limit() -> str | None:
+    """DuckDB's memory limit for a connection from :data:`MEMORY_ENV` (for example ``8GB``), or None for
+    DuckDB's own default (80% of the machine). Above the limit DuckDB spills to a temporary folder where the
+    query allows it; ordered aggregates such as the journeys' paths must fit in it."""
     import re
 
     value = os.environ.get(MEMORY_ENV, "").strip()
-    if value:
-        if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value, flags=re.IGNORECASE):
-            raise EngineError(f"{MEMORY_ENV}={value!r} is not an amount of memory",
-                              hint=f"set it like {MEMORY_ENV}=8GB or {MEMORY_ENV}=500MB, or unset it")
-        return value
-    try:
-        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        return "4GB"
-    return f"{max(1024, int(total * MEMORY_SHARE / 2**20))}MB"
+    if not value:
+        return None
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value, flags=re.IGNORECASE):
+        raise EngineError(f"{MEMORY_ENV}={value!r} is not an amount of memory",
+                          hint=f"set it like {MEMORY_ENV}=8GB or {MEMORY_ENV}=500MB, or unset it")
+    return value
 
 
 def _duckdb_spill_dir() -> str:
@@ -156,9 +149,12 @@ def connect(client: str | None = None, engine: str | None = None, root: str | Pa
     if engine == "duckdb":
         con = ibis.duckdb.connect()
         con.raw_sql("SET TimeZone = 'UTC'")
-        # DuckDB's own default takes 80% of the machine for every connection; a report kernel shares the
-        # machine with pandas, the browser and other clients' kernels, so it gets a share and spills to disk
-        con.raw_sql(f"SET memory_limit = '{duckdb_memory_limit()}'")
+        # DuckDB's own default is 80% of the machine per connection. A lower limit is only safe where every
+        # query can spill: the journeys' ordered paths cannot (at 100M events a 4.4 GB limit stopped step 3),
+        # so the limit is the user's choice (TPKIT_DUCKDB_MEMORY), with a spill folder for what can spill
+        limit = duckdb_memory_limit()
+        if limit is not None:
+            con.raw_sql(f"SET memory_limit = '{limit}'")
         con.raw_sql(f"SET temp_directory = '{_duckdb_spill_dir()}'")
         return con
     if engine == "pyspark":
