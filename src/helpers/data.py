@@ -119,6 +119,8 @@ def stop_spark() -> None:
 
 #: environment variable with DuckDB's memory limit per connection ("6GB", "500MB"); see :func:`duckdb_memory_limit`
 MEMORY_ENV = "TPKIT_DUCKDB_MEMORY"
+
+
 def duckdb_memory_limit() -> str | None:
     """DuckDB's memory limit for a connection from :data:`MEMORY_ENV` (for example ``8GB``), or None for
     DuckDB's own default (80% of the machine). Above the limit DuckDB spills to a temporary folder where the
