@@ -192,7 +192,7 @@ def test_customer_value_above_the_cap_is_fitted_on_a_random_sample(demo_root, mo
     full = step.customer_value_of(src, src.events, end, True)
     total = len(full["per_customer"])
     assert "sample" not in full
-    monkeypatch.setattr(step, "MAX_MODEL_CUSTOMERS", total // 2)
+    monkeypatch.setattr(q, "MAX_MODEL_CUSTOMERS", total // 2)
     part = step.customer_value_of(src, src.events, end, True)
     again = step.customer_value_of(src, src.events, end, True)
     s = part["sample"]

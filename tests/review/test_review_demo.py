@@ -106,12 +106,13 @@ def test_demo_backtest_above_the_cap_checks_a_sample_and_says_so(demo_root, monk
     """A cap of half the customers: about half of them are compared, the note says it, and the ratio of a
     random half estimates the same ratio (within the full data's interval widened by the sample's)."""
     from helpers import data
+    from helpers.analyse import queries as aq
 
     src = data.ClientData("nordlys", root=demo_root)
     per = Period.parse("2026Q3")
     full = step._backtest(src, per, 300, [])
     known = int(full.totals.set_index("measure").loc["purchases", "customers"])
-    monkeypatch.setattr(step, "MAX_MODEL_CUSTOMERS", known // 2)
+    monkeypatch.setattr(aq, "MAX_MODEL_CUSTOMERS", known // 2)
     notes: list[str] = []
     half = step._backtest(src, per, 300, notes)
     t, f = half.totals.set_index("measure"), full.totals.set_index("measure")

@@ -286,3 +286,14 @@ def hash_share(column, buckets: int = 1_000_000):
     same ids on every run."""
     h = column.hash()
     return ((h % buckets + buckets) % buckets).cast("float64") / buckets
+
+
+#: above this many customers with orders, per-customer models (customer value, the forecast back-test) are
+#: fitted on a random sample of them
+MAX_MODEL_CUSTOMERS = 10_000_000
+
+
+def model_share(customers: int) -> float | None:
+    """The share of ``customers`` a per-customer model is fitted on: None (all of them) up to
+    :data:`MAX_MODEL_CUSTOMERS`, else ``MAX_MODEL_CUSTOMERS / customers`` (with :func:`hash_share`)."""
+    return MAX_MODEL_CUSTOMERS / customers if customers > MAX_MODEL_CUSTOMERS else None

@@ -142,10 +142,6 @@ def text_tables(fb: pd.DataFrame, rv: pd.DataFrame, catalogue: pd.DataFrame, lan
             "complaint_shares": calc.complaint_share(scored, theme_tab, before, default_language=lang)}
 
 
-#: above this many customers with orders, customer value is estimated on a random sample of them
-MAX_MODEL_CUSTOMERS = 10_000_000
-
-
 def customer_value_of(src: data.ClientData, events, end, has_segment: bool) -> dict:
     """Repeat purchase and CLV of the customers with orders before ``end``. The order summary per customer
     (:func:`helpers.analyse.queries.rfm_expr`) and each customer's first touchpoint and segment are computed
@@ -157,10 +153,10 @@ def customer_value_of(src: data.ClientData, events, end, has_segment: bool) -> d
     if total == 0:
         return calc.no_value("no orders before the end of the period")
     sample = None
-    if total > MAX_MODEL_CUSTOMERS:
+    share = q.model_share(total)
+    if share is not None:
         # a per-customer model on more customers than this would not fit the kernel: a random sample of the
         # customers, drawn by a hash of the id (the same customers on every run and engine run alike)
-        share = MAX_MODEL_CUSTOMERS / total
         rfm = rfm.filter(q.hash_share(rfm.customer_id) < share)
         sample = {"customers": total, "share": share}
     per = rfm.execute()

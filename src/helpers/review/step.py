@@ -27,9 +27,9 @@ from pathlib import Path
 import pandas as pd
 
 from helpers import artifacts, data, evaluate, paths, prioritise
+from helpers.analyse import queries as aq
 from helpers.analyse.compute import add_dimensions, build_kpi_table, feedback_kpis, in_window, no_feedback
 from helpers.analyse.narrative import comparison_name
-from helpers.analyse.step import MAX_MODEL_CUSTOMERS
 from helpers.config import STAGES, load_client
 from helpers.errors import KitError
 from helpers.periods import Period
@@ -179,9 +179,7 @@ def _backtest(src: data.ClientData, per: Period, n_boot: int, notes: list[str]) 
         notes.append(narrative.orders_end_early(hi))
     # one row per customer from the engine (purchase days before the period), never the orders themselves
     total = queries.customers_before(src.table("orders"), start)
-    share = None
-    if total > MAX_MODEL_CUSTOMERS:  # as step 2's customer value: a random sample of the customers
-        share = MAX_MODEL_CUSTOMERS / total
+    share = aq.model_share(total)  # as step 2's customer value: a random sample above the cap
     summary = queries.customer_summary(src.table("orders"), start, share)
     if share is not None:
         notes.append(narrative.forecast_sample(len(summary), total))
