@@ -55,11 +55,14 @@ __all__ = [
     "mean_ci",
     "mean_ci_from_stats",
     "diff_means_ci",
+    "diff_means_ci_from_stats",
     "nps",
     "nps_counts",
     "diff_nps_counts",
     "mean_ci_frame",
     "nps_frame",
+    "nps_counts_frame",
+    "nps_categories",
     "top2box",
     "power_two_proportions",
     "sample_size_two_proportions",
@@ -470,14 +473,36 @@ def diff_means_ci(a: Iterable[float], b: Iterable[float], level: float = 0.95) -
     """
     _check_level(level)
     xa, xb = _clean(a, "a"), _clean(b, "b")
-    na, nb = xa.size, xb.size
-    n = float(na + nb)
-    if na == 0 or nb == 0:
+    return diff_means_ci_from_stats(*_mean_var(xa), xa.size, *_mean_var(xb), xb.size, level=level)
+
+
+def _mean_var(x: np.ndarray) -> tuple[float, float]:
+    """Mean and sample variance of ``x``; the variance is exactly 0 when every value is the same (rounding in
+    the mean would otherwise leave a tiny spread)."""
+    if x.size == 0:
+        return NAN, NAN
+    if x.size < 2:
+        return float(x.mean()), NAN
+    return float(x.mean()), (0.0 if x.min() == x.max() else float(x.var(ddof=1)))
+
+
+def diff_means_ci_from_stats(mean_a: float, var_a: float, n_a: float, mean_b: float, var_b: float, n_b: float,
+                             level: float = 0.95) -> Estimate:
+    """:func:`diff_means_ci` from each group's mean, sample variance (``ddof=1``) and size: the same Welch
+    interval, for groups summarised by the engine (:func:`helpers.analyse.compute.feedback_stats`)."""
+    _check_level(level)
+    na, nb = float(n_a), float(n_b)
+    n = na + nb
+    if not na > 0 or not nb > 0:
         return Estimate(NAN, NAN, NAN, NAN, n, "welch", level, "a group has no observations")
-    d = float(xa.mean() - xb.mean())
+    d = float(mean_a - mean_b)
     if na < 2 or nb < 2:
         return Estimate(d, NAN, NAN, NAN, n, "welch", level, "a group has one observation: no interval")
-    va, vb = xa.var(ddof=1) / na, xb.var(ddof=1) / nb
+    va, vb = float(var_a) / na, float(var_b) / nb
+    if not (np.isfinite(va) and np.isfinite(vb)):
+        return Estimate(d, NAN, NAN, NAN, n, "welch", level, "variance missing: no interval")
+    if va < 0 or vb < 0:
+        raise DataError(f"a variance must not be negative, got {min(var_a, var_b)}")
     se = math.sqrt(va + vb)
     if se == 0:
         return Estimate(d, 0.0, NAN, NAN, n, "welch", level, "no variation in either group: "
@@ -531,7 +556,9 @@ _DEGENERATE_NOTE = (
 )
 
 
-def _nps_categories(scores: np.ndarray, what: str = "NPS scores"):
+def nps_categories(scores: np.ndarray, what: str = "NPS scores"):
+    """Promoter, passive and detractor masks of 0-10 answers without NaN (:class:`DataError` for any other
+    value)."""
     bad = (scores < 0) | (scores > 10) | (scores != np.round(scores))
     if np.any(bad):
         raise DataError(
@@ -606,7 +633,7 @@ def nps(scores: Iterable[float], level: float = 0.95) -> Estimate:
     interval and ``note`` says so; ``se`` stays the plain 0.
     """
     arr = _clean(scores, "NPS scores")
-    pro, pas, det = _nps_categories(arr)
+    pro, pas, det = nps_categories(arr)
     return nps_counts(int(pro.sum()), int(pas.sum()), int(det.sum()), level)
 
 
@@ -622,7 +649,7 @@ def nps_frame(
             raise DataError(f"column '{col}' not in the table", column=col, hint=f"columns are {list(df.columns)}")
     scores = pd.to_numeric(df[score_col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     keep = ~np.isnan(scores)
-    pro, pas, det = _nps_categories(scores[keep], f"NPS scores in '{score_col}'")
+    pro, pas, det = nps_categories(scores[keep], f"NPS scores in '{score_col}'")
     work = df.loc[keep, group_cols].copy()
     work["promoters"] = pro.astype(np.int64)
     work["passives"] = pas.astype(np.int64)
@@ -631,8 +658,17 @@ def nps_frame(
     # groups whose scores are all missing stay in the table with n = 0 (like proportion_ci_frame)
     every = df[group_cols].drop_duplicates().set_index(group_cols).index
     g = g.reindex(g.index.union(every), fill_value=0).sort_index().reset_index()
-    value, se, low, high, n, degenerate = _nps_from_counts(g["promoters"], g["passives"], g["detractors"], level)
-    g.insert(len(group_cols), "n", n.astype(np.int64))
+    return nps_counts_frame(g, level=level)
+
+
+def nps_counts_frame(df: pd.DataFrame, promoters: str = "promoters", passives: str = "passives",
+                     detractors: str = "detractors", level: float = 0.95) -> pd.DataFrame:
+    """Copy of ``df`` (one row per group with promoter, passive and detractor counts) with ``n`` inserted
+    before the promoters column and ``nps, nps_se, nps_ci_low, nps_ci_high, nps_note`` added: the NPS of
+    :func:`nps_counts` per row, vectorised."""
+    g = df.copy()
+    value, se, low, high, n, degenerate = _nps_from_counts(g[promoters], g[passives], g[detractors], level)
+    g.insert(list(g.columns).index(promoters), "n", n.astype(np.int64))
     g["nps"], g["nps_se"], g["nps_ci_low"], g["nps_ci_high"] = value, se, low, high
     g["nps_note"] = np.where(degenerate, "adjusted Wald interval (all answers in one category)", "")
     return g

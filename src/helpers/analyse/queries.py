@@ -267,6 +267,45 @@ def customer_info_expr(events, end: dt.datetime, customers, with_segment: bool):
     return per.join(first, "customer_id").select(*cols)
 
 
+# ---------------------------------------------------------------------------
+# Survey answers (sufficient statistics per day; the answers stay in the engine)
+# ---------------------------------------------------------------------------
+
+def feedback_stats_expr(feedback, start: dt.datetime, end: dt.datetime):
+    """Survey answers of ``[start, end)`` summarised per ``day`` (a timestamp at midnight), ``touchpoint_id``
+    and ``segment`` into the sufficient statistics of :func:`helpers.analyse.compute.feedback_stats` (columns
+    ``STAT_COLUMNS``): every survey KPI of a period, week, touchpoint, stage, kind or segment, its interval and
+    its change follow by adding rows up. Periods and weeks start at midnight, so a day never straddles two."""
+    fb = feedback.filter((feedback.ts >= start) & (feedback.ts < end))
+    cols = fb.columns
+    csat = fb.csat.cast("float64") if "csat" in cols else ibis.null("float64")
+    nps = fb.nps.cast("float64") if "nps" in cols else ibis.null("float64")
+    seg = fb.segment.cast("string") if "segment" in cols else ibis.null("string")
+    tp = fb.touchpoint_id.cast("string") if "touchpoint_id" in cols else ibis.null("string")
+    fb = fb.select(day=fb.ts.truncate("D"), touchpoint_id=tp, segment=seg, csat=csat, nps=nps)
+
+    def count(cond):
+        return cond.cast("int64").sum().fill_null(0)
+
+    return fb.group_by(["day", "touchpoint_id", "segment"]).agg(
+        rows=fb.count(), csat_n=fb.csat.count(), csat_sum=fb.csat.sum().fill_null(0.0),
+        csat_sumsq=(fb.csat * fb.csat).sum().fill_null(0.0), csat_min=fb.csat.min(), csat_max=fb.csat.max(),
+        top2=count(fb.csat >= 4), **{f"csat_{k}": count(fb.csat.round() == k) for k in range(1, 6)},
+        nps_n=fb.nps.count(), promoters=count(fb.nps >= 9), passives=count((fb.nps >= 7) & (fb.nps <= 8)),
+        detractors=count(fb.nps <= 6),
+    )
+
+
+def feedback_texts_expr(feedback, windows: list[tuple[dt.datetime, dt.datetime]]):
+    """The survey answers with a comment in any of ``windows`` (``[start, end)`` pairs): ``ts``,
+    ``touchpoint_id``, ``csat``, ``comment`` and ``language`` where the table has one. Only answers with text
+    come back (they are scored one by one); the ratings stay in the engine."""
+    cond = ibis.or_(*[(feedback.ts >= a) & (feedback.ts < b) for a, b in windows])
+    has_text = feedback.comment.notnull() & (feedback.comment.cast("string").strip() != "")
+    keep = [c for c in ("ts", "touchpoint_id", "csat", "comment", "language") if c in feedback.columns]
+    return feedback.filter(cond & has_text).select(*keep)
+
+
 def execute_together(first, second, keys: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Two aggregates over the same rows and the same ``keys`` (each key combination in one is in the other,
     e.g. event volume and journeys touching per touchpoint) executed as one query, so the engine reads and

@@ -70,10 +70,36 @@ class AnalyseResult:
 
 
 def event_kpis(ev, feedback: pd.DataFrame, keys: list[str], catalogue: pd.DataFrame, level: float = 0.95):
-    """KPI table of prepared events ``ev`` (Ibis) and the period's feedback (pandas) per ``keys``."""
+    """KPI table of prepared events ``ev`` (Ibis) and the period's survey answers per ``keys``: the answers'
+    statistics (:func:`feedback_daily`) or, for a small table, the answers themselves (pandas)."""
     volume, touched = q.execute_together(q.volume_expr(ev, keys), q.journey_touch_expr(ev, keys), keys)
-    fb = calc.feedback_kpis(feedback if len(feedback) else calc.no_feedback(keys), keys, level)
+    if "csat_sumsq" in feedback.columns:
+        fb = calc.feedback_kpis_from_stats(calc.rollup_stats(feedback, keys), keys, level)
+    else:
+        fb = calc.feedback_kpis(feedback if len(feedback) else calc.no_feedback(keys), keys, level)
     return calc.build_kpi_table(volume, touched, fb, keys, catalogue, level)
+
+
+DAILY_KEYS = ["day", "touchpoint_id", "segment"]
+
+
+def feedback_daily(src: data.ClientData, catalogue: pd.DataFrame, start, end) -> pd.DataFrame:
+    """The survey answers of ``[start, end)`` as sufficient statistics per day, touchpoint and segment
+    (:func:`helpers.analyse.queries.feedback_stats_expr`, computed by the engine), with ``stage`` and ``kind``
+    from the catalogue and ``(no segment)`` where the segment is missing. A few rows per day come back,
+    never the answers."""
+    if not src.has("feedback"):
+        return pd.DataFrame(columns=[*DAILY_KEYS, "stage", "kind", *calc.STAT_COLUMNS])
+    daily = q.feedback_stats_expr(src.table("feedback"), start, end).execute()
+    daily["day"] = pd.to_datetime(daily["day"]).astype("datetime64[us]")
+    for c in ("touchpoint_id", "segment"):
+        daily[c] = daily[c].astype(object).where(daily[c].notna(), None)
+    return calc.add_dimensions(daily, catalogue)
+
+
+def in_days(daily: pd.DataFrame, start, end) -> pd.DataFrame:
+    """The rows of :func:`feedback_daily` with ``day`` in ``[start, end)``."""
+    return calc.in_window(daily, start, end, ts_col="day")
 
 
 def _comparison_name(per: Period, label: str, other: Period) -> str:
@@ -83,7 +109,8 @@ def _comparison_name(per: Period, label: str, other: Period) -> str:
 def kpi_changes(events, catalogue: pd.DataFrame, per: Period, current: pd.DataFrame, fb_now: pd.DataFrame,
                 feedback_all: pd.DataFrame) -> pd.DataFrame:
     """Changes of the touchpoint KPIs against the previous period and the same period last year
-    (one scan of the events for both)."""
+    (one scan of the events for both). ``fb_now`` and ``feedback_all`` are survey answers or their daily
+    statistics (:func:`feedback_daily`)."""
     others = {"previous": per.previous(), "last year": per.same_period_last_year()}
     labelled = q.labelled_periods_expr(events, catalogue, {k: p.bounds() for k, p in others.items()})
     vol_o, jour_o = q.execute_together(q.volume_expr(labelled, ["period", "touchpoint_id"]),
@@ -92,8 +119,8 @@ def kpi_changes(events, catalogue: pd.DataFrame, per: Period, current: pd.DataFr
     changes = []
     for label, other in others.items():
         o_start, o_end = other.bounds()
-        fb_o = calc.in_window(feedback_all, o_start, o_end)
-        fbk = calc.feedback_kpis(fb_o if len(fb_o) else calc.no_feedback(["touchpoint_id"]), ["touchpoint_id"])
+        fb_o = calc.in_window(feedback_all, o_start, o_end, ts_col="day" if "day" in feedback_all.columns else "ts")
+        fbk = _touchpoint_feedback(fb_o)
         before = calc.build_kpi_table(vol_o[vol_o["period"] == label].drop(columns="period"),
                                       jour_o[jour_o["period"] == label].drop(columns="period"), fbk,
                                       ["touchpoint_id"], catalogue)
@@ -101,14 +128,24 @@ def kpi_changes(events, catalogue: pd.DataFrame, per: Period, current: pd.DataFr
     return pd.concat(changes, ignore_index=True)
 
 
+def _touchpoint_feedback(fb: pd.DataFrame) -> pd.DataFrame:
+    keys = ["touchpoint_id"]
+    if "csat_sumsq" in fb.columns:
+        return calc.feedback_kpis_from_stats(calc.rollup_stats(fb, keys), keys)
+    return calc.feedback_kpis(fb if len(fb) else calc.no_feedback(keys), keys)
+
+
 def weekly_trends_of(events, catalogue: pd.DataFrame, per: Period, feedback_all: pd.DataFrame,
                      history: int) -> pd.DataFrame:
-    """Weekly series per touchpoint over the last ``history`` periods (this one included)."""
+    """Weekly series per touchpoint over the last ``history`` periods (this one included); ``feedback_all``
+    is survey answers or their daily statistics (:func:`feedback_daily`)."""
     h_start, _ = per.shift(-(history - 1)).bounds()
     _, end = per.bounds()
     wvol, wjour = q.weekly_expr(q.prepare_expr(events, catalogue, h_start, end), ["touchpoint_id"], end=end)
     vol, jour = q.execute_together(wvol, wjour, ["week", "touchpoint_id"])
-    return calc.weekly_table(vol, jour, calc.in_window(feedback_all, h_start, end), ["touchpoint_id"])
+    ts_col = "day" if "day" in feedback_all.columns else "ts"
+    return calc.weekly_table(vol, jour, calc.in_window(feedback_all, h_start, end, ts_col=ts_col),
+                             ["touchpoint_id"])
 
 
 def journey_tables(ev, touchpoint_kpis: pd.DataFrame, catalogue: pd.DataFrame, has_segment: bool,
@@ -130,16 +167,29 @@ def journey_tables(ev, touchpoint_kpis: pd.DataFrame, catalogue: pd.DataFrame, h
 
 
 def text_tables(fb: pd.DataFrame, rv: pd.DataFrame, catalogue: pd.DataFrame, language: str,
-                fb_before: pd.DataFrame | None = None, rv_before: pd.DataFrame | None = None) -> dict:
+                fb_before: pd.DataFrame | None = None, rv_before: pd.DataFrame | None = None,
+                fb_ratings: pd.DataFrame | None = None) -> dict:
     """Rating distributions, scored texts, sentiment summary and themes of the period; the themes are compared
-    with the texts of the previous period (``fb_before``, ``rv_before``)."""
+    with the texts of the previous period (``fb_before``, ``rv_before``). The survey ratings are those of
+    ``fb_ratings`` (the answers' statistics, :func:`feedback_daily`) where given, else of ``fb``."""
     lang = sentiment.normalise_language(language, "en")
     scored = calc.period_texts(fb, rv, default_language=lang)
     before = calc.period_texts(fb_before, rv_before, default_language=lang)
     theme_tab = calc.theme_table(scored, before, default_language=lang)
-    return {"ratings": calc.rating_distribution(fb, rv, catalogue), "comments": scored,
+    ratings = calc.rating_distribution(fb if fb_ratings is None else fb_ratings, rv, catalogue)
+    return {"ratings": ratings, "comments": scored,
             "sentiment": calc.sentiment_summary(scored), "themes": theme_tab,
             "complaint_shares": calc.complaint_share(scored, theme_tab, before, default_language=lang)}
+
+
+def comments_of(src: data.ClientData, windows: list[tuple]) -> pd.DataFrame:
+    """The survey answers with a comment in ``windows`` (:func:`helpers.analyse.queries.feedback_texts_expr`):
+    the texts come to pandas to be scored, the ratings without text stay in the engine."""
+    if not src.has("feedback"):
+        return pd.DataFrame(columns=["ts", "touchpoint_id", "csat", "comment"])
+    out = q.feedback_texts_expr(src.table("feedback"), windows).execute()
+    out["ts"] = pd.to_datetime(out["ts"])
+    return out
 
 
 def customer_value_of(src: data.ClientData, events, end, has_segment: bool) -> dict:
@@ -207,9 +257,13 @@ def compute(client: str, period: str | Period, root: str | Path | None = None, c
     # DuckDB, a cached DataFrame on Spark): the KPI tables and journey tables below all read that slice
     ev = q.prepare_expr(engine.materialise(journeys.period_events(events, start, end), PERIOD_COLUMNS), catalogue)
 
-    feedback_all = src.frame("feedback")
-    feedback_all = calc.add_dimensions(feedback_all, catalogue) if len(feedback_all) else feedback_all
-    fb = calc.in_window(feedback_all, start, end)
+    # the survey answers stay in the engine: their statistics per day cover every window the step reads
+    # (this period, the previous one, the same period last year, the weekly history)
+    p_start, p_end = per.previous().bounds()
+    h_start, _ = per.shift(-(history - 1)).bounds()
+    ly_start, _ = per.same_period_last_year().bounds()
+    feedback_all = feedback_daily(src, catalogue, min(start, p_start, h_start, ly_start), end)
+    fb = in_days(feedback_all, start, end)
     levels = {k: v for k, v in calc.LEVELS.items() if has_segment or "segment" not in v}
     kpis = {name: event_kpis(ev, fb, keys, catalogue) for name, keys in levels.items()}
     changes = kpi_changes(events, catalogue, per, kpis["touchpoint"], fb, feedback_all)
@@ -218,16 +272,17 @@ def compute(client: str, period: str | Period, root: str | Path | None = None, c
         journey = journey_tables(ev, kpis["touchpoint"], catalogue, has_segment, kpis["overall"])
     reviews_all = src.frame("reviews")
     rv = calc.in_window(reviews_all, start, end)
-    p_start, p_end = per.previous().bounds()
     with progress.part("feedback texts"):
-        texts = text_tables(fb, rv, catalogue, cfg.language, calc.in_window(feedback_all, p_start, p_end),
-                            calc.in_window(reviews_all, p_start, p_end))
+        commented = comments_of(src, [(start, end), (p_start, p_end)])
+        texts = text_tables(calc.in_window(commented, start, end), rv, catalogue, cfg.language,
+                            calc.in_window(commented, p_start, p_end), calc.in_window(reviews_all, p_start, p_end),
+                            fb_ratings=fb)
     with progress.part("customer value"):
         value = customer_value_of(src, events, end, has_segment)
     return AnalyseResult(
         client=cfg.client_id, client_name=cfg.name, period=per.label, currency=cfg.currency, catalogue=catalogue,
         kpis=kpis, changes=changes, weekly=weekly, **journey, **texts, value=value,
-        totals=_totals(kpis["overall"], len(fb), len(rv), has_segment), missing=missing,
+        totals=_totals(kpis["overall"], int(fb["rows"].sum()), len(rv), has_segment), missing=missing,
         previous_period=per.previous().label,
     )
 

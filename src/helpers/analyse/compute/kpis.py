@@ -16,6 +16,7 @@ from scipy import stats as st
 from helpers import stats
 from helpers.analyse.queries import NO_SEGMENT, STAGE_INDEX, UNKNOWN
 from helpers.config import STAGES
+from helpers.errors import DataError
 
 #: KPI table levels and the columns each groups by.
 LEVELS = {
@@ -66,13 +67,117 @@ def no_feedback(keys: list[str]) -> pd.DataFrame:
 FEEDBACK_COLUMNS = ["csat_n", "csat", "csat_sd", "csat_ci_low", "csat_ci_high", "top2box", "top2box_ci_low",
                     "top2box_ci_high", "nps_n", "nps", "nps_se", "nps_ci_low", "nps_ci_high", "feedback_note"]
 
+#: sufficient statistics of survey answers per group (:func:`feedback_stats`): every survey KPI, its
+#: interval and its change between periods follow from them, and they add up over groups, so the engine
+#: summarises the answers once per day, touchpoint and segment and every table rolls those rows up
+STAT_COLUMNS = ["rows", "csat_n", "csat_sum", "csat_sumsq", "csat_min", "csat_max", "top2",
+                *[f"csat_{k}" for k in range(1, 6)], "nps_n", "promoters", "passives", "detractors"]
+_STAT_AGG = {c: ("min" if c == "csat_min" else "max" if c == "csat_max" else "sum") for c in STAT_COLUMNS}
 
-def _nps_columns(work: pd.DataFrame, gkeys: list[str], level: float) -> pd.DataFrame | None:
-    if "nps" not in work.columns or not work["nps"].notna().any():
-        return None
-    npsf = stats.nps_frame(work, gkeys, "nps", level=level)
-    return npsf.rename(columns={"n": "nps_n"})[[*gkeys, "nps_n", "nps", "nps_se", "nps_ci_low", "nps_ci_high",
-                                                "nps_note"]]
+
+def _answers_for(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Rows without a touchpoint (relationship questions) count only when ``keys`` has no touchpoint, stage
+    or kind."""
+    if {"touchpoint_id", "stage", "kind"} & set(keys) and "touchpoint_id" in df.columns:
+        return df[df["touchpoint_id"].notna()]
+    return df
+
+
+def _empty(keys: list[str], columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object if c in keys or c == "feedback_note" else "float64")
+                         for c in [*keys, *columns]})
+
+
+def _group_stats(work: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    gkeys = keys or ["_all"]
+    work = work.assign(_all=1) if not keys else work
+    out = work.groupby(gkeys, dropna=False, sort=True).agg(_STAT_AGG).reset_index()
+    return out.drop(columns="_all") if not keys else out
+
+
+def feedback_stats(feedback: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Sufficient statistics of the survey answers per ``keys`` (columns :data:`STAT_COLUMNS`): rows, CSAT
+    answers, their sum, sum of squares, minimum and maximum, top-2-box answers (4-5 of 5), answers of each
+    score 1-5, NPS answers and promoters, passives, detractors. The engine computes the same per day, touchpoint
+    and segment (:func:`helpers.analyse.queries.feedback_stats_expr`); :func:`rollup_stats` adds them up."""
+    for k in keys:
+        if k not in feedback.columns:
+            raise DataError(f"column '{k}' not in the feedback table", column=k,
+                            hint=f"columns are {list(feedback.columns)}")
+    fb = _answers_for(feedback, keys)
+    if fb.empty:
+        return _empty(keys, STAT_COLUMNS)
+    nan = pd.Series(np.nan, index=fb.index)
+    csat = num(fb["csat"]) if "csat" in fb.columns else nan
+    nps = num(fb["nps"]) if "nps" in fb.columns else nan
+    has_nps = nps.notna().to_numpy()
+    categories = []
+    for mask in stats.nps_categories(nps.to_numpy()[has_nps], "NPS scores in 'nps'"):
+        full = np.zeros(len(fb), dtype="int64")
+        full[has_nps] = mask
+        categories.append(full)
+    work = fb[keys].copy()
+    work["rows"] = 1
+    work["csat_n"] = csat.notna().astype("int64")
+    work["csat_sum"] = csat.fillna(0.0)
+    work["csat_sumsq"] = (csat * csat).fillna(0.0)
+    work["csat_min"], work["csat_max"] = csat, csat
+    work["top2"] = (csat >= 4).astype("int64")
+    for k in range(1, 6):
+        work[f"csat_{k}"] = (csat.round() == k).astype("int64")
+    work["nps_n"] = nps.notna().astype("int64")
+    work["promoters"], work["passives"], work["detractors"] = categories
+    return _group_stats(work, keys)
+
+
+def rollup_stats(stats_frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Sufficient statistics (:func:`feedback_stats`) added up to the groups of ``keys`` (a subset of their
+    groups' columns, or ``stage``/``kind`` after :func:`add_dimensions`)."""
+    st_ = _answers_for(stats_frame, keys)
+    if st_.empty:
+        return _empty(keys, STAT_COLUMNS)
+    return _group_stats(st_[[*keys, *STAT_COLUMNS]], keys)
+
+
+def csat_moments(st_: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CSAT answers, mean and sample variance per row of a statistics frame. The variance is exactly 0 where
+    every answer is the same (minimum = maximum) and NaN below two answers; the sums of 1-5 scores are
+    exact in floating point, so the variance is that of the answers to the last bit."""
+    n = st_["csat_n"].to_numpy(dtype=float)
+    s = st_["csat_sum"].to_numpy(dtype=float)
+    ss = st_["csat_sumsq"].to_numpy(dtype=float)
+    same = (st_["csat_min"].to_numpy(dtype=float) == st_["csat_max"].to_numpy(dtype=float))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.where(n > 0, s / n, np.nan)
+        var = np.where(n >= 2, np.where(same, 0.0, np.maximum((ss - s * s / n) / (n - 1), 0.0)), np.nan)
+    return n, mean, var
+
+
+def feedback_kpis_from_stats(stats_frame: pd.DataFrame, keys: list[str], level: float = 0.95) -> pd.DataFrame:
+    """:func:`feedback_kpis` from sufficient statistics per ``keys`` (:func:`feedback_stats`,
+    :func:`rollup_stats`, or the engine's :func:`helpers.analyse.queries.feedback_stats_expr` rolled up)."""
+    cols = [*keys, *FEEDBACK_COLUMNS]
+    if stats_frame.empty:
+        return _empty(keys, FEEDBACK_COLUMNS)
+    out = stats_frame.sort_values(keys).reset_index(drop=True) if keys else stats_frame.reset_index(drop=True)
+    n, mean, var = csat_moments(out)
+    sd = np.sqrt(var)
+    out["csat_n"], out["csat"], out["csat_sd"] = n, mean, sd
+    ests = [stats.mean_ci_from_stats(m, s, k, level) for m, s, k in zip(mean, sd, n)]
+    out["csat_ci_low"] = [e.ci_low for e in ests]
+    out["csat_ci_high"] = [e.ci_high for e in ests]
+    top = stats.proportion_ci_frame(out, "top2", "csat_n", level=level, name="top2box")
+    out["top2box"], out["top2box_ci_low"], out["top2box_ci_high"] = (
+        top["top2box"], top["top2box_ci_low"], top["top2box_ci_high"])
+    npsf = stats.nps_counts_frame(out[["promoters", "passives", "detractors"]], level=level)
+    out["nps_n"] = npsf["n"].astype(float)
+    for c in ("nps", "nps_se", "nps_ci_low", "nps_ci_high"):
+        out[c] = npsf[c]
+    out["feedback_note"] = [join_notes(("CSAT: " + e.note) if e.note else "", ("NPS: " + b) if b else "")
+                            for e, b in zip(ests, npsf["nps_note"])]
+    out.loc[out["nps_n"] == 1, "feedback_note"] = [
+        join_notes(n, "NPS: one respondent") for n in out.loc[out["nps_n"] == 1, "feedback_note"]]
+    return out[cols]
 
 
 def feedback_kpis(feedback: pd.DataFrame, keys: list[str], level: float = 0.95) -> pd.DataFrame:
@@ -83,48 +188,7 @@ def feedback_kpis(feedback: pd.DataFrame, keys: list[str], level: float = 0.95) 
     Columns: keys, csat_n, csat, csat_sd, csat_ci_low, csat_ci_high, top2box, top2box_ci_low,
     top2box_ci_high, nps_n, nps, nps_se, nps_ci_low, nps_ci_high, feedback_note.
     """
-    cols = [*keys, *FEEDBACK_COLUMNS]
-    fb = feedback
-    if {"touchpoint_id", "stage", "kind"} & set(keys) and "touchpoint_id" in fb.columns:
-        fb = fb[fb["touchpoint_id"].notna()]
-    if fb.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object if c in keys or c == "feedback_note" else "float64")
-                             for c in cols})
-    work = fb.assign(_all=1)
-    gkeys = keys or ["_all"]
-    csat = num(work["csat"]) if "csat" in work.columns else pd.Series(np.nan, index=work.index)
-    work = work.assign(_csat=csat, _top=(csat >= 4).astype("float64").where(csat.notna()))
-    g = work.groupby(gkeys, dropna=False, sort=True)
-    out = pd.DataFrame({
-        "csat_n": g["_csat"].count(),
-        "csat": g["_csat"].mean(),
-        "csat_sd": g["_csat"].std(ddof=1),
-        "_top": g["_top"].sum(),
-    }).reset_index()
-    ests = [stats.mean_ci_from_stats(m, s, n, level) for m, s, n in zip(out["csat"], out["csat_sd"], out["csat_n"])]
-    out["csat_ci_low"] = [e.ci_low for e in ests]
-    out["csat_ci_high"] = [e.ci_high for e in ests]
-    top = stats.proportion_ci_frame(out, "_top", "csat_n", level=level, name="top2box")
-    out["top2box"], out["top2box_ci_low"], out["top2box_ci_high"] = (
-        top["top2box"], top["top2box_ci_low"], top["top2box_ci_high"])
-    out["_csat_note"] = [e.note for e in ests]
-    npsf = _nps_columns(work, gkeys, level)
-    if npsf is not None:
-        out = out.merge(npsf, on=gkeys, how="outer")
-    else:
-        for c in ("nps_n", "nps", "nps_se", "nps_ci_low", "nps_ci_high"):
-            out[c] = np.nan
-        out["nps_note"] = ""
-    out["csat_n"] = out["csat_n"].fillna(0)
-    out["nps_n"] = out["nps_n"].fillna(0)
-    out["feedback_note"] = [join_notes(("CSAT: " + a) if isinstance(a, str) and a else "",
-                                       ("NPS: " + b) if isinstance(b, str) and b else "")
-                            for a, b in zip(out["_csat_note"], out["nps_note"])]
-    out.loc[out["nps_n"] == 1, "feedback_note"] = [
-        join_notes(n, "NPS: one respondent") for n in out.loc[out["nps_n"] == 1, "feedback_note"]]
-    if not keys:
-        out = out.drop(columns="_all")
-    return out[cols]
+    return feedback_kpis_from_stats(feedback_stats(feedback, keys), keys, level)
 
 
 def _keys_as_object(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -215,12 +279,6 @@ FDR = 0.05
 _NPS_ADD = 0.75
 
 
-def _nps_categories_of(fb: pd.DataFrame, key: str, k) -> tuple[int, int, int]:
-    """Promoters, passives and detractors among the NPS answers of ``key == k`` in the raw feedback."""
-    v = _ratings(fb, key, k, "nps")
-    return int((v >= 9).sum()), int(((v >= 7) & (v <= 8)).sum()), int((v <= 6).sum())
-
-
 def _nps_p(c1: tuple[int, int, int], c2: tuple[int, int, int], est: stats.Estimate) -> float:
     """Two-sided p of the normal test that :func:`helpers.stats.diff_nps_counts` inverts: ``d / se``, or the
     adjusted Wald ``d_a / se_a`` (3/4 promoter and 3/4 detractor added) where the plain variance is zero."""
@@ -238,11 +296,21 @@ def _nps_p(c1: tuple[int, int, int], c2: tuple[int, int, int], est: stats.Estima
     return float(2 * st.norm.sf(abs(a1 - a2) / math.sqrt(v1 + v2)))
 
 
-def _welch_p(a: np.ndarray, b: np.ndarray, est: stats.Estimate) -> float:
-    """Two-sided p of Welch's t test, the test the interval of :func:`helpers.stats.diff_means_ci` inverts."""
+def _welch_p(m1: float, v1: float, n1: float, m2: float, v2: float, n2: float, est: stats.Estimate) -> float:
+    """Two-sided p of Welch's t test, the test the interval of :func:`helpers.stats.diff_means_ci_from_stats`
+    inverts, from the two groups' means, sample variances and sizes."""
     if not est.defined:
         return np.nan
-    return float(st.ttest_ind(a, b, equal_var=False).pvalue)
+    return float(st.ttest_ind_from_stats(m1, math.sqrt(v1), n1, m2, math.sqrt(v2), n2, equal_var=False).pvalue)
+
+
+def _stats_by(fb: pd.DataFrame | None, key: str) -> pd.DataFrame:
+    """Sufficient statistics per ``key`` of raw survey answers or of a statistics frame, indexed by ``key``."""
+    if fb is None or fb.empty:
+        return _empty([key], STAT_COLUMNS).set_index(key)
+    grouped = rollup_stats(fb, [key]) if "csat_sumsq" in fb.columns else feedback_stats(fb, [key])
+    n, mean, var = csat_moments(grouped)
+    return grouped.assign(csat_n=n, csat_mean=mean, csat_var=var).set_index(key)
 
 
 def _proportion_change(x1, n1, x2, n2, level: float) -> tuple[stats.Estimate, float]:
@@ -262,10 +330,11 @@ def compare_kpis(current: pd.DataFrame, before: pd.DataFrame, fb_now: pd.DataFra
     """Change of each KPI per ``key`` between two periods, with intervals and p values.
 
     Conversion and top-2-box: difference of proportions with the score interval (Mee) and the
-    pooled z test it inverts; CSAT: difference of means, Welch interval and test (from the raw
-    ratings ``fb_now``/``fb_before``); NPS: :func:`helpers.stats.diff_nps_counts` on the
-    promoter, passive and detractor counts of the raw answers, with the normal test it inverts.
-    Differences of proportions are on the 0-1 scale.
+    pooled z test it inverts; CSAT: difference of means, Welch interval and test; NPS:
+    :func:`helpers.stats.diff_nps_counts` on the promoter, passive and detractor counts, with the
+    normal test it inverts. CSAT and NPS come from ``fb_now``/``fb_before``: the raw survey answers
+    of each period or their sufficient statistics (:func:`feedback_stats`, with ``key`` among their
+    columns). Differences of proportions are on the 0-1 scale.
 
     The rows of one call (every ``key`` x the four KPIs of one comparison) are one family:
     ``p_adjusted`` is Benjamini-Hochberg within it, and ``significant`` is ``p_adjusted < 0.05``.
@@ -274,6 +343,9 @@ def compare_kpis(current: pd.DataFrame, before: pd.DataFrame, fb_now: pd.DataFra
     """
     rows = []
     prev = before.set_index(key) if len(before) else pd.DataFrame()
+    now_stats, before_stats = _stats_by(fb_now, key), _stats_by(fb_before, key)
+    no_stats = pd.Series({"csat_n": 0.0, "csat_mean": np.nan, "csat_var": np.nan, "promoters": 0, "passives": 0,
+                          "detractors": 0})
     for _, now in current.iterrows():
         k = now[key]
         b = prev.loc[k] if k in prev.index else None
@@ -290,12 +362,14 @@ def compare_kpis(current: pd.DataFrame, before: pd.DataFrame, fb_now: pd.DataFra
         e, p = _proportion_change(n_top_now, now["csat_n"], n_top_b, get("csat_n"), level)
         rows.append(_change_row(k, "top2box", comparison, now["top2box"], get("top2box", np.nan), e, now["csat_n"],
                                 get("csat_n"), p))
-        a = _ratings(fb_now, key, k, "csat")
-        bb = _ratings(fb_before, key, k, "csat")
-        e = stats.diff_means_ci(a, bb, level=level)
-        rows.append(_change_row(k, "csat", comparison, now["csat"], get("csat", np.nan), e, len(a), len(bb),
-                                _welch_p(a, bb, e)))
-        c1, c2 = _nps_categories_of(fb_now, key, k), _nps_categories_of(fb_before, key, k)
+        a = now_stats.loc[k] if k in now_stats.index else no_stats
+        bb = before_stats.loc[k] if k in before_stats.index else no_stats
+        moments = (a["csat_mean"], a["csat_var"], a["csat_n"], bb["csat_mean"], bb["csat_var"], bb["csat_n"])
+        e = stats.diff_means_ci_from_stats(*moments, level=level)
+        rows.append(_change_row(k, "csat", comparison, now["csat"], get("csat", np.nan), e, a["csat_n"],
+                                bb["csat_n"], _welch_p(*moments, est=e)))
+        c1 = tuple(int(a[c]) for c in ("promoters", "passives", "detractors"))
+        c2 = tuple(int(bb[c]) for c in ("promoters", "passives", "detractors"))
         e = stats.diff_nps_counts(*c1, *c2, level=level)
         rows.append(_change_row(k, "nps", comparison, now["nps"], get("nps", np.nan), e, sum(c1), sum(c2),
                                 _nps_p(c1, c2, e)))
@@ -304,12 +378,6 @@ def compare_kpis(current: pd.DataFrame, before: pd.DataFrame, fb_now: pd.DataFra
     out["p_adjusted"] = stats.benjamini_hochberg(out["p_value"].to_numpy()) if len(out) else np.array([])
     out["significant"] = (out["p_adjusted"] < FDR).astype(bool)
     return out
-
-
-def _ratings(fb: pd.DataFrame, key: str, k, col: str) -> np.ndarray:
-    if fb is None or fb.empty or col not in fb.columns:
-        return np.array([], dtype=float)
-    return num(fb.loc[fb[key] == k, col]).dropna().to_numpy()
 
 
 def _change_row(k, kpi, comparison, now, before, est: stats.Estimate, n_now, n_before, p: float) -> list:
@@ -347,7 +415,8 @@ def segment_gap(kpis_by_segment: pd.DataFrame) -> dict | None:
 def weekly_table(volume: pd.DataFrame, journeys: pd.DataFrame, feedback: pd.DataFrame, keys: list[str],
                  level: float = 0.95) -> pd.DataFrame:
     """Long weekly series: week, keys, kpi (events, customers, conversion, csat, nps), value, n,
-    ci_low, ci_high. Weeks start on Monday."""
+    ci_low, ci_high. Weeks start on Monday. ``feedback`` is the raw survey answers (with ``ts``) or their
+    daily statistics (:func:`feedback_stats` with a ``day`` column)."""
     frames = []
     if len(volume):
         v = volume.copy()
@@ -359,9 +428,15 @@ def weekly_table(volume: pd.DataFrame, journeys: pd.DataFrame, feedback: pd.Data
         frames.append(j[["week", *keys]].assign(kpi="conversion", value=j["rate"], n=num(j["journeys"]),
                                                 ci_low=j["rate_ci_low"], ci_high=j["rate_ci_high"]))
     if feedback is not None and len(feedback):
-        fb = feedback.copy()
-        fb["week"] = pd.to_datetime(fb["ts"]).dt.to_period("W-SUN").dt.start_time
-        fk = feedback_kpis(fb, ["week", *keys], level=level)
+        if "csat_sumsq" in feedback.columns:
+            # daily statistics (:func:`helpers.analyse.queries.feedback_stats_expr`): the Monday of each day
+            day = pd.to_datetime(feedback["day"])
+            st_ = feedback.assign(week=(day - pd.to_timedelta(day.dt.day_of_week, unit="D")).dt.normalize())
+            fk = feedback_kpis_from_stats(rollup_stats(st_, ["week", *keys]), ["week", *keys], level=level)
+        else:
+            fb = feedback.copy()
+            fb["week"] = pd.to_datetime(fb["ts"]).dt.to_period("W-SUN").dt.start_time
+            fk = feedback_kpis(fb, ["week", *keys], level=level)
         frames.append(fk[["week", *keys]].assign(kpi="csat", value=fk["csat"], n=fk["csat_n"],
                                                  ci_low=fk["csat_ci_low"], ci_high=fk["csat_ci_high"]))
         frames.append(fk[["week", *keys]].assign(kpi="nps", value=fk["nps"], n=fk["nps_n"],

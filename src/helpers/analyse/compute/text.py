@@ -17,9 +17,17 @@ SURVEY_SOURCE, REVIEW_SOURCE = "survey (CSAT)", "review"
 RATING_COLUMNS = ["touchpoint_id", "name", "source", "ratings", *[f"share_{i}" for i in range(1, 6)], "mean"]
 
 
-def _ratings_long(feedback: pd.DataFrame | None, reviews: pd.DataFrame | None) -> pd.DataFrame:
+def _rating_counts(feedback: pd.DataFrame | None, reviews: pd.DataFrame | None) -> pd.DataFrame:
+    """Ratings of each score 1-5 per touchpoint and source: CSAT from the survey answers (raw, or their
+    statistics with ``csat_1`` ... ``csat_5``) and review ratings."""
     frames = []
-    if feedback is not None and len(feedback) and "csat" in feedback.columns:
+    scores = list(range(1, 6))
+    if feedback is not None and len(feedback) and "csat_1" in feedback.columns:
+        f = feedback[feedback["touchpoint_id"].notna()]
+        c = f.groupby("touchpoint_id")[[f"csat_{i}" for i in scores]].sum()
+        c.columns = scores
+        frames.append(c.assign(source=SURVEY_SOURCE).reset_index())
+    elif feedback is not None and len(feedback) and "csat" in feedback.columns:
         f = feedback[feedback["touchpoint_id"].notna()]
         frames.append(pd.DataFrame({"touchpoint_id": f["touchpoint_id"], "source": SURVEY_SOURCE,
                                     "rating": num(f["csat"])}))
@@ -27,20 +35,32 @@ def _ratings_long(feedback: pd.DataFrame | None, reviews: pd.DataFrame | None) -
         r = reviews[reviews["touchpoint_id"].notna()] if "touchpoint_id" in reviews.columns else reviews.iloc[:0]
         frames.append(pd.DataFrame({"touchpoint_id": r.get("touchpoint_id"), "source": REVIEW_SOURCE,
                                     "rating": num(r["rating"])}))
-    long = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["touchpoint_id", "source",
-                                                                                      "rating"])
-    return long.dropna(subset=["rating"])
+    counted = []
+    for f in frames:
+        if "rating" in f.columns:
+            f = f.dropna(subset=["rating"])
+            if f.empty:
+                continue
+            f = (f.assign(rating=f["rating"].round().astype(int))
+                 .groupby(["touchpoint_id", "source", "rating"]).size().unstack("rating", fill_value=0)
+                 .reindex(columns=scores, fill_value=0).reset_index())
+        counted.append(f[["touchpoint_id", "source", *scores]])
+    if not counted:
+        return pd.DataFrame(columns=["touchpoint_id", "source", *scores])
+    out = pd.concat(counted, ignore_index=True)
+    out["touchpoint_id"] = out["touchpoint_id"].astype(object)
+    out = out.groupby(["touchpoint_id", "source"])[scores].sum()
+    return out[out.sum(axis=1) > 0].reset_index()
 
 
 def rating_distribution(feedback: pd.DataFrame, reviews: pd.DataFrame, catalogue: pd.DataFrame | None = None
                         ) -> pd.DataFrame:
-    """Per touchpoint and source (survey CSAT, review rating): ratings, share of each score 1-5, mean."""
-    long = _ratings_long(feedback, reviews)
-    if long.empty:
+    """Per touchpoint and source (survey CSAT, review rating): ratings, share of each score 1-5, mean.
+    ``feedback`` is the survey answers or their statistics (:func:`helpers.analyse.compute.feedback_stats`)."""
+    counts = _rating_counts(feedback, reviews)
+    if counts.empty:
         return pd.DataFrame(columns=RATING_COLUMNS)
-    long["rating"] = long["rating"].round().astype(int)
-    counts = long.groupby(["touchpoint_id", "source", "rating"]).size().unstack("rating", fill_value=0)
-    counts = counts.reindex(columns=range(1, 6), fill_value=0)
+    counts = counts.set_index(["touchpoint_id", "source"])
     n = counts.sum(axis=1)
     out = pd.DataFrame({"ratings": n})
     for i in range(1, 6):
