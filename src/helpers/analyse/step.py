@@ -73,10 +73,7 @@ def event_kpis(ev, feedback: pd.DataFrame, keys: list[str], catalogue: pd.DataFr
     """KPI table of prepared events ``ev`` (Ibis) and the period's survey answers per ``keys``: the answers'
     statistics (:func:`feedback_daily`) or, for a small table, the answers themselves (pandas)."""
     volume, touched = q.execute_together(q.volume_expr(ev, keys), q.journey_touch_expr(ev, keys), keys)
-    if "csat_sumsq" in feedback.columns:
-        fb = calc.feedback_kpis_from_stats(calc.rollup_stats(feedback, keys), keys, level)
-    else:
-        fb = calc.feedback_kpis(feedback if len(feedback) else calc.no_feedback(keys), keys, level)
+    fb = calc.feedback_kpis(feedback if len(feedback) else calc.no_feedback(keys), keys, level)
     return calc.build_kpi_table(volume, touched, fb, keys, catalogue, level)
 
 
@@ -120,19 +117,12 @@ def kpi_changes(events, catalogue: pd.DataFrame, per: Period, current: pd.DataFr
     for label, other in others.items():
         o_start, o_end = other.bounds()
         fb_o = calc.in_window(feedback_all, o_start, o_end, ts_col="day" if "day" in feedback_all.columns else "ts")
-        fbk = _touchpoint_feedback(fb_o)
+        fbk = calc.feedback_kpis(fb_o if len(fb_o) else calc.no_feedback(["touchpoint_id"]), ["touchpoint_id"])
         before = calc.build_kpi_table(vol_o[vol_o["period"] == label].drop(columns="period"),
                                       jour_o[jour_o["period"] == label].drop(columns="period"), fbk,
                                       ["touchpoint_id"], catalogue)
         changes.append(calc.compare_kpis(current, before, fb_now, fb_o, _comparison_name(per, label, other)))
     return pd.concat(changes, ignore_index=True)
-
-
-def _touchpoint_feedback(fb: pd.DataFrame) -> pd.DataFrame:
-    keys = ["touchpoint_id"]
-    if "csat_sumsq" in fb.columns:
-        return calc.feedback_kpis_from_stats(calc.rollup_stats(fb, keys), keys)
-    return calc.feedback_kpis(fb if len(fb) else calc.no_feedback(keys), keys)
 
 
 def weekly_trends_of(events, catalogue: pd.DataFrame, per: Period, feedback_all: pd.DataFrame,
@@ -185,7 +175,7 @@ def text_tables(fb: pd.DataFrame, rv: pd.DataFrame, catalogue: pd.DataFrame, lan
 def comments_of(src: data.ClientData, windows: list[tuple]) -> pd.DataFrame:
     """The survey answers with a comment in ``windows`` (:func:`helpers.analyse.queries.feedback_texts_expr`):
     the texts come to pandas to be scored, the ratings without text stay in the engine."""
-    if not src.has("feedback"):
+    if not src.has("feedback") or "comment" not in src.table("feedback").columns:
         return pd.DataFrame(columns=["ts", "touchpoint_id", "csat", "comment"])
     out = q.feedback_texts_expr(src.table("feedback"), windows).execute()
     out["ts"] = pd.to_datetime(out["ts"])

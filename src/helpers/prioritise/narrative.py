@@ -116,6 +116,13 @@ def driver_gap_text(gap) -> str:
         min_ratings=kpis.fmt_count(gap.min_ratings), min_answers=kpis.fmt_count(gap.min_answers))
 
 
+def driver_sample_note(sampled: int, total: int) -> str:
+    # Translators: {sampled} and {total} are counts of relationship surveys
+    return _("the key drivers are estimated on a random sample of {sampled} of the {total} relationship surveys "
+             "in the window, plenty for stable estimates").format(
+        sampled=kpis.fmt_count(sampled), total=kpis.fmt_count(total))
+
+
 def no_drivers_note(gap) -> str:
     # Translators: {why} says why (e.g. "there is no feedback data")
     return _("no key-driver analysis: {why}").format(why=driver_gap_text(gap))

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers import artifacts, data
+from helpers.analyse.step import comments_of, feedback_daily
 from helpers.config import load_client
 from helpers.periods import Period
 from helpers.prioritise import narrative, queries
@@ -113,19 +114,27 @@ def compute(client: str, period: str | Period, root: str | Path | None = None, c
     elif attribution.markov.total_conversions == 0:
         notes.append(narrative.NO_CONVERSIONS)
 
-    # key drivers over the rolling year, performance in the period
-    feedback = src.frame("feedback")
-    drivers, gap = combine.analyse_drivers(feedback, cfg.survey_overall, window_start, end, n_boot=n_boot, seed=seed,
+    # key drivers over the rolling year, performance in the period: the survey answers stay in the engine
+    # (the relationship surveys come back one row per rated touchpoint, a sample of them above
+    # queries.MAX_DRIVER_SURVEYS; the ratings of the period as daily statistics; only texts to score)
+    rows = None
+    if src.has("feedback") and int(src.table("feedback").count().execute()) > 0:
+        rows, sample = queries.driver_rows(src.table("feedback"), cfg.survey_overall, window_start, end)
+        if sample is not None:
+            notes.append(narrative.driver_sample_note(sample["sampled"], sample["surveys"]))
+    drivers, gap = combine.analyse_drivers(rows, cfg.survey_overall, window_start, end, n_boot=n_boot, seed=seed,
                                         notes=notes)
     if gap is not None:
         notes.append(narrative.no_drivers_note(gap))
-    perf = combine.performance(feedback, start, end)
+    perf = combine.performance(feedback_daily(src, catalogue, start, end), start, end)
     ipm = combine.importance_performance_table(drivers, perf)
 
     # ROI per quarter where costs are known, then the ranking with bootstrap stability
     roi = combine.roi_by_quarter(by_quarter, src.frame("costs"), first, per, model=narrative.MODEL_LABELS["markov"])
     weights = cfg.priority_weights.model_dump()
-    complaints = combine.complaint_input(feedback, src.frame("reviews"), per, cfg.language)
+    p_start, _ = per.previous().bounds()
+    comments = comments_of(src, [(p_start, end)])
+    complaints = combine.complaint_input(comments, src.frame("reviews"), per, cfg.language)
     ranking = combine.rank(catalogue, drivers, perf, attribution, paths, weights,
                         outcome=narrative.OUTCOME_SHORT[cfg.survey_overall], n_boot=n_boot, seed=seed,
                         complaints=complaints)

@@ -28,7 +28,8 @@ import pandas as pd
 
 from helpers import artifacts, data, evaluate, paths, prioritise
 from helpers.analyse import queries as aq
-from helpers.analyse.compute import add_dimensions, build_kpi_table, feedback_kpis, in_window, no_feedback
+from helpers.analyse.compute import build_kpi_table, feedback_kpis, in_window, no_feedback
+from helpers.analyse.step import feedback_daily
 from helpers.analyse.narrative import comparison_name
 from helpers.config import STAGES, load_client
 from helpers.errors import KitError
@@ -129,19 +130,19 @@ def _changes_at(cfg, touchpoints, verdicts: pd.DataFrame, per: Period) -> pd.Dat
 def _touchpoint_kpis(src: data.ClientData, catalogue, feedback, per: Period):
     start, end = per.bounds()
     vol, jour = queries.touchpoint_aggregates(src.events, catalogue, start, end)
-    fb = in_window(feedback, start, end)
+    fb = in_window(feedback, start, end, ts_col="day")
     fbk = feedback_kpis(fb if len(fb) else no_feedback(["touchpoint_id"]), ["touchpoint_id"])
     return build_kpi_table(vol, jour, fbk, ["touchpoint_id"], catalogue), fb
 
 
-def _periods_with_data(src: data.ClientData, feedback: pd.DataFrame, per: Period) -> list[Period]:
+def _periods_with_data(src: data.ClientData, feedback_lo: pd.Timestamp | None, per: Period) -> list[Period]:
     lows = []
     if src.has("events"):
         lo, _hi = queries.data_span(src.events)
         if lo is not None:
             lows.append(lo)
-    if len(feedback):
-        lows.append(pd.Timestamp(feedback["ts"].min()))
+    if feedback_lo is not None:
+        lows.append(feedback_lo)
     if not lows:
         return []
     lo = min(lows)
@@ -162,8 +163,7 @@ def _trends(src, catalogue, feedback, periods: list[Period]) -> pd.DataFrame:
     vol, jour = queries.stage_aggregates(src.events, catalogue, bounds)
     fb = feedback
     if len(fb):
-        fb = add_dimensions(fb, catalogue)
-        fb = pd.concat([in_window(fb, *b).assign(period=label) for label, b in bounds.items()],
+        fb = pd.concat([in_window(fb, *b, ts_col="day").assign(period=label) for label, b in bounds.items()],
                        ignore_index=True)
     stages = [s for s in STAGES if s in set(catalogue["stage"])] if len(catalogue) else []
     return calc.stage_trends(vol, jour, fb, list(bounds), stages)
@@ -196,9 +196,14 @@ def compute(client: str, period: str | Period, root: str | Path | None = None, c
     prev = per.previous()
     src = data.ClientData(client, root=root, con=con)
     catalogue = cfg.catalogue_frame()
-    feedback = src.frame("feedback")
+    # the survey answers stay in the engine: their statistics per day, touchpoint and segment from the first
+    # answer to the end of the period serve the KPI moves and the trends
+    _end = per.bounds()[1]
+    fb_lo = queries.data_span(src.table("feedback"))[0] if src.has("feedback") else None
+    feedback = (feedback_daily(src, catalogue, fb_lo.to_pydatetime().replace(tzinfo=None), _end)
+                if fb_lo is not None else feedback_daily(src, catalogue, _end, _end))
     notes: list[str] = []
-    periods = _periods_with_data(src, feedback, per)
+    periods = _periods_with_data(src, fb_lo, per)
     has_previous = bool(periods) and periods[0].start <= prev.start
 
     # last period's priorities and verdicts, this period's ranking and verdicts

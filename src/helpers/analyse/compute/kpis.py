@@ -185,10 +185,15 @@ def feedback_kpis(feedback: pd.DataFrame, keys: list[str], level: float = 0.95) 
     interval, NPS with its interval. Rows without a touchpoint (relationship questions) count
     only when ``keys`` has no touchpoint, stage or kind (overall and segment tables).
 
+    ``feedback`` is the survey answers, or their sufficient statistics (:func:`feedback_stats`, e.g. the
+    engine's daily rows) with the ``keys`` among their columns.
+
     Columns: keys, csat_n, csat, csat_sd, csat_ci_low, csat_ci_high, top2box, top2box_ci_low,
     top2box_ci_high, nps_n, nps, nps_se, nps_ci_low, nps_ci_high, feedback_note.
     """
-    return feedback_kpis_from_stats(feedback_stats(feedback, keys), keys, level)
+    summarised = "csat_sumsq" in feedback.columns
+    st_ = rollup_stats(feedback, keys) if summarised else feedback_stats(feedback, keys)
+    return feedback_kpis_from_stats(st_, keys, level)
 
 
 def _keys_as_object(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

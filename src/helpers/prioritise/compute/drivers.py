@@ -429,21 +429,29 @@ def driver_dataset(feedback: pd.DataFrame, outcome: str = "nps", *, start=None, 
     return frame[[outcome, *drivers]].astype(float), drivers, dropped
 
 
-def touchpoint_performance(feedback: pd.DataFrame, *, start=None, end=None, scale_max: int = 5) -> pd.DataFrame:
-    """Current performance per touchpoint: mean CSAT with a t interval and the
-    top-2-box share (CSAT >= 4) with a Wilson interval, from all feedback rows
-    about a touchpoint in ``[start, end)``."""
-    fb = feedback[feedback["touchpoint_id"].notna() & feedback["csat"].notna()]
-    if start is not None:
-        fb = fb[(fb["ts"] >= pd.Timestamp(start)) & (fb["ts"] < pd.Timestamp(end))]
+def touchpoint_performance(feedback: pd.DataFrame, *, start=None, end=None) -> pd.DataFrame:
+    """Current performance per touchpoint: mean CSAT (1-5, as the feedback schema holds it) with a t interval
+    and the top-2-box share (CSAT >= 4) with a Wilson interval, from all feedback rows
+    about a touchpoint in ``[start, end)``. ``feedback`` is the survey answers or their daily statistics
+    (:func:`helpers.analyse.feedback_daily`: the answers stay in the engine)."""
+    from helpers.analyse.compute import csat_moments, feedback_stats, rollup_stats
+
     cols = ["touchpoint_id", "csat", "csat_ci_low", "csat_ci_high", "ratings", "top2box",
             "top2box_ci_low", "top2box_ci_high"]
-    if fb.empty:
+    summarised = "csat_sumsq" in feedback.columns
+    ts = "day" if summarised else "ts"
+    fb = feedback[feedback["touchpoint_id"].notna()]
+    if start is not None:
+        fb = fb[(fb[ts] >= pd.Timestamp(start)) & (fb[ts] < pd.Timestamp(end))]
+    if not summarised:
+        fb = fb[fb["csat"].notna()]
+    agg = rollup_stats(fb, ["touchpoint_id"]) if summarised else feedback_stats(fb, ["touchpoint_id"])
+    agg = agg[agg["csat_n"] > 0] if len(agg) else agg
+    if agg.empty:
         return pd.DataFrame(columns=cols)
-    g = fb.groupby("touchpoint_id")["csat"]
-    agg = pd.DataFrame({"mean": g.mean(), "sd": g.std(ddof=1), "ratings": g.size(),
-                        "top": (fb["csat"] >= scale_max - 1).groupby(fb["touchpoint_id"]).sum()}).reset_index()
-    est = [stats.mean_ci_from_stats(m, s, n) for m, s, n in zip(agg["mean"], agg["sd"], agg["ratings"])]
+    n, mean, var = csat_moments(agg)
+    agg = agg.assign(ratings=n.astype("int64"), top=agg["top2"])
+    est = [stats.mean_ci_from_stats(m, s, k) for m, s, k in zip(mean, np.sqrt(var), n)]
     agg["csat"] = [e.value for e in est]
     agg["csat_ci_low"] = [e.ci_low for e in est]
     agg["csat_ci_high"] = [e.ci_high for e in est]
