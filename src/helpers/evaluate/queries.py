@@ -12,7 +12,7 @@ import pandas as pd
 
 from helpers.errors import DataError
 
-__all__ = ["journey_units", "journey_weekly", "span", "touches", "volume_weekly"]
+__all__ = ["feedback_rows", "journey_units", "journey_weekly", "span", "touches", "volume_weekly"]
 
 SECONDS_PER_WEEK = 604800.0
 
@@ -82,3 +82,20 @@ def volume_weekly(events, touchpoints, lo: pd.Timestamp, hi: pd.Timestamp, s0: p
     seg = t.segment if "segment" in ev.columns else t.touchpoint_id
     t = t.mutate(week=_week(t.ts, s0), segment=seg)
     return t.group_by(["touchpoint_id", "segment", "week"]).agg(n=t.count())
+
+
+#: the survey columns the step-4 estimators read (where the table has them)
+FEEDBACK_COLUMNS = ("response_id", "ts", "touchpoint_id", "customer_id", "segment", "csat", "nps", "ces")
+
+
+def feedback_rows(feedback, lo: pd.Timestamp, hi: pd.Timestamp, touchpoints=None, customers=None,
+                  extra: tuple[str, ...] = ()):
+    """The survey answers in ``[lo, hi)`` at ``touchpoints`` (all where None) and of ``customers`` (an Ibis table
+    with ``customer_id``; all where None), with the columns of :data:`FEEDBACK_COLUMNS` and ``extra`` the table
+    has: a change's touchpoints and window come back, never the whole table."""
+    fb = feedback.filter(feedback.ts >= lo.to_pydatetime(), feedback.ts < hi.to_pydatetime())
+    if touchpoints is not None:
+        fb = fb.filter(fb.touchpoint_id.isin(list(touchpoints)))
+    if customers is not None:
+        fb = fb.semi_join(customers, "customer_id")
+    return fb.select(*[c for c in dict.fromkeys((*FEEDBACK_COLUMNS, *extra)) if c in fb.columns])

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import artifacts, data, stats
+from helpers.analyse import queries as aq
 from helpers.config import load_client
 from helpers.errors import ConfigError, KitError
 from helpers.evaluate import narrative, queries
@@ -64,19 +65,28 @@ class _Data:
     def __init__(self, cd: data.ClientData) -> None:
         self.has_events = cd.has("events")
         self.has_feedback = cd.has("feedback")
-        self.feedback = cd.frame("feedback")
+        # the survey answers stay in the engine: each estimator asks for its touchpoints and window
+        self.feedback_table = cd.table("feedback") if self.has_feedback else None
+        self.feedback_columns = tuple(self.feedback_table.columns) if self.feedback_table is not None else ()
         self.events = cd.events if self.has_events else None
         lows, highs = [], []
-        if self.events is not None:
-            r = queries.span(self.events).execute()
+        for table in (self.events, self.feedback_table):
+            if table is None:
+                continue
+            r = queries.span(table).execute()
             if len(r) and pd.notna(r["lo"].iloc[0]):
                 lows.append(pd.Timestamp(r["lo"].iloc[0]))
                 highs.append(pd.Timestamp(r["hi"].iloc[0]))
-        if len(self.feedback):
-            lows.append(self.feedback["ts"].min())
-            highs.append(self.feedback["ts"].max())
         self.lo = min(lows) if lows else None
         self.end = max(highs) if highs else None
+
+    def feedback(self, lo, hi, touchpoints=None, customers=None, extra: tuple[str, ...] = ()) -> pd.DataFrame:
+        """The survey answers in ``[lo, hi)`` at ``touchpoints`` (:func:`helpers.evaluate.queries.feedback_rows`)."""
+        if self.feedback_table is None:
+            return pd.DataFrame(columns=["ts", "touchpoint_id", "customer_id", "segment", "csat", "nps", *extra])
+        out = queries.feedback_rows(self.feedback_table, lo, hi, touchpoints, customers, extra).execute()
+        out["ts"] = pd.to_datetime(out["ts"]).astype("datetime64[us]")
+        return out
 
     def missing(self, kpi: str) -> str | None:
         """The table a KPI needs that the client does not have."""
@@ -93,7 +103,7 @@ class _Data:
     def weekly(self, kpi: str, touchpoints, lo, hi, s0) -> pd.DataFrame:
         """Weekly sum and count of ``kpi`` per touchpoint and segment, with the days each week has."""
         if kpi in ch.FEEDBACK_KPIS:
-            out = ch.feedback_weekly(self.feedback, kpi, touchpoints, lo, hi, s0)
+            out = ch.feedback_weekly(self.feedback(lo, hi, touchpoints), kpi, touchpoints, lo, hi, s0)
         elif kpi in ch.JOURNEY_KPIS:
             hi = self.matured(hi)
             out = ch.event_weekly(queries.journey_weekly(self.events, touchpoints, lo, hi, s0).execute(), kpi)
@@ -115,7 +125,9 @@ def _its(src: _Data, change, kpi: str, win: ch.Window) -> ch.Outcome:
 def _did(src: _Data, change, kpi: str, win: ch.Window) -> ch.Outcome:
     lo = max(win.lo, win.start - ch.DID_PRE_WEEKS * ch.WEEK)
     if kpi in ch.FEEDBACK_KPIS:
-        rows = ch.did_response_rows(src.feedback, change, kpi, lo, win.hi, win.start)
+        tr_tps, ct_tps = ch.groups(change)
+        answers = src.feedback(lo, win.hi, sorted(set(tr_tps) | set(ct_tps)))
+        rows = ch.did_response_rows(answers, change, kpi, lo, win.hi, win.start)
         return ch.did_outcome(rows, kpi, "responses", None, win.local_start)
     tr_tps, ct_tps = ch.groups(change)
     weekly = src.weekly(kpi, sorted(set(tr_tps) | set(ct_tps)), lo, win.hi, win.start)
@@ -127,9 +139,16 @@ def _ab(src: _Data, change, kpi: str, win: ch.Window) -> ch.Outcome:
     col = change.ab_column
     pre_lo = max(win.lo, win.start - ch.DID_PRE_WEEKS * ch.WEEK)
     if kpi in ch.FEEDBACK_KPIS:
-        if col not in src.feedback.columns:
+        if col not in src.feedback_columns:
             return ch.too_little("ab", "no ab column", {"table": "feedback", "column": col}, unit="responses")
-        return ch.ab_outcome(ch.ab_response_rows(src.feedback, change, kpi, win, pre_lo), kpi, win, "responses",
+        # the test's answers, and the answers before the test of the same customers (the CUPED covariate)
+        test = src.feedback(win.start, win.hi, [change.touchpoint], extra=(col,))
+        test = test[test[col].notna()]
+        pre = src.feedback(pre_lo, win.start, customers=aq.customers_table(test["customer_id"].dropna()),
+                           extra=(col,)) if "customer_id" in test.columns and test["customer_id"].notna().any() \
+            else test.iloc[:0]
+        answers = pd.concat([pre, test], ignore_index=True)
+        return ch.ab_outcome(ch.ab_response_rows(answers, change, kpi, win, pre_lo), kpi, win, "responses",
                              change.control_variant, change.split, change.id)
     if col not in src.events.columns:
         return ch.too_little("ab", "no ab column", {"table": "events", "column": col}, unit="journeys")

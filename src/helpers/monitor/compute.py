@@ -124,9 +124,9 @@ def as_of_default(src: data.ClientData, tz: str) -> dt.date | None:
         if len(r) and pd.notna(r["hi"].iloc[0]):
             ends.append(pd.Timestamp(r["hi"].iloc[0]))
     if src.has("feedback"):
-        fb = src.frame("feedback", columns=["ts"])
-        if len(fb):
-            ends.append(fb["ts"].max())
+        r = queries.span(src.table("feedback")).execute()
+        if len(r) and pd.notna(r["hi"].iloc[0]):
+            ends.append(pd.Timestamp(r["hi"].iloc[0]))
     if not ends:
         return None
     last = max(ends).tz_localize("UTC").tz_convert(tz).date()
@@ -268,12 +268,22 @@ class _Source:
         self.has_events = cd.has("events")
         self.events = cd.events if self.has_events else None
         self.has_feedback = cd.has("feedback")
-        self.feedback = cd.frame("feedback") if self.has_feedback else None
+        # the survey answers stay in the engine: each look asks for its touchpoints and weeks
+        self.feedback_table = cd.table("feedback") if self.has_feedback else None
         self.end = None
         if self.has_events:
             r = queries.span(self.events).execute()
             if len(r) and pd.notna(r["hi"].iloc[0]):
                 self.end = pd.Timestamp(r["hi"].iloc[0])
+
+    def feedback(self, lo, hi, touchpoints, ab_column: str | None = None) -> pd.DataFrame:
+        """The survey answers at ``touchpoints`` in ``[lo, hi)`` (:func:`helpers.evaluate.queries.feedback_rows`)."""
+        if self.feedback_table is None:
+            return pd.DataFrame(columns=["ts", "touchpoint_id", "segment", "csat", "nps"])
+        extra = (ab_column,) if ab_column else ()
+        out = queries.feedback_rows(self.feedback_table, lo, hi, touchpoints, extra=extra).execute()
+        out["ts"] = pd.to_datetime(out["ts"]).astype("datetime64[us]")
+        return out
 
 
 def _keep(change, kpi, design, reason, **kw) -> MonitorRow:
@@ -315,7 +325,8 @@ def monitor_one(src: _Source, change, kpi: str, as_of: dt.date, tz: str, alpha: 
 def _ab(src, change, kpi, s0, hi, weeks_now, as_of, alpha) -> MonitorRow:
     tps, segs = [change.touchpoint], tuple(change.treated_segments)
     if kpi in ch.FEEDBACK_KPIS:
-        units = _feedback_units(src.feedback, kpi, tps, segs, s0, hi, s0, change.ab_column)
+        units = _feedback_units(src.feedback(s0, hi, tps, change.ab_column), kpi, tps, segs, s0, hi, s0,
+                                change.ab_column)
         weekly = _unit_weekly(units.dropna(subset=["variant"]), ["week", "variant"])
     else:
         weekly = _journey_weekly(src.events, kpi, tps, segs, s0, hi, s0, change.ab_column)
@@ -348,7 +359,7 @@ def _weekly(src, change, kpi, design, s0, hi, weeks_now, as_of, alpha) -> Monito
 
     def series(tps, segs, exclude=()):
         if kpi in ch.FEEDBACK_KPIS:
-            units = _feedback_units(src.feedback, kpi, tps, segs, lo, hi_weeks, s0, exclude=exclude)
+            units = _feedback_units(src.feedback(lo, hi_weeks, tps), kpi, tps, segs, lo, hi_weeks, s0, exclude=exclude)
             return _unit_weekly(units, ["week"])
         return _journey_weekly(src.events, kpi, tps, segs, lo, hi_weeks, s0, exclude=exclude)
 

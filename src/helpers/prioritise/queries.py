@@ -62,7 +62,8 @@ def driver_rows(feedback, outcome: str, start: dt.datetime, end: dt.datetime) ->
     """The rows of :func:`driver_rows_expr` as pandas (one survey is a handful of rows) and, when the window
     has more than :data:`MAX_DRIVER_SURVEYS` surveys, ``{"surveys": total, "share": share, "sampled": n}``."""
     if "survey_id" not in feedback.columns:
-        return pd.DataFrame(columns=[c for c in ("ts", "touchpoint_id", "csat", outcome) if c in feedback.columns]), None
+        present = [c for c in ("ts", "touchpoint_id", "csat", outcome) if c in feedback.columns]
+        return pd.DataFrame(columns=present), None
     window = feedback.filter(feedback.survey_id.notnull() & (feedback.ts >= start) & (feedback.ts < end))
     surveys = int(window.survey_id.nunique().execute())
     share = MAX_DRIVER_SURVEYS / surveys if surveys > MAX_DRIVER_SURVEYS else None

@@ -29,8 +29,8 @@ import pandas as pd
 from helpers import artifacts, data, evaluate, paths, prioritise
 from helpers.analyse import queries as aq
 from helpers.analyse.compute import build_kpi_table, feedback_kpis, in_window, no_feedback
-from helpers.analyse.step import feedback_daily
 from helpers.analyse.narrative import comparison_name
+from helpers.analyse.step import feedback_daily
 from helpers.config import STAGES, load_client
 from helpers.errors import KitError
 from helpers.periods import Period
