@@ -73,11 +73,29 @@ def _hwm(pid: int) -> int:
 
 def run_report(root: Path) -> dict:
     """``tpkit report`` as a user runs it, with the peak memory of the kernel and of the process tree."""
-    import psutil
 
     cmd = [str(BIN / "tpkit"), "report", CLIENT, "--period", PERIOD, "--force", "--no-pdf", "--root", str(root)]
+    # the progress lines (which notebook and part ran how long) go to a file beside the project, for the notes
+    # (a pipe read only at the end could fill up and stall a long report)
+    log = root.parent / f"{root.name}-report.log"
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=root)
+    with log.open("w", encoding="utf-8") as err_file:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err_file, cwd=root)
+        kernel_peak, tree_peak = _watch(proc)
+    seconds = time.perf_counter() - t0
+    err = log.read_text(encoding="utf-8", errors="replace")
+    if proc.returncode:
+        print(err[-3000:], file=sys.stderr)
+    run = root / "reports" / CLIENT / PERIOD / "run.json"
+    steps = json.loads(run.read_text())["notebooks"] if run.is_file() and not proc.returncode else {}
+    return {"seconds": seconds, "code": proc.returncode, "kernel_peak": kernel_peak, "tree_peak": tree_peak,
+            "steps": steps}
+
+
+def _watch(proc) -> tuple[int, int]:
+    """Poll a running report: the largest peak resident set of its notebook kernel and of its process tree."""
+    import psutil
+
     parent = psutil.Process(proc.pid)
     kernel_peak, tree_peak = 0, 0
     while proc.poll() is None:
@@ -95,14 +113,7 @@ def run_report(root: Path) -> dict:
         except psutil.Error:
             pass
         time.sleep(0.25)
-    seconds = time.perf_counter() - t0
-    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    if proc.returncode:
-        print(err[-3000:], file=sys.stderr)
-    run = root / "reports" / CLIENT / PERIOD / "run.json"
-    steps = json.loads(run.read_text())["notebooks"] if run.is_file() and not proc.returncode else {}
-    return {"seconds": seconds, "code": proc.returncode, "kernel_peak": kernel_peak, "tree_peak": tree_peak,
-            "steps": steps}
+    return kernel_peak, tree_peak
 
 
 # ---------------------------------------------------------------------------
@@ -230,7 +241,11 @@ def run_aggregates(root: Path) -> dict:
         load = _load()
         res = subprocess.run([sys.executable, __file__, "--child", name, str(root)], capture_output=True, text=True)
         if res.returncode:
-            raise SystemExit(f"aggregates ({name}) failed:\n{res.stderr[-3000:]}")
+            # a failed measurement is a row that says so, not a lost run
+            print(f"aggregates ({name}) failed:\n{res.stderr[-3000:]}", file=sys.stderr)
+            last = (res.stderr.strip().splitlines() or ["unknown error"])[-1][:160]
+            return {"kit": float("nan"), "sql": float("nan"), "load": f"{load} -> {_load()}", "sql_load": "",
+                    "error": f"{name} failed: {last}"}
         out[name] = json.loads(res.stdout.strip().splitlines()[-1])
         out[name]["load"] = f"{load} -> {_load()}"
     for part in ("volume", "journeys", "transitions", "funnel", "paths"):
@@ -279,6 +294,12 @@ def _gb(b: float) -> str:
     return f"{b / (1 << 30):.2f} GB"
 
 
+def _ratio(agg: dict) -> str:
+    if agg.get("error"):
+        return agg["error"].replace("|", "/")
+    return f"{agg['kit']:.1f} s / {agg['sql']:.1f} s = {agg['kit'] / agg['sql']:.2f}x"
+
+
 def _row(r: dict) -> str:
     rep = r["report"]
     steps = rep["steps"]
@@ -289,7 +310,7 @@ def _row(r: dict) -> str:
     status = "" if rep["code"] == 0 else f" (failed, exit {rep['code']})"
     return (f"| {r['events']:,} | {r['gen_s']:.0f} s, {_gb(r['gen_peak'])} | {r['ingest_s']:.0f} s, "
             f"{_gb(r['ingest_peak'])} | {rep['seconds']:.0f} s{status} | {cell} | {_gb(rep['kernel_peak'])} "
-            f"({_gb(rep['tree_peak'])}) | {agg['kit']:.1f} s / {agg['sql']:.1f} s = {agg['kit'] / agg['sql']:.2f}x "
+            f"({_gb(rep['tree_peak'])}) | {_ratio(agg)} "
             f"| gen {r['gen_load']}; ingest {r['ingest_load']}; report {r['report_load']}; "
             f"aggregates {agg['load']} |")
 

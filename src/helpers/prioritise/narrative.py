@@ -119,7 +119,7 @@ def driver_gap_text(gap) -> str:
 def driver_sample_note(sampled: int, total: int) -> str:
     # Translators: {sampled} and {total} are counts of relationship surveys
     return _("the key drivers are estimated on a random sample of {sampled} of the {total} relationship surveys "
-             "in the window, plenty for stable estimates").format(
+             "of the past year, plenty for stable estimates").format(
         sampled=kpis.fmt_count(sampled), total=kpis.fmt_count(total))
 
 

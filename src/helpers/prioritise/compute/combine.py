@@ -134,8 +134,8 @@ def analyse_drivers(feedback: pd.DataFrame, outcome: str, start, end, *, n_boot:
                     notes: list) -> tuple[KeyDrivers | None, DriverGap | None]:
     """Key drivers of ``outcome`` over ``[start, end)`` with bootstrap intervals, or why there are none.
     ``feedback`` is the survey answers, or the relationship-survey rows of the window
-    (:func:`helpers.prioritise.queries.driver_rows`); None or empty when the client has no feedback."""
-    if feedback is None or (feedback.empty and "survey_id" not in feedback.columns):
+    (:func:`helpers.prioritise.queries.driver_rows`); None when the client has no feedback."""
+    if feedback is None:
         return None, DriverGap("no_feedback")
     try:
         frame, drivers, dropped = driver_dataset(feedback, outcome, start=start, end=end, min_ratings=MIN_RATINGS)
