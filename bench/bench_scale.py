@@ -75,8 +75,8 @@ def run_report(root: Path) -> dict:
     """``tpkit report`` as a user runs it, with the peak memory of the kernel and of the process tree."""
 
     cmd = [str(BIN / "tpkit"), "report", CLIENT, "--period", PERIOD, "--force", "--no-pdf", "--root", str(root)]
-    # the progress lines (which notebook and part ran how long) go to a file beside the project, for the notes
-    # (a pipe read only at the end could fill up and stall a long report)
+    # the progress lines (which notebook and part ran how long) go to a file beside the project, kept after the
+    # project is removed, for the notes (a pipe read only at the end could fill up and stall a long report)
     log = root.parent / f"{root.name}-report.log"
     t0 = time.perf_counter()
     with log.open("w", encoding="utf-8") as err_file:
@@ -244,8 +244,10 @@ def run_aggregates(root: Path) -> dict:
             # a failed measurement is a row that says so, not a lost run
             print(f"aggregates ({name}) failed:\n{res.stderr[-3000:]}", file=sys.stderr)
             last = (res.stderr.strip().splitlines() or ["unknown error"])[-1][:160]
-            return {"kit": float("nan"), "sql": float("nan"), "load": f"{load} -> {_load()}", "sql_load": "",
-                    "error": f"{name} failed: {last}"}
+            kit = out.get("kit", {})
+            return {"kit": kit.get("seconds", float("nan")), "sql": float("nan"),
+                    "load": kit.get("load", f"{load} -> {_load()}"), "sql_load": "",
+                    "error": f"{name} failed: {last}" + (f" (kit {kit['seconds']:.1f} s)" if kit else "")}
         out[name] = json.loads(res.stdout.strip().splitlines()[-1])
         out[name]["load"] = f"{load} -> {_load()}"
     for part in ("volume", "journeys", "transitions", "funnel", "paths"):

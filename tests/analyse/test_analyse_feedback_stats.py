@@ -209,3 +209,27 @@ def test_step_2_on_the_demo_reads_no_survey_answer_into_pandas(demo_root, monkey
             np.testing.assert_allclose(got[c].to_numpy(dtype=float), want[c].to_numpy(dtype=float), rtol=1e-10,
                                        equal_nan=True, err_msg=f"{level} {c}")
     assert result.totals["responses"] == len(raw)
+
+
+def test_scores_off_the_scales_are_an_error_not_a_miscount(answers):
+    """A feedback table not written by ingest with a CSAT of 2.5 or an NPS of 11: the category sums would miss
+    or misfile those answers, so the step stops with the client named."""
+    bad = answers.copy()
+    bad.loc[bad.index[100], ["csat", "touchpoint_id"]] = [2.5, "web"]
+
+    class Source:
+        client = "acme"
+
+        def has(self, name):
+            return True
+
+        def table(self, name):
+            return _con().create_table("feedback", bad)
+
+    catalogue = pd.DataFrame(columns=["touchpoint_id", "stage", "kind"])
+    with pytest.raises(data.DataError, match="acme.*not whole numbers"):
+        step.feedback_daily(Source(), catalogue, dt.datetime(2026, 4, 1), END)
+    bad = answers.copy()
+    bad.loc[bad.index[100], "nps"] = 11.0
+    with pytest.raises(data.DataError, match="not whole numbers"):
+        step.feedback_daily(Source(), catalogue, dt.datetime(2026, 4, 1), END)

@@ -290,20 +290,23 @@ def feedback_stats_expr(feedback, start: dt.datetime, end: dt.datetime):
     return fb.group_by(["day", "touchpoint_id", "segment"]).agg(
         rows=fb.count(), csat_n=fb.csat.count(), csat_sum=fb.csat.sum().fill_null(0.0),
         csat_sumsq=(fb.csat * fb.csat).sum().fill_null(0.0), csat_min=fb.csat.min(), csat_max=fb.csat.max(),
-        top2=count(fb.csat >= 4), **{f"csat_{k}": count(fb.csat.round() == k) for k in range(1, 6)},
-        nps_n=fb.nps.count(), promoters=count(fb.nps >= 9), passives=count((fb.nps >= 7) & (fb.nps <= 8)),
-        detractors=count(fb.nps <= 6),
+        top2=count(fb.csat >= 4), **{f"csat_{k}": count(fb.csat == k) for k in range(1, 6)},
+        # each category by its whole scores, so an answer off the 0-10 scale falls in none (and is caught)
+        nps_n=fb.nps.count(), promoters=count(fb.nps.isin([9.0, 10.0])), passives=count(fb.nps.isin([7.0, 8.0])),
+        detractors=count(fb.nps.isin([float(k) for k in range(7)])),
     )
 
 
 def feedback_texts_expr(feedback, windows: list[tuple[dt.datetime, dt.datetime]]):
     """The survey answers with a comment in any of ``windows`` (``[start, end)`` pairs): ``ts``,
     ``touchpoint_id``, ``csat``, ``comment`` and ``language`` where the table has one. Only answers with text
-    come back (they are scored one by one); the ratings stay in the engine."""
+    come back (they are scored one by one); the ratings stay in the engine. In time order (ties by response
+    id), so the quotes picked from them are the same on every run and engine."""
     cond = ibis.or_(*[(feedback.ts >= a) & (feedback.ts < b) for a, b in windows])
     has_text = feedback.comment.notnull() & (feedback.comment.cast("string").strip() != "")
     keep = [c for c in ("ts", "touchpoint_id", "csat", "comment", "language") if c in feedback.columns]
-    return feedback.filter(cond & has_text).select(*keep)
+    order = [c for c in ("ts", "response_id", "touchpoint_id", "comment") if c in feedback.columns]
+    return feedback.filter(cond & has_text).order_by(order).select(*keep)
 
 
 def execute_together(first, second, keys: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:

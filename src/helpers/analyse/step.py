@@ -70,8 +70,8 @@ class AnalyseResult:
 
 
 def event_kpis(ev, feedback: pd.DataFrame, keys: list[str], catalogue: pd.DataFrame, level: float = 0.95):
-    """KPI table of prepared events ``ev`` (Ibis) and the period's survey answers per ``keys``: the answers'
-    statistics (:func:`feedback_daily`) or, for a small table, the answers themselves (pandas)."""
+    """KPI table of prepared events ``ev`` (Ibis) and the period's survey answers per ``keys``: their daily
+    statistics (:func:`feedback_daily`) or the answers themselves (pandas)."""
     volume, touched = q.execute_together(q.volume_expr(ev, keys), q.journey_touch_expr(ev, keys), keys)
     fb = calc.feedback_kpis(feedback if len(feedback) else calc.no_feedback(keys), keys, level)
     return calc.build_kpi_table(volume, touched, fb, keys, catalogue, level)
@@ -88,6 +88,17 @@ def feedback_daily(src: data.ClientData, catalogue: pd.DataFrame, start, end) ->
     if not src.has("feedback"):
         return pd.DataFrame(columns=[*DAILY_KEYS, "stage", "kind", *calc.STAT_COLUMNS])
     daily = q.feedback_stats_expr(src.table("feedback"), start, end).execute()
+    # ingest holds CSAT to 1-5 and NPS to 0-10 in whole numbers; a table written some other way that breaks
+    # this would be miscounted by the category sums, so it is an error, as it is for the answers in pandas
+    scores = daily[[f"csat_{k}" for k in range(1, 6)]].sum(axis=1)
+    categories = daily[["promoters", "passives", "detractors"]].sum(axis=1)
+    bad = daily[(scores != daily["csat_n"]) | (categories != daily["nps_n"])]
+    if len(bad):
+        first = bad.iloc[0]
+        raise DataError(f"the feedback table of '{src.client}' has CSAT or NPS answers that are not whole numbers "
+                        f"on the 1-5 and 0-10 scales (first on {pd.Timestamp(first['day']).date()} at "
+                        f"{first['touchpoint_id']})",
+                        hint=f"run `tpkit ingest {src.client}` again so the answers are checked")
     daily["day"] = pd.to_datetime(daily["day"]).astype("datetime64[us]")
     for c in ("touchpoint_id", "segment"):
         daily[c] = daily[c].astype(object).where(daily[c].notna(), None)

@@ -283,9 +283,10 @@ def stage_trends(volume: pd.DataFrame, journeys: pd.DataFrame, feedback: pd.Data
     """NPS, CSAT and conversion per journey stage and period, with intervals (long table).
 
     ``volume``/``journeys``: the event aggregates per ``period`` and ``stage``
-    (:func:`helpers.review.queries.stage_aggregates`); ``feedback``: survey responses with
-    ``period`` and ``stage`` columns. Each period's KPI table is step 2's
-    (:func:`helpers.analyse.build_kpi_table`), so the intervals are the same (Wilson, t, NPS).
+    (:func:`helpers.review.queries.stage_aggregates`); ``feedback``: survey responses, or their daily
+    statistics (:func:`helpers.analyse.feedback_daily`), with ``period`` and ``stage`` columns. Each
+    period's KPI table is step 2's (:func:`helpers.analyse.build_kpi_table`), so the intervals are the same
+    (Wilson, t, NPS).
     Periods or stages without data give no row, nor conversion after the purchase (retention).
     """
     out = []

@@ -124,7 +124,7 @@ def feedback_stats(feedback: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     work["csat_min"], work["csat_max"] = csat, csat
     work["top2"] = (csat >= 4).astype("int64")
     for k in range(1, 6):
-        work[f"csat_{k}"] = (csat.round() == k).astype("int64")
+        work[f"csat_{k}"] = (csat == k).astype("int64")
     work["nps_n"] = nps.notna().astype("int64")
     work["promoters"], work["passives"], work["detractors"] = categories
     return _group_stats(work, keys)
@@ -141,8 +141,9 @@ def rollup_stats(stats_frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 def csat_moments(st_: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """CSAT answers, mean and sample variance per row of a statistics frame. The variance is exactly 0 where
-    every answer is the same (minimum = maximum) and NaN below two answers; the sums of 1-5 scores are
-    exact in floating point, so the variance is that of the answers to the last bit."""
+    every answer is the same (minimum = maximum) and NaN below two answers. Sums of whole 1-5 scores are exact
+    in floating point for groups of up to millions of answers, so the variance carries only the rounding of
+    the final division."""
     n = st_["csat_n"].to_numpy(dtype=float)
     s = st_["csat_sum"].to_numpy(dtype=float)
     ss = st_["csat_sumsq"].to_numpy(dtype=float)
