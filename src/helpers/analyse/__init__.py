@@ -9,8 +9,8 @@ One layer per module:
 
 * :mod:`.queries`: the event-level Ibis expressions (DuckDB or Spark, unchanged); only small
   aggregates come back as pandas DataFrames;
-* :mod:`.compute`: statistics and tables on those aggregates and on the small tables
-  (feedback, orders, reviews); every rate carries a confidence interval from
+* :mod:`.compute`: statistics and tables on those aggregates (the survey answers as sufficient
+  statistics per day, touchpoint and segment) and on the small tables (reviews, costs); every rate carries a confidence interval from
   :mod:`helpers.stats`, and an interval that cannot be computed is NaN with a ``note``;
 * :mod:`.figures`: matplotlib Figure objects (never pyplot);
 * :mod:`.narrative`: every sentence, table header and figure text the step shows;
