@@ -10,8 +10,9 @@ One layer per module:
 * :mod:`.queries`: the event-level Ibis expressions (DuckDB or Spark, unchanged); only small
   aggregates come back as pandas DataFrames;
 * :mod:`.compute`: statistics and tables on those aggregates (the survey answers as sufficient
-  statistics per day, touchpoint and segment) and on the small tables (reviews, costs); every rate carries a confidence interval from
-  :mod:`helpers.stats`, and an interval that cannot be computed is NaN with a ``note``;
+  statistics per day, touchpoint and segment) and on the small tables (reviews, costs); every
+  rate carries a confidence interval from :mod:`helpers.stats`, and an interval that cannot be
+  computed is NaN with a ``note``;
 * :mod:`.figures`: matplotlib Figure objects (never pyplot);
 * :mod:`.narrative`: every sentence, table header and figure text the step shows;
 * :mod:`.step`: :class:`AnalyseResult`, :func:`compute`, :func:`run` (cached) and :func:`findings`.
