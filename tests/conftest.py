@@ -34,3 +34,19 @@ def demo_root(tmp_path_factory) -> Path:
 
 
 SMALL_EVENTS = 60_000
+
+
+@pytest.fixture
+def frame_reads(monkeypatch):
+    """The names of the tables read into pandas through ``ClientData.frame`` while the test runs."""
+    from helpers import data
+
+    asked: list[str] = []
+    original = data.ClientData.frame
+
+    def spy(self, name, columns=None):
+        asked.append(name)
+        return original(self, name, columns)
+
+    monkeypatch.setattr(data.ClientData, "frame", spy)
+    return asked

@@ -185,20 +185,11 @@ def test_welch_from_statistics_equals_welch_on_the_values(rng):
     assert np.isnan(same.ci_low) and same.se == 0.0 and "no variation" in same.note
 
 
-def test_step_2_on_the_demo_reads_no_survey_answer_into_pandas(demo_root, monkeypatch):
+def test_step_2_on_the_demo_reads_no_survey_answer_into_pandas(demo_root, frame_reads):
     """The step's survey KPIs equal those of the raw answers, and ``ClientData.frame`` is never asked for the
     feedback table."""
-    asked = []
-    original = data.ClientData.frame
-
-    def spy(self, name, columns=None):
-        asked.append(name)
-        return original(self, name, columns)
-
-    monkeypatch.setattr(data.ClientData, "frame", spy)
     result = step.compute("nordlys", "2026Q3", root=demo_root)
-    assert "feedback" not in asked
-    monkeypatch.setattr(data.ClientData, "frame", original)
+    assert "feedback" not in frame_reads
     cat = load_client("nordlys", demo_root).catalogue_frame()
     raw = calc.add_dimensions(data.ClientData("nordlys", root=demo_root).frame("feedback"), cat)
     raw = calc.in_window(raw, START, END)

@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import data
 from helpers.analyse import queries as aq
 from helpers.evaluate import queries
 
@@ -53,23 +52,10 @@ def test_feedback_rows_are_those_of_a_pandas_filter(answers):
     assert sorted(pre["response_id"]) == sorted(want_pre["response_id"]) and len(pre) > 0
 
 
-def _spy(monkeypatch):
-    asked = []
-    original = data.ClientData.frame
-
-    def spy(self, name, columns=None):
-        asked.append(name)
-        return original(self, name, columns)
-
-    monkeypatch.setattr(data.ClientData, "frame", spy)
-    return asked
-
-
-def test_step_4_and_the_monitor_read_no_survey_table_into_pandas(demo_root, monkeypatch):
-    asked = _spy(monkeypatch)
+def test_step_4_and_the_monitor_read_no_survey_table_into_pandas(demo_root, frame_reads):
     result = evaluate_step.compute("nordlys", "2026Q3", root=demo_root)
     assert len(result.table) > 0
     looks = monitor_compute.monitor("nordlys", root=demo_root)
     survey = [r for r in looks.rows if r.kpi in ("csat", "nps", "top2box")]
     assert survey and any(r.n > 0 for r in survey)
-    assert "feedback" not in asked
+    assert "feedback" not in frame_reads

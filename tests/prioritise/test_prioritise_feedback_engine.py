@@ -98,19 +98,10 @@ def test_performance_from_daily_statistics_equals_scipy_on_the_answers(answers):
         assert got.loc[tp, "ratings"] == len(c)
 
 
-def test_step_3_on_the_demo_reads_no_survey_table_into_pandas(demo_root, monkeypatch):
-    asked = []
-    original = data.ClientData.frame
-
-    def spy(self, name, columns=None):
-        asked.append(name)
-        return original(self, name, columns)
-
-    monkeypatch.setattr(data.ClientData, "frame", spy)
+def test_step_3_on_the_demo_reads_no_survey_table_into_pandas(demo_root, frame_reads):
     result = prioritise_step.compute("nordlys", "2026Q3", root=demo_root, n_boot=20)
-    assert "feedback" not in asked
+    assert "feedback" not in frame_reads
     assert result.drivers is not None and len(result.performance) > 0
-    monkeypatch.setattr(data.ClientData, "frame", original)
     raw = data.ClientData("nordlys", root=demo_root).frame("feedback")
     want = touchpoint_performance(raw, start=dt.datetime(2026, 7, 1), end=dt.datetime(2026, 10, 1))
     pd.testing.assert_frame_equal(result.performance.set_index("touchpoint_id").sort_index(),
