@@ -198,9 +198,14 @@ def test_demo_changes_against_ground_truth(demo_root, client):
         if row.verdict.startswith("moved"):
             assert row.verdict == "moved as expected" and effect > 0
     if client == "nordlys":
+        # the DiD change: found when the planted effect is above what the design can detect; on the small test
+        # fixture it may not be (its MDE is stated in the verdict), but its interval must still cover the truth
         service = t.set_index("change_id").loc["CH-service"]
-        assert service.verdict == "moved as expected"
-        assert service.ci_low < truth["CH-service"].effects["csat"] < service.ci_high
+        planted = truth["CH-service"].effects["csat"]
+        if service.mde < 0.8 * planted:
+            assert service.verdict == "moved as expected", service.verdict_text
+        assert service.verdict in {"moved as expected", "no detectable change"}, service.verdict_text
+        assert service.ci_low < planted < service.ci_high
 
 
 # ---------------------------------------------------------------------------

@@ -394,8 +394,8 @@ def did_outcome(rows: pd.DataFrame, kpi: str, unit: str, weights: str | None, st
                 lag_days: int = 0, checks: bool = True) -> Outcome:
     """Difference-in-differences on the weekly treated-minus-control gap (:func:`did_gap`).
 
-    The estimate is the gap's mean after the change minus its mean before, with AR(1)
-    errors on the weekly index and t(n - 2) inference (:func:`~.estimators.level_shift`):
+    The estimate is the gap's mean after the change minus its mean before, with AR(1) plus noise
+    errors on the weekly index (REML) and Satterthwaite's t (:func:`~.estimators.level_shift`):
     valid with few weeks after the change, where week-clustered errors with two cells a week
     are not (issue 13). Fewer than :data:`DID_MIN_POST_WEEKS` weeks after the change with both
     groups is "too early"; fewer than :data:`MIN_PRE_WEEKS` before is too little data. With
@@ -427,8 +427,8 @@ def did_outcome(rows: pd.DataFrame, kpi: str, unit: str, weights: str | None, st
     wt = rows.loc[sel, weights] if weights else None
     treated_post = float(np.average(rows.loc[sel, "value"], weights=wt))
     # Translators: {df}, {nb} and {na} are counts (degrees of freedom, weeks before and after the change)
-    method = _("difference-in-differences (weekly treated-minus-control gap, AR(1) errors, t with {df} degrees of "
-               "freedom; {nb} weeks before, {na} after)").format(df=kpis.fmt_count(round(res.df)),
+    method = _("difference-in-differences (weekly treated-minus-control gap, AR(1) plus noise errors, t with {df} "
+               "degrees of freedom; {nb} weeks before, {na} after)").format(df=kpis.fmt_count(round(res.df)),
                                                                    nb=kpis.fmt_count(nb), na=kpis.fmt_count(na))
     res = replace(res, method=method, n=int(len(rows)), baseline=treated_post - res.estimate,
                   extra={**res.extra, "cells": {f"{int(t)}{int(q)}": int(v) for (t, q), v in cells.items()},
