@@ -72,3 +72,20 @@ def test_the_active_language_belongs_to_one_thread():
                                         ("nb", "1. juli 2026")])
 def test_dates_as_each_language_writes_them(lang, text):
     assert i18n.fmt_date(dt.date(2026, 7, 1), lang) == text
+
+
+def test_catalog_files_keep_no_stale_previous_msgids(tmp_path):
+    # a translated message must not carry the "#| msgid" of the text it replaced: nothing for a translator to do
+    from babel.messages.catalog import Catalog
+
+    from helpers import catalogs
+
+    cat = Catalog(locale="da")
+    cat.add("new text", "ny tekst", previous_id="old text", user_comments=["| msgid \"old text\"", "keep me"])
+    cat.add("open", "", previous_id="opened", flags=["fuzzy"])
+    path = tmp_path / "x.po"
+    catalogs._write(path, cat)
+    text = path.read_text(encoding="utf-8")
+    assert '"old text"' not in text and "keep me" in text
+    assert '#| msgid "opened"' in text  # a fuzzy message keeps its previous text for the translator
+    assert not [line for line in text.splitlines() if line.startswith("# |")]

@@ -90,6 +90,11 @@ def _read(path: Path, language: str) -> Catalog:
 
 def _write(path: Path, catalog: Catalog) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
+    for message in catalog:
+        if not message.fuzzy:
+            message.previous_id = []
+        # a wrapped "#| msgid" comes back from read_po as a translator comment "| ..."; never keep those
+        message.user_comments = [c for c in message.user_comments if not c.startswith("|")]
     buf = io.BytesIO()
     write_po(buf, catalog, width=116, omit_header=False, sort_output=False, include_previous=True)
     path.write_bytes(buf.getvalue())
