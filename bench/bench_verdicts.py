@@ -172,11 +172,21 @@ def main(argv=None) -> int:
     ap.add_argument("--ab-runs", type=int, default=None, help="runs per A/B cell (default: --runs)")
     ap.add_argument("--out", type=Path, default=OUT, help="results file (rewritten after every cell)")
     ap.add_argument("--rows", type=Path, default=None, help="also append each finished cell as a CSV row here")
+    ap.add_argument("--from-rows", type=Path, nargs="+", default=None, metavar="CSV",
+                    help="run nothing: write the results file from cells saved with --rows (later files win)")
     args = ap.parse_args(argv)
+    if args.from_rows:
+        rows = pd.concat([pd.read_csv(f) for f in args.from_rows], ignore_index=True)
+        rows = rows.drop_duplicates(["design", "weeks after", "rho", "volume"], keep="last")
+        write_report(rows.to_dict("records"), args, None, partial=len(rows) < len(DESIGNS) * len(POST_WEEKS)
+                     * len(RHOS) * len(VOLUMES), total=len(DESIGNS) * len(POST_WEEKS) * len(RHOS) * len(VOLUMES))
+        return 0
     designs = [d for d in args.designs.split(",") if d]
-    grid = list(itertools.product(designs, POST_WEEKS, RHOS, VOLUMES))
-    tasks = [(d, h, r, v, args.ab_runs if d.startswith("A/B") and args.ab_runs else args.runs, args.seed + i)
-             for i, (d, h, r, v) in enumerate(grid)]
+    # a cell's seed is its place in the full grid, so a run of some designs repeats those cells of a full run
+    grid = [g for g in itertools.product(DESIGNS, POST_WEEKS, RHOS, VOLUMES) if g[0] in designs]
+    index = {g: i for i, g in enumerate(itertools.product(DESIGNS, POST_WEEKS, RHOS, VOLUMES))}
+    tasks = [(d, h, r, v, args.ab_runs if d.startswith("A/B") and args.ab_runs else args.runs,
+              args.seed + index[(d, h, r, v)]) for d, h, r, v in grid]
     # the ITS cells last: their REML fits are the slowest (the seeds follow the grid, not this order)
     tasks.sort(key=lambda t: t[0] == "ITS")
     t0 = time.time()
@@ -193,7 +203,7 @@ def main(argv=None) -> int:
     return 0
 
 
-def write_report(rows: list[dict], args, t0: float, partial: bool, total: int) -> None:
+def write_report(rows: list[dict], args, t0: float | None, partial: bool, total: int) -> None:
     """Write the results table of the cells finished so far (all of them when ``partial`` is False)."""
     order = {d: i for i, d in enumerate(DESIGNS)}
     table = pd.DataFrame(rows)
@@ -205,8 +215,11 @@ def write_report(rows: list[dict], args, t0: float, partial: bool, total: int) -
         "# Honesty of the step-4 verdicts: the grid of issue 13",
         "",
         *([f"PARTIAL: {len(rows)} of {total} cells finished so far.", ""] if partial else []),
-        f"`bench/bench_verdicts.py --runs {args.runs} --seed {args.seed}` ({time.time() - t0:.0f} s, "
-        f"{args.workers} workers). Data from the plain generator in the script (see its docstring); each run "
+        (f"`bench/bench_verdicts.py --runs {args.runs} --seed {args.seed}` ({time.time() - t0:.0f} s, "
+         f"{args.workers} workers)." if t0 is not None else
+         f"`bench/bench_verdicts.py --from-rows {' '.join(f.name for f in args.from_rows)}`: the cells of "
+         f"separate runs (`--rows`, seed {args.seed} + the cell's place in the full grid), later files winning."
+         ) + " Data from the plain generator in the script (see its docstring); each run "
         "is evaluated by `helpers.evaluate.compute.changes` as the report does, with its minimums. 52 weeks "
         "before the change; weekly AR(1) shocks with autocorrelation `rho`; volume small = 20 answers per group "
         "and week (A/B: 50 units per variant and week), demo = 150 (A/B: 400).",

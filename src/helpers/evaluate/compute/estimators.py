@@ -380,32 +380,9 @@ class GLSFit:
     cov_type: str = "AR(1) GLS"
     #: share of the error variance in the AR(1) part (1 for a pure AR(1); :func:`gls_ar1_noise`)
     ar_share: float = 1.0
-    #: derivatives of ``cov`` by each free variance parameter, and the inverse of their REML information
-    #: (:func:`gls_ar1_noise`; empty for :func:`gls_ar1`, whose inference keeps ``n - k``)
-    dcov: tuple = ()
-    theta_cov: np.ndarray | None = None
 
     def cov_params(self) -> np.ndarray:
         return self.cov
-
-    def df_for(self, c) -> float:
-        """Degrees of freedom of ``c' beta``: Satterthwaite's when the variance parameters were estimated.
-
-        ``2 v^2 / var(v)`` with ``v = c' cov c`` and ``var(v) = g' W g`` (``g`` the gradient of ``v``
-        in the variance parameters, ``W`` the inverse of their REML information): the t reference
-        accounts for the uncertainty of the estimated autocorrelation, which ``n - k`` ignores
-        (Satterthwaite 1946; Giesbrecht & Burns 1985; the ``ddfm=satterthwaite`` of SAS PROC MIXED
-        and lmerTest). With ``s^2`` the only free parameter it is ``n - k`` exactly; never more.
-        """
-        c = np.asarray(c, dtype=float)
-        if self.theta_cov is None or not self.dcov:
-            return self.df_resid
-        v = float(c @ self.cov @ c)
-        g = np.array([float(c @ d @ c) for d in self.dcov])
-        var_v = float(g @ self.theta_cov @ g)
-        if not (v > 0 and var_v > 0 and np.isfinite(var_v)):
-            return self.df_resid
-        return float(min(max(2.0 * v * v / var_v, 1.0), self.df_resid))
 
 
 def ar1_correlation(t: np.ndarray, rho: float) -> np.ndarray:
@@ -474,7 +451,7 @@ def _whitened(y: np.ndarray, Xa: np.ndarray, V: np.ndarray):
     return beta, ew, rinv @ rinv.T, logdet
 
 
-def gls_ar1_noise(y, X, t, weights=None, *, satterthwaite: bool = True) -> GLSFit:
+def gls_ar1_noise(y, X, t, weights=None) -> GLSFit:
     """Regression with errors "AR(1) plus independent noise", both parameters by restricted ML (REML).
 
     A weekly mean is a weekly level that drifts from week to week (AR(1), ``corr = phi^|t_i - t_j|``)
@@ -486,9 +463,7 @@ def gls_ar1_noise(y, X, t, weights=None, *, satterthwaite: bool = True) -> GLSFi
     the weeks after a change. ``phi`` in [0, 0.95] and ``lam`` in [0, 1] maximise the restricted
     log-likelihood ``-(n-k)/2 log s^2 - 1/2 log|V| - 1/2 log|X' V^-1 X|`` (Harville 1977), which, unlike
     the residual autocorrelation, accounts for the degrees of freedom the regression uses up.
-    ``df_resid`` is ``n - k``; with ``satterthwaite`` (default) the fit also keeps what
-    :meth:`GLSFit.df_for` needs for Satterthwaite's degrees of freedom of a contrast.
-    ``lam = 1`` is the pure AR(1) of :func:`gls_ar1`.
+    Inference uses t with ``n - k`` degrees of freedom. ``lam = 1`` is the pure AR(1) of :func:`gls_ar1`.
     """
     y = np.asarray(y, dtype=float)
     names = list(X.columns) if isinstance(X, pd.DataFrame) else [f"x{i}" for i in range(np.shape(X)[1])]
@@ -512,61 +487,22 @@ def gls_ar1_noise(y, X, t, weights=None, *, satterthwaite: bool = True) -> GLSFi
     opt = optimize.minimize(neg_reml, x0=np.array(x0), bounds=[RHO_BOUNDS, (0.0, 1.0)], method="L-BFGS-B",
                             options={"ftol": 1e-12, "gtol": 1e-9, "eps": 1e-6})
     phi, lam = (float(v) for v in (opt.x if np.isfinite(opt.fun) and opt.fun <= neg_reml(x0) else x0))
-    Vh = V(phi, lam)
-    beta, ew, xtx_inv, _logdet = _whitened(y, Xa, Vh)
+    beta, ew, xtx_inv, _logdet = _whitened(y, Xa, V(phi, lam))
     dfree = float(n - k)
     s2 = float(ew @ ew) / dfree if dfree > 0 else NAN
     fitted = Xa @ beta
-    # derivatives of cov(e) = s^2 V(phi, lam) by the variance parameters (also on their bounds: phi is held fixed
-    # only without an AR(1) part, lam only when it cannot be told from s^2), for Satterthwaite's degrees of freedom
-    R = phi ** lags if phi > 0 else np.eye(n)
-    derivs = [Vh]
-    if lam > 1e-4:
-        derivs.append(s2 * lam * np.where(lags > 0, lags * phi ** np.maximum(lags - 1.0, 0.0), 0.0))
-    if lam < 1.0 - 1e-4 or phi > RHO_BOUNDS[0] + 1e-4:
-        derivs.append(s2 * (R - D))
-    dcov, theta_cov = (), None
-    if satterthwaite and np.isfinite(s2) and s2 > 0:
-        dcov, theta_cov = _reml_information(Xa, s2 * Vh, derivs)
     return GLSFit(pd.Series(beta, index=names), s2 * xtx_inv, dfree, phi, fitted, y - fitted,
-                  "AR(1) plus noise GLS (REML, Satterthwaite)" if dcov else "AR(1) plus noise GLS (REML)", lam, dcov,
-                  theta_cov)
-
-
-def _reml_information(Xa: np.ndarray, S: np.ndarray, derivs: list) -> tuple[tuple, np.ndarray | None]:
-    """What Satterthwaite's degrees of freedom need from a GLS fit with estimated variance parameters.
-
-    For ``cov(e) = S`` with derivatives ``S_i`` by the variance parameters: the inverse ``W`` of the
-    expected REML information ``I_ij = tr(P S_i P S_j) / 2`` (``P = S^-1 - S^-1 X F X' S^-1``,
-    ``F = (X' S^-1 X)^-1``; Kenward & Roger 1997, eq. 4) and the derivatives of ``F``,
-    ``dF/dtheta_i = F X' S^-1 S_i S^-1 X F``. Returns ``((), None)`` when the information is singular.
-    The covariance itself stays the plug-in ``F``: the Kenward-Roger inflation of ``F`` was measured to
-    over-correct on these short weekly series (A/A false positives 2-4% at 3-26 weeks after the change,
-    bench/bench_verdicts.py), the plug-in ``F`` with Satterthwaite's t reference kept them at 5-7%.
-    """
-    Si = np.linalg.inv(S)
-    SiX = Si @ Xa
-    F = np.linalg.inv(Xa.T @ SiX)
-    P = Si - SiX @ F @ SiX.T
-    PS = [P @ d for d in derivs]
-    info = np.array([[0.5 * float(np.sum(a * b.T)) for b in PS] for a in PS])
-    try:
-        W = np.linalg.inv(info)
-    except np.linalg.LinAlgError:
-        return (), None
-    if not np.all(np.isfinite(W)):
-        return (), None
-    return tuple(F @ (SiX.T @ d @ SiX) @ F for d in derivs), W
+                  "AR(1) plus noise GLS (REML)", lam)
 
 
 def level_shift(y, t, post, weights=None, *, trend: bool = False, level: float = 0.95,
                 errors: str = "ar1+noise") -> EffectResult:
-    """Mean after minus mean before of a weekly series, with a t reference.
+    """Mean after minus mean before of a weekly series, t(n - k).
 
     ``errors``: ``"ar1+noise"`` (default, :func:`gls_ar1_noise`: the weekly gap of two groups is a drifting level
-    seen through sampling noise; Satterthwaite's degrees of freedom, :meth:`GLSFit.df_for`) or ``"ar1"``
-    (:func:`gls_ar1`, t(n - k)). ``trend=True`` adds a common linear time trend. Used for the weekly
-    treated-minus-control gap of a difference-in-differences and for its placebo (docs/verdicts.md).
+    seen through sampling noise) or ``"ar1"`` (:func:`gls_ar1`). ``trend=True`` adds a common linear time trend.
+    Used for the weekly treated-minus-control gap of a difference-in-differences and for its placebo
+    (docs/verdicts.md).
     """
     t = np.asarray(t, dtype=float)
     post = np.asarray(post, dtype=float)
@@ -577,7 +513,7 @@ def level_shift(y, t, post, weights=None, *, trend: bool = False, level: float =
     g = gls_ar1_noise(y, X, t, weights) if errors == "ar1+noise" else gls_ar1(y, X, t, weights)
     c = np.zeros(X.shape[1])
     c[1] = 1.0
-    est, se, lo, hi, p, dfree = _contrast(g, c, level, cov=g.cov, df=g.df_for(c))
+    est, se, lo, hi, p, dfree = _contrast(g, c, level, cov=g.cov, df=g.df_resid)
     return EffectResult(est, se, lo, hi, p, int(t.size), "level shift with AR(1) errors", df=dfree, level=level,
                         extra={"rho": g.rho}, fit=g)
 
@@ -681,7 +617,7 @@ def interrupted_time_series(
         raise DataError(f"unknown errors {errors!r} for an interrupted time series", hint=f"use one of {ITS_ERRORS}")
     lags = (newey_west_lags(len(y)) if maxlags is None else int(maxlags)) if errors == "newey-west" else 0
     if errors == "ar1+noise":
-        fit = gls_ar1_noise(y, X, t, w, satterthwaite=False)
+        fit = gls_ar1_noise(y, X, t, w)
     elif errors == "ar1":
         fit = gls_ar1(y, X, t, w)
     else:
