@@ -264,3 +264,26 @@ def test_duckdb_memory_limit_is_duckdbs_own_unless_the_environment_sets_one(monk
     monkeypatch.setenv(data.MEMORY_ENV, "plenty")
     with pytest.raises(errors.EngineError, match="TPKIT_DUCKDB_MEMORY"):
         data.connect(engine="duckdb")
+
+
+def test_a_cached_step_keeps_one_result_per_report_language(project):
+    # the step results hold texts in the active language: a kernel that renders Danish after English must not get
+    # the English notes back from the cache, and the same language again must not recompute
+    from helpers import i18n
+
+    root, _ev = project
+    calls = []
+
+    def compute(client, period, root):
+        calls.append(i18n.active())
+        return i18n._("no data")
+
+    run = data.cached_step(compute)
+    with i18n.using("en"):
+        english = run("acme", "2026Q3", root)
+    with i18n.using("da"):
+        danish = run("acme", "2026Q3", root)
+    with i18n.using("en"):
+        again = run("acme", "2026Q3", root)
+    assert english == again == "no data" and danish != english
+    assert calls == ["en", "da"]

@@ -373,10 +373,13 @@ def cached_step(compute, maxsize: int = 8):
 
     ``run`` validates the client and period, and reuses the last result until
     client.yml or the processed data change, so a notebook can call it in every
-    cell without recomputing the event aggregates.
+    cell without recomputing the event aggregates. The active report language is part
+    of the key: results hold texts (notes, method names, reasons) in that language.
     """
+    from helpers import i18n
+
     @lru_cache(maxsize=maxsize)
-    def cached(client: str, label: str, root: str | None, stamp: tuple):
+    def cached(client: str, label: str, root: str | None, stamp: tuple, language: str):
         return compute(client, label, root)
 
     @wraps(compute)
@@ -384,7 +387,7 @@ def cached_step(compute, maxsize: int = 8):
         root = str(Path(root).resolve()) if root else None
         label = Period.parse(period).label
         load_client(client, root)
-        return cached(client, label, root, input_stamp(client, root))
+        return cached(client, label, root, input_stamp(client, root), i18n.active())
 
     run.cache_clear = cached.cache_clear
     return run
