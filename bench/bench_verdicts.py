@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from helpers.evaluate.compute import changes as ch
 
@@ -151,6 +152,26 @@ def in_bounds(r: pd.Series) -> str:
     return "yes" if ok else "**no**"
 
 
+def beyond_noise(r: pd.Series, alpha: float = 0.01) -> str:
+    """For a cell out of bounds: is the miss more than the binomial noise of its runs?
+
+    One-sided exact binomial test of each measured share against the bound it crosses (fpr against 0.07 or
+    0.03, coverage against 0.93, planted_moved against 0.75 or 0.85); "yes" when one of them has p < ``alpha``.
+    With about 100 cells and 500 runs a few cells fall just outside the bands by chance alone (a perfectly
+    calibrated test lands outside 0.03-0.07 in about 4% of the cells)."""
+    if not np.isfinite(r["fpr"]) or in_bounds(r) == "yes":
+        return ""
+    n = int(r["runs"])
+    tests = []
+    for share, low, high in ((r["fpr"], 0.03, 0.07), (r["coverage"], 0.93, 1.0), (r["planted_moved"], 0.75, 0.85)):
+        k = int(round(share * n))
+        if share > high:
+            tests.append(stats.binomtest(k, n, high, alternative="greater").pvalue)
+        elif share < low:
+            tests.append(stats.binomtest(k, n, low, alternative="less").pvalue)
+    return "yes" if min(tests, default=1.0) < alpha else "no"
+
+
 def fmt(df: pd.DataFrame) -> str:
     def cell_text(v):
         if isinstance(v, (float, np.floating)):
@@ -210,6 +231,7 @@ def write_report(rows: list[dict], args, t0: float | None, partial: bool, total:
     table = table.sort_values(["design", "weeks after", "rho", "volume"],
                               key=lambda c: c.map(order) if c.name == "design" else c).reset_index(drop=True)
     table["in bounds"] = table.apply(in_bounds, axis=1)
+    table["miss beyond noise"] = table.apply(beyond_noise, axis=1)
     given = table[np.isfinite(table["fpr"])]
     text = [
         "# Honesty of the step-4 verdicts: the grid of issue 13",
@@ -229,11 +251,15 @@ def write_report(rows: list[dict], args, t0: float | None, partial: bool, total:
         "`mde` = median stated MDE (80% power at the verdict's level; one test per cell, so that level is "
         "0.05); `planted_moved` = share called moved with the effect planted at that MDE; "
         "`planted_coverage` = share of intervals containing the planted effect. Targets where a verdict is "
-        "given: fpr 0.03-0.07, coverage >= 0.93, planted_moved 0.75-0.85.",
+        "given: fpr 0.03-0.07, coverage >= 0.93, planted_moved 0.75-0.85. `miss beyond noise` = for a cell out of "
+        "bounds, whether a one-sided exact binomial test against the bound it crosses has p < 0.01 (with 500 runs "
+        "a well-calibrated test lands outside 0.03-0.07 in about 4% of the cells by chance).",
         "",
         fmt(table),
         "",
-        f"Cells with a verdict: {len(given)} of {len(table)}; in bounds: {int((given['in bounds'] == 'yes').sum())}.",
+        f"Cells with a verdict: {len(given)} of {len(table)}; in bounds: {int((given['in bounds'] == 'yes').sum())}; "
+        f"out of bounds by more than the runs' binomial noise (one-sided exact test against the bound crossed, "
+        f"p < 0.01): {int((given['miss beyond noise'] == 'yes').sum())}.",
         "",
     ]
     report = "\n".join(text)
