@@ -199,15 +199,14 @@ def main(argv=None) -> int:
     if args.from_rows:
         rows = pd.concat([pd.read_csv(f) for f in args.from_rows], ignore_index=True)
         rows = rows.drop_duplicates(["design", "weeks after", "rho", "volume"], keep="last")
-        write_report(rows.to_dict("records"), args, None, partial=len(rows) < len(DESIGNS) * len(POST_WEEKS)
-                     * len(RHOS) * len(VOLUMES), total=len(DESIGNS) * len(POST_WEEKS) * len(RHOS) * len(VOLUMES))
+        total = len(DESIGNS) * len(POST_WEEKS) * len(RHOS) * len(VOLUMES)
+        write_report(rows.to_dict("records"), args, None, partial=len(rows) < total, total=total)
         return 0
     designs = [d for d in args.designs.split(",") if d]
     # a cell's seed is its place in the full grid, so a run of some designs repeats those cells of a full run
-    grid = [g for g in itertools.product(DESIGNS, POST_WEEKS, RHOS, VOLUMES) if g[0] in designs]
-    index = {g: i for i, g in enumerate(itertools.product(DESIGNS, POST_WEEKS, RHOS, VOLUMES))}
-    tasks = [(d, h, r, v, args.ab_runs if d.startswith("A/B") and args.ab_runs else args.runs,
-              args.seed + index[(d, h, r, v)]) for d, h, r, v in grid]
+    full = itertools.product(DESIGNS, POST_WEEKS, RHOS, VOLUMES)
+    tasks = [(d, h, r, v, args.ab_runs if d.startswith("A/B") and args.ab_runs else args.runs, args.seed + i)
+             for i, (d, h, r, v) in enumerate(full) if d in designs]
     # the ITS cells last: their REML fits are the slowest (the seeds follow the grid, not this order)
     tasks.sort(key=lambda t: t[0] == "ITS")
     t0 = time.time()

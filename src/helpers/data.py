@@ -25,7 +25,7 @@ from pathlib import Path
 import ibis
 import pandas as pd
 
-from helpers import paths
+from helpers import i18n, paths
 from helpers.config import load_client
 from helpers.errors import ClientNotFoundError, DataError, EngineError
 from helpers.periods import Period
@@ -376,8 +376,6 @@ def cached_step(compute, maxsize: int = 8):
     cell without recomputing the event aggregates. The active report language is part
     of the key: results hold texts (notes, method names, reasons) in that language.
     """
-    from helpers import i18n
-
     @lru_cache(maxsize=maxsize)
     def cached(client: str, label: str, root: str | None, stamp: tuple, language: str):
         return compute(client, label, root)

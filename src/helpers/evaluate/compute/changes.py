@@ -395,7 +395,7 @@ def did_outcome(rows: pd.DataFrame, kpi: str, unit: str, weights: str | None, st
     """Difference-in-differences on the weekly treated-minus-control gap (:func:`did_gap`).
 
     The estimate is the gap's mean after the change minus its mean before, with AR(1) plus noise
-    errors on the weekly index (REML) and Satterthwaite's t (:func:`~.estimators.level_shift`):
+    errors on the weekly index (REML) and t(n - 2) inference (:func:`~.estimators.level_shift`):
     valid with few weeks after the change, where week-clustered errors with two cells a week
     are not (issue 13). Fewer than :data:`DID_MIN_POST_WEEKS` weeks after the change with both
     groups is "too early"; fewer than :data:`MIN_PRE_WEEKS` before is too little data. With
