@@ -430,7 +430,8 @@ def did_outcome(rows: pd.DataFrame, kpi: str, unit: str, weights: str | None, st
     method = _("difference-in-differences (weekly treated-minus-control gap, AR(1) plus noise errors, t with {df} "
                "degrees of freedom; {nb} weeks before, {na} after)").format(df=kpis.fmt_count(round(res.df)),
                                                                    nb=kpis.fmt_count(nb), na=kpis.fmt_count(na))
-    res = replace(res, method=method, n=int(len(rows)), baseline=treated_post - res.estimate,
+    # n counts what the outcome's unit says: the weeks of the gap series (the rows are responses or group-weeks)
+    res = replace(res, method=method, n=nb + na, baseline=treated_post - res.estimate,
                   extra={**res.extra, "cells": {f"{int(t)}{int(q)}": int(v) for (t, q), v in cells.items()},
                          "weeks_before": nb, "weeks_after": na})
     res = with_power(res, reference(kpi, res.baseline))
