@@ -245,22 +245,34 @@ def test_spark_connect_sends_only_the_session_settings():
     assert conf == {"spark.sql.session.timeZone": "UTC"}
 
 
-def test_duckdb_memory_limit_is_duckdbs_own_unless_the_environment_sets_one(monkeypatch):
-    """No variable: DuckDB's default (80% of the machine); TPKIT_DUCKDB_MEMORY=3GB: that limit; nonsense: an error."""
+def test_duckdb_memory_limit_is_the_kits_default_unless_the_environment_sets_one(monkeypatch):
+    """No variable: 4 GiB or half the machine; "duckdb": DuckDB's own 80%; 3GB: that limit; nonsense: an error."""
     import os
 
-    from helpers import errors
+    from helpers import engine, errors
 
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     monkeypatch.delenv(data.MEMORY_ENV, raising=False)
+    expected = min(4 * 2**30, total // 2)
+    assert data.duckdb_memory_limit() == f"{expected // 2**20}MiB"
+    con = data.connect(engine="duckdb")
+    shown = con.raw_sql("select current_setting('memory_limit')").fetchone()[0]
+    assert shown.endswith("GiB") and float(shown.split()[0]) == pytest.approx(expected / 2**30, rel=0.01)
+    assert data.duckdb_memory_bytes() == expected
+    # the pieces of the journeys' paths follow the limit: 4 GiB / 400 bytes an event
+    assert engine.piece_rows() == expected // engine.BYTES_PER_PATH_EVENT
+    monkeypatch.setenv(data.MEMORY_ENV, "duckdb")
     assert data.duckdb_memory_limit() is None
     con = data.connect(engine="duckdb")
-    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     shown = con.raw_sql("select current_setting('memory_limit')").fetchone()[0]
     assert shown.endswith("GiB") and float(shown.split()[0]) == pytest.approx(0.8 * total / 2**30, rel=0.05)
+    assert data.duckdb_memory_bytes() == int(0.8 * total)
     monkeypatch.setenv(data.MEMORY_ENV, "3GB")
     con = data.connect(engine="duckdb")
     got = con.raw_sql("select current_setting('memory_limit')").fetchone()[0]
     assert got == "2.7 GiB"  # DuckDB shows 3 * 10^9 bytes in GiB
+    assert data.duckdb_memory_bytes() == 3 * 10**9
+    assert engine.piece_rows() == 3 * 10**9 // 400
     monkeypatch.setenv(data.MEMORY_ENV, "plenty")
     with pytest.raises(errors.EngineError, match="TPKIT_DUCKDB_MEMORY"):
         data.connect(engine="duckdb")

@@ -117,23 +117,51 @@ def stop_spark() -> None:
         _spark.update(key=None, session=None)
 
 
-#: environment variable with DuckDB's memory limit per connection ("6GB", "500MB"); see :func:`duckdb_memory_limit`
+#: environment variable with DuckDB's memory limit per connection ("6GB", "500MB", or "duckdb" for DuckDB's own
+#: default of 80% of the machine); see :func:`duckdb_memory_limit`
 MEMORY_ENV = "TPKIT_DUCKDB_MEMORY"
+
+#: DuckDB's memory limit per connection when :data:`MEMORY_ENV` is not set: 4 GiB, or half the machine when that
+#: is less. DuckDB spills to a temporary folder above it; the kit runs what cannot spill (the journeys' paths) in
+#: pieces sized to the limit (:func:`helpers.engine.pieces_for`), so the notebook kernel stays within a few GB at
+#: any volume
+DEFAULT_MEMORY_BYTES = 4 << 30
+
+_UNITS = {"kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def _machine_bytes() -> int:
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
 def duckdb_memory_limit() -> str | None:
-    """DuckDB's memory limit for a connection from :data:`MEMORY_ENV` (for example ``8GB``), or None for
-    DuckDB's own default (80% of the machine). Above the limit DuckDB spills to a temporary folder where the
-    query allows it; ordered aggregates such as the journeys' paths must fit in it."""
+    """DuckDB's memory limit for a connection: :data:`MEMORY_ENV` when set (for example ``8GB``; ``duckdb`` for
+    DuckDB's own default, 80% of the machine, returned as None), else :data:`DEFAULT_MEMORY_BYTES` or half the
+    machine, whichever is less. Above the limit DuckDB spills to a temporary folder where the query allows it."""
     import re
 
     value = os.environ.get(MEMORY_ENV, "").strip()
     if not value:
+        return f"{min(DEFAULT_MEMORY_BYTES, _machine_bytes() // 2) >> 20}MiB"
+    if value.lower() == "duckdb":
         return None
     if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value, flags=re.IGNORECASE):
         raise EngineError(f"{MEMORY_ENV}={value!r} is not an amount of memory",
-                          hint=f"set it like {MEMORY_ENV}=8GB or {MEMORY_ENV}=500MB, or unset it")
+                          hint=f"set it like {MEMORY_ENV}=8GB or {MEMORY_ENV}=500MB, {MEMORY_ENV}=duckdb for "
+                               "DuckDB's own default (80% of the machine), or unset it for the kit's (4 GB)")
     return value
+
+
+def duckdb_memory_bytes() -> int:
+    """The limit of :func:`duckdb_memory_limit` in bytes (80% of the machine for DuckDB's own default)."""
+    import re
+
+    limit = duckdb_memory_limit()
+    if limit is None:
+        return int(0.8 * _machine_bytes())
+    number, unit = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([a-zA-Z]+)", limit).groups()  # type: ignore[union-attr]
+    return int(float(number) * _UNITS[unit.lower()])
 
 
 def _duckdb_spill_dir() -> str:
@@ -151,9 +179,8 @@ def connect(client: str | None = None, engine: str | None = None, root: str | Pa
     if engine == "duckdb":
         con = ibis.duckdb.connect()
         con.raw_sql("SET TimeZone = 'UTC'")
-        # DuckDB's own default is 80% of the machine per connection. A lower limit is only safe where every
-        # query can spill: the journeys' ordered paths cannot (at 100M events a 4.4 GB limit stopped step 3),
-        # so the limit is the user's choice (TPKIT_DUCKDB_MEMORY), with a spill folder for what can spill
+        # DuckDB's own default is 80% of the machine per connection; the kit's is lower (duckdb_memory_limit),
+        # with a spill folder for what can spill and the journeys' paths (which cannot) computed in pieces
         limit = duckdb_memory_limit()
         if limit is not None:
             con.raw_sql(f"SET memory_limit = '{limit}'")

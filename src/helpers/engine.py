@@ -54,3 +54,35 @@ class _Timed:
     def __exit__(self, *exc) -> None:
         self.seconds = time.perf_counter() - self._t0
         log.debug("%s: %.2f s", self.label, self.seconds)
+
+
+# --------------------------------------------------------------------------- pieces of a large table
+
+#: memory an ordered per-journey aggregate needs per event (a path is a list collected per journey, which DuckDB
+#: cannot spill), measured on the demo events with margin; :func:`pieces_for` sizes pieces to the memory limit
+BYTES_PER_PATH_EVENT = 400
+
+
+def piece_rows() -> int:
+    """At most this many events go into one ordered per-journey aggregate: DuckDB's memory limit for a
+    connection (:func:`helpers.data.duckdb_memory_bytes`) over :data:`BYTES_PER_PATH_EVENT`."""
+    from helpers import data
+
+    return max(100_000, data.duckdb_memory_bytes() // BYTES_PER_PATH_EVENT)
+
+
+def pieces_for(rows: int, rows_per_piece: int | None = None) -> int:
+    """How many pieces ``rows`` events are split into so that each holds at most ``rows_per_piece``
+    (:func:`piece_rows` when not given)."""
+    rows_per_piece = rows_per_piece or piece_rows()
+    return max(1, -(-int(rows) // int(rows_per_piece)))
+
+
+def in_pieces(table, key: str, pieces: int) -> list:
+    """``table`` split into ``pieces`` filtered tables by a hash of ``key``: every value of ``key`` falls
+    in exactly one piece, so aggregates per ``key`` computed piece by piece and added up equal the whole."""
+    if pieces <= 1:
+        return [table]
+    h = table[key].hash()
+    bucket = (h % pieces + pieces) % pieces
+    return [table.filter(bucket == i) for i in range(pieces)]

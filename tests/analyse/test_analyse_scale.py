@@ -210,3 +210,26 @@ def test_customer_value_above_the_cap_is_fitted_on_a_random_sample(demo_root, mo
 
     text = narrative.say_value(Result())._repr_html_()
     assert "random sample" in text and f"{s['sampled']:,}" in text
+
+
+def test_step_2_path_counts_in_pieces_equal_the_single_query(monkeypatch):
+    # step 2's collapsed paths of the period's events, computed in hash buckets of the journey id once the
+    # events pass the piece size, must add up to the single query's table (the second method)
+    from helpers.analyse.step import path_counts
+
+    rng = np.random.default_rng(3)
+    rows = []
+    for j in range(400):
+        t0 = pd.Timestamp("2026-07-01") + pd.Timedelta(hours=int(rng.integers(0, 2000)))
+        for k in range(int(rng.integers(1, 6))):
+            rows.append({"journey_id": f"j{j}", "touchpoint_id": "abcd"[rng.integers(4)],
+                         "ts": t0 + pd.Timedelta(minutes=30 * k), "converted": bool(rng.random() < 0.2)})
+    ev = pd.DataFrame(rows)
+    ev["ts"] = ev["ts"].astype("datetime64[us]")
+    t = _con().create_table("ev", ev)
+    want = q.paths_expr(t).execute().sort_values("path").reset_index(drop=True)
+    monkeypatch.setattr(engine, "piece_rows", lambda: 100)
+    assert engine.pieces_for(len(ev)) > 5
+    got = path_counts(t).sort_values("path").reset_index(drop=True)
+    assert want["journeys"].sum() == 400 and len(want) > 30
+    pd.testing.assert_frame_equal(got[want.columns], want, check_dtype=False)

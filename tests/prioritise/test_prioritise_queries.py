@@ -81,3 +81,65 @@ def test_journey_paths_are_the_same_on_spark(tmp_path):
              .sort_values("touchpoint_id").reset_index(drop=True) for e in ("duckdb", "pyspark")]
     pd.testing.assert_frame_equal(decay[0], decay[1], check_dtype=False)
 
+
+
+def _random_events(tmp_path, journeys: int = 600, seed: int = 7):
+    """Journeys over three quarters (some spanning a quarter's end), with repeats and purchases."""
+    rng = np.random.default_rng(seed)
+    t0 = pd.Timestamp("2026-01-01")
+    rows = []
+    for j in range(journeys):
+        start = t0 + pd.Timedelta(hours=int(rng.integers(0, 24 * 270)))
+        for k in range(int(rng.integers(1, 7))):
+            bought = bool(rng.random() < 0.15)
+            rows.append({"customer_id": f"c{j % 97}", "journey_id": f"j{j}", "touchpoint_id": "abcde"[rng.integers(5)],
+                         "ts": start + pd.Timedelta(hours=int(rng.integers(0, 200)) * (k + 1)), "converted": bought,
+                         "revenue": float(rng.integers(10, 500)) if bought else 0.0})
+    df = pd.DataFrame(rows)
+    df["ts"] = df["ts"].astype("datetime64[us]")
+    path = tmp_path / "many.parquet"
+    df.to_parquet(path)
+    return path
+
+
+def test_in_pieces_partitions_the_journeys(tmp_path):
+    from helpers import data, engine
+
+    con = data.connect(engine="duckdb")
+    ev = con.read_parquet(str(_random_events(tmp_path)))
+    assert engine.pieces_for(1000, 300) == 4 and engine.pieces_for(0, 300) == 1 and engine.pieces_for(300, 300) == 1
+    pieces = engine.in_pieces(ev, "journey_id", 4)
+    ids = [set(p.select("journey_id").distinct().execute()["journey_id"]) for p in pieces]
+    assert all(ids) and sum(len(s) for s in ids) == len(set().union(*ids)) == 600   # disjoint, every journey
+    assert sum(int(p.count().execute()) for p in pieces) == int(ev.count().execute())
+
+
+@pytest.mark.parametrize("by_quarter,collapse", [(True, False), (False, False), (False, True)])
+def test_journey_paths_in_pieces_equal_the_whole(tmp_path, by_quarter, collapse):
+    # the second method is the single query over the whole window; pieces must add up to exactly its table
+    from helpers import data
+
+    con = data.connect(engine="duckdb")
+    ev = con.read_parquet(str(_random_events(tmp_path)))
+    start, end = dt.datetime(2026, 1, 1), dt.datetime(2026, 10, 1)
+    whole = prioritise.journey_paths(ev, start, end, by_quarter=by_quarter, collapse_repeats=collapse,
+                                     piece_rows=10**9)
+    pieced = prioritise.journey_paths(ev, start, end, by_quarter=by_quarter, collapse_repeats=collapse,
+                                      piece_rows=200)
+    assert len(whole) > 20 and whole["journeys"].sum() > 500
+    pd.testing.assert_frame_equal(pieced, whole, check_exact=False, rtol=1e-12)
+    if by_quarter:
+        assert set(whole["quarter"]) == {"2026Q1", "2026Q2", "2026Q3"}
+
+
+def test_time_decay_in_pieces_equals_the_whole(tmp_path, monkeypatch):
+    from helpers import data, engine
+    from helpers.prioritise import queries
+
+    con = data.connect(engine="duckdb")
+    ev = con.read_parquet(str(_random_events(tmp_path)))
+    whole = queries.time_decay_days(ev, *Q3, half_life_days=7.0)
+    monkeypatch.setattr(engine, "piece_rows", lambda: 150)
+    pieced = queries.time_decay_days(ev, *Q3, half_life_days=7.0)
+    assert whole["conversions"].sum() > 10
+    pd.testing.assert_frame_equal(pieced, whole, check_exact=False, rtol=1e-12)

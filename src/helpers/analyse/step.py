@@ -149,6 +149,17 @@ def weekly_trends_of(events, catalogue: pd.DataFrame, per: Period, feedback_all:
                              ["touchpoint_id"])
 
 
+def path_counts(ev) -> pd.DataFrame:
+    """Journeys and conversions per collapsed path of the period's events ``ev``. A path is a list collected per
+    journey, held in memory by the engine, so above :func:`helpers.engine.piece_rows` events it is computed in
+    hash buckets of the journey id and the buckets' counts added up."""
+    pieces = engine.pieces_for(int(ev.count().execute()))
+    parts = [q.paths_expr(piece).execute() for piece in engine.in_pieces(ev, "journey_id", pieces)]
+    if len(parts) == 1:
+        return parts[0]
+    return pd.concat(parts).groupby("path", as_index=False)[["journeys", "conversions"]].sum()
+
+
 def journey_tables(ev, touchpoint_kpis: pd.DataFrame, catalogue: pd.DataFrame, has_segment: bool,
                    overall: pd.DataFrame) -> dict:
     """Transitions, paths, stage funnel, exits and time to purchase of the period's journeys."""
@@ -156,7 +167,7 @@ def journey_tables(ev, touchpoint_kpis: pd.DataFrame, catalogue: pd.DataFrame, h
                   if has_segment else calc.time_to_convert_table(pd.DataFrame(), ["segment"]))
     return {
         "transitions": calc.transition_table(q.transitions_expr(ev).execute()),
-        "paths": calc.path_table(q.paths_expr(ev).execute()),
+        "paths": calc.path_table(path_counts(ev)),
         "funnel": calc.funnel_table(q.funnel_expr(ev).execute()),
         "exits": calc.exit_table(q.exits_expr(ev).execute(),
                                  touchpoint_kpis[["touchpoint_id", "journeys", "converted_journeys"]], catalogue,

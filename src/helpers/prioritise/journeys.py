@@ -16,7 +16,7 @@ import datetime as dt
 
 import ibis
 
-from helpers import journeys
+from helpers import engine, journeys
 from helpers.prioritise.attribution import SEP
 
 
@@ -84,14 +84,62 @@ def journey_paths_expr(events, start: dt.datetime, end: dt.datetime, *, collapse
         *keys, "journeys", "conversions", "nulls", "revenue").order_by([*keys[:-1], ibis.desc("journeys"), "path"])
 
 
+def _rows_between(events, start: dt.datetime, end: dt.datetime, by_quarter: bool) -> list[tuple]:
+    """``[(start, end, events)]``: the window, or with ``by_quarter`` each quarter of it, with the number
+    of events whose time falls in it (one scan of the time column)."""
+    from helpers.periods import Period
+
+    ts = events.ts
+    inside = events.filter((ts >= start) & (ts < end))
+    if not by_quarter:
+        return [(start, end, int(inside.count().execute()))]
+    counted = inside.group_by(q=ts.year() * 10 + ts.quarter()).agg(n=inside.count()).execute()
+    rows = dict(zip(counted["q"].astype(int), counted["n"].astype(int)))
+    out = []
+    q = Period.containing(start.date())
+    while q.bounds()[0] < end:
+        q_start, q_end = q.bounds()
+        out.append((max(start, q_start), min(end, q_end), rows.get(q.year * 10 + q.index, 0)))
+        q = q.next()
+    return out
+
+
 def journey_paths(events, start: dt.datetime, end: dt.datetime, *, collapse_repeats: bool = False,
-                  by_quarter: bool = False):
-    """The path table (pandas) of journeys starting in ``[start, end)``; see :func:`journey_paths_expr`."""
-    df = journey_paths_expr(events, start, end, collapse_repeats=collapse_repeats, by_quarter=by_quarter).execute()
+                  by_quarter: bool = False, piece_rows: int | None = None):
+    """The path table (pandas) of journeys starting in ``[start, end)``; see :func:`journey_paths_expr`.
+
+    A path is a list collected per journey, which the engine must hold in memory (DuckDB cannot spill it).
+    Above ``piece_rows`` events (:func:`helpers.engine.piece_rows`) the table is therefore computed in
+    pieces: per quarter when ``by_quarter``, and within a window in hash buckets of the journey id. Every
+    journey falls in exactly one piece, so the pieces' counts add up to the same table.
+    """
+    piece_rows = piece_rows or engine.piece_rows()
+    windows = _rows_between(events, start, end, by_quarter=False)
+    if windows[0][2] > piece_rows and by_quarter:
+        windows = _rows_between(events, start, end, by_quarter=True)
+    parts = []
+    for w_start, w_end, rows in windows:
+        for piece in engine.in_pieces(events, "journey_id", engine.pieces_for(rows, piece_rows)):
+            expr = journey_paths_expr(piece, w_start, w_end, collapse_repeats=collapse_repeats,
+                                      by_quarter=by_quarter)
+            parts.append(expr.execute())
+    df = parts[0] if len(parts) == 1 else _add_up(parts, ["quarter", "path"] if by_quarter else ["path"])
     for col in ("journeys", "conversions", "nulls"):
         df[col] = df[col].astype("int64")
     df["revenue"] = df["revenue"].astype("float64")
     return df
+
+
+def _add_up(parts: list, keys: list[str]):
+    """Path tables of disjoint sets of journeys added up per ``keys``, in :func:`journey_paths_expr`'s order."""
+    import pandas as pd
+
+    whole = pd.concat(parts, ignore_index=True)
+    whole = whole.groupby(keys, as_index=False, sort=False)[["journeys", "conversions", "nulls", "revenue"]].sum()
+    order = [*keys[:-1], "journeys", "path"]
+    return whole.sort_values(order, ascending=[True] * (len(keys) - 1) + [False, True],
+                             kind="stable").reset_index(drop=True)[[*keys, "journeys", "conversions", "nulls",
+                                                                     "revenue"]]
 
 
 def time_decay_days_expr(events, start: dt.datetime, end: dt.datetime, half_life_days: float = 7.0):

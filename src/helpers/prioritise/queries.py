@@ -16,6 +16,7 @@ import datetime as dt
 
 import pandas as pd
 
+from helpers import engine
 from helpers.analyse.queries import hash_share
 from helpers.periods import Period
 from helpers.prioritise.journeys import journey_paths, journey_paths_expr, time_decay_days_expr
@@ -43,8 +44,17 @@ def period_paths(events, period: Period, by_quarter: pd.DataFrame) -> pd.DataFra
 
 
 def time_decay_days(events, start: dt.datetime, end: dt.datetime, half_life_days: float) -> pd.DataFrame:
-    """Time-decay attribution with a half-life in days: conversions and revenue, index touchpoint_id."""
-    return time_decay_days_expr(events, start, end, half_life_days).execute().set_index("touchpoint_id")
+    """Time-decay attribution with a half-life in days: conversions and revenue, index touchpoint_id.
+
+    Above :func:`helpers.engine.piece_rows` events in the period it runs in hash buckets of the journey id
+    (each journey's weights are normalised within the journey, so the buckets' sums add up to the whole)."""
+    ts = events.ts
+    rows = int(events.filter((ts >= start) & (ts < end)).count().execute())
+    parts = [time_decay_days_expr(piece, start, end, half_life_days).execute()
+             for piece in engine.in_pieces(events, "journey_id", engine.pieces_for(rows))]
+    if len(parts) == 1:
+        return parts[0].set_index("touchpoint_id")
+    return pd.concat(parts).groupby("touchpoint_id")[["conversions", "revenue"]].sum().sort_index()
 
 
 def driver_rows_expr(feedback, outcome: str, start: dt.datetime, end: dt.datetime, share: float | None = None):
