@@ -3,6 +3,7 @@
     python bench/bench_scale.py                               # 1M and 10M, results in bench/results/scale.md
     python bench/bench_scale.py --events 100000000 --append   # add a size to the table already written
     python bench/bench_scale.py --workdir /scratch            # where the demo projects are generated
+    python bench/bench_scale.py --events 10000000 --routine   # 2026Q2's report first, as each quarter
 
 Per size, each in its own process: demo generation (``helpers.demo.write_demo``), ingest of the large
 client (``tpkit ingest nordlys``), the report (``tpkit report nordlys --period 2026Q3 --force``) with
@@ -35,7 +36,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 RESULTS = HERE / "results" / "scale.md"
-CLIENT, PERIOD = "nordlys", "2026Q3"
+CLIENT, PERIOD, PREVIOUS = "nordlys", "2026Q3", "2026Q2"
 SIZES = (1_000_000, 10_000_000)
 TARGETS = {10_000_000: 20.0, 100_000_000: 180.0}
 TARGET_PEAK_100M = 6 << 30
@@ -71,13 +72,13 @@ def _hwm(pid: int) -> int:
     return 0
 
 
-def run_report(root: Path) -> dict:
+def run_report(root: Path, period: str = PERIOD) -> dict:
     """``tpkit report`` as a user runs it, with the peak memory of the kernel and of the process tree."""
 
-    cmd = [str(BIN / "tpkit"), "report", CLIENT, "--period", PERIOD, "--force", "--no-pdf", "--root", str(root)]
+    cmd = [str(BIN / "tpkit"), "report", CLIENT, "--period", period, "--force", "--no-pdf", "--root", str(root)]
     # the progress lines (which notebook and part ran how long) go to a file beside the project, kept after the
     # project is removed, for the notes (a pipe read only at the end could fill up and stall a long report)
-    log = root.parent / f"{root.name}-report.log"
+    log = root.parent / f"{root.name}-report-{period}.log"
     t0 = time.perf_counter()
     with log.open("w", encoding="utf-8") as err_file:
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err_file, cwd=root)
@@ -86,7 +87,7 @@ def run_report(root: Path) -> dict:
     err = log.read_text(encoding="utf-8", errors="replace")
     if proc.returncode:
         print(err[-3000:], file=sys.stderr)
-    run = root / "reports" / CLIENT / PERIOD / "run.json"
+    run = root / "reports" / CLIENT / period / "run.json"
     steps = json.loads(run.read_text())["notebooks"] if run.is_file() and not proc.returncode else {}
     return {"seconds": seconds, "code": proc.returncode, "kernel_peak": kernel_peak, "tree_peak": tree_peak,
             "steps": steps}
@@ -264,7 +265,7 @@ def run_aggregates(root: Path) -> dict:
 GENERATE = "import sys; from helpers import demo; demo.write_demo(sys.argv[1], events=int(sys.argv[2]))"
 
 
-def bench_size(events: int, workdir: Path, keep: bool) -> dict:
+def bench_size(events: int, workdir: Path, keep: bool, routine: bool = False) -> dict:
     root = workdir / f"scale-{events}"
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
@@ -279,6 +280,8 @@ def bench_size(events: int, workdir: Path, keep: bool) -> dict:
     row["ingest_load"] = f"{load} -> {_load()}"
     if code:
         raise SystemExit("ingest failed")
+    if routine:  # the quarterly routine: last quarter's report exists when this one is made
+        row["previous"] = run_report(root, PREVIOUS)
     load = _load()
     row["report"] = run_report(root)
     row["report_load"] = f"{load} -> {_load()}"
@@ -310,6 +313,8 @@ def _row(r: dict) -> str:
                                                                     "00-summary.ipynb"))
     agg = r["aggregates"]
     status = "" if rep["code"] == 0 else f" (failed, exit {rep['code']})"
+    if r.get("previous"):
+        status += f" (after {PREVIOUS}'s report, {r['previous']['seconds']:.0f} s)"
     return (f"| {r['events']:,} | {r['gen_s']:.0f} s, {_gb(r['gen_peak'])} | {r['ingest_s']:.0f} s, "
             f"{_gb(r['ingest_peak'])} | {rep['seconds']:.0f} s{status} | {cell} | {_gb(rep['kernel_peak'])} "
             f"({_gb(rep['tree_peak'])}) | {_ratio(agg)} "
@@ -364,6 +369,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workdir", type=Path, default=None, help="scratch folder for the demo projects")
     ap.add_argument("--append", action="store_true", help="add the rows to the existing results table")
     ap.add_argument("--keep", action="store_true", help="keep the generated projects")
+    ap.add_argument("--routine", action="store_true",
+                    help=f"render {PREVIOUS} first, as in the quarterly routine, so the {PERIOD} report reads its "
+                         "artifacts instead of recomputing last quarter")
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
@@ -374,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for events in args.events or SIZES:
         print(f"{dt.datetime.now():%H:%M:%S} {events:,} events ...", flush=True)
-        row = bench_size(events, workdir, args.keep)
+        row = bench_size(events, workdir, args.keep, args.routine)
         rows.append(row)
         print(_row(row), flush=True)
         write_results(rows, args.append)
