@@ -4,6 +4,7 @@
     python bench/bench_scale.py --events 100000000 --append   # add a size to the table already written
     python bench/bench_scale.py --workdir /scratch            # where the demo projects are generated
     python bench/bench_scale.py --events 10000000 --routine   # 2026Q2's report first, as each quarter
+    python bench/bench_scale.py --events 100000000 --keep --report-only --append   # the report again on a kept project
 
 Per size, each in its own process: demo generation (``helpers.demo.write_demo``), ingest of the large
 client (``tpkit ingest nordlys``), the report (``tpkit report nordlys --period 2026Q3 --force``) with
@@ -265,11 +266,16 @@ def run_aggregates(root: Path) -> dict:
 GENERATE = "import sys; from helpers import demo; demo.write_demo(sys.argv[1], events=int(sys.argv[2]))"
 
 
-def bench_size(events: int, workdir: Path, keep: bool, routine: bool = False) -> dict:
+def bench_size(events: int, workdir: Path, keep: bool, routine: bool = False, report_only: bool = False) -> dict:
     root = workdir / f"scale-{events}"
+    row: dict = {"events": events}
+    if report_only:  # the project of an earlier run with --keep: the report and the aggregates again
+        if not (root / "data" / CLIENT / "processed").is_dir():
+            raise SystemExit(f"--report-only: no ingested project in {root} (run once with --keep)")
+        row.update(gen_s=None, ingest_s=None)
+        return _measure_report(row, root, keep=True, routine=routine)
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
-    row: dict = {"events": events}
     load = _load()
     row["gen_s"], row["gen_peak"], code = _run([sys.executable, "-c", GENERATE, str(root), str(events)])
     row["gen_load"] = f"{load} -> {_load()}"
@@ -280,6 +286,10 @@ def bench_size(events: int, workdir: Path, keep: bool, routine: bool = False) ->
     row["ingest_load"] = f"{load} -> {_load()}"
     if code:
         raise SystemExit("ingest failed")
+    return _measure_report(row, root, keep, routine)
+
+
+def _measure_report(row: dict, root: Path, keep: bool, routine: bool) -> dict:
     if routine:  # the quarterly routine: last quarter's report exists when this one is made
         row["previous"] = run_report(root, PREVIOUS)
     load = _load()
@@ -315,11 +325,16 @@ def _row(r: dict) -> str:
     status = "" if rep["code"] == 0 else f" (failed, exit {rep['code']})"
     if r.get("previous"):
         status += f" (after {PREVIOUS}'s report, {r['previous']['seconds']:.0f} s)"
-    return (f"| {r['events']:,} | {r['gen_s']:.0f} s, {_gb(r['gen_peak'])} | {r['ingest_s']:.0f} s, "
-            f"{_gb(r['ingest_peak'])} | {rep['seconds']:.0f} s{status} | {cell} | {_gb(rep['kernel_peak'])} "
-            f"({_gb(rep['tree_peak'])}) | {_ratio(agg)} "
-            f"| gen {r['gen_load']}; ingest {r['ingest_load']}; report {r['report_load']}; "
-            f"aggregates {agg['load']} |")
+    if r["gen_s"] is None:  # --report-only
+        gen = ingest = "(earlier run)"
+        loads = f"report {r['report_load']}; aggregates {agg['load']}"
+    else:
+        gen = f"{r['gen_s']:.0f} s, {_gb(r['gen_peak'])}"
+        ingest = f"{r['ingest_s']:.0f} s, {_gb(r['ingest_peak'])}"
+        loads = (f"gen {r['gen_load']}; ingest {r['ingest_load']}; report {r['report_load']}; "
+                 f"aggregates {agg['load']}")
+    return (f"| {r['events']:,} | {gen} | {ingest} | {rep['seconds']:.0f} s{status} | {cell} "
+            f"| {_gb(rep['kernel_peak'])} ({_gb(rep['tree_peak'])}) | {_ratio(agg)} | {loads} |")
 
 
 HEADER = """# Scale: one quarterly report at 1M, 10M and 100M events
@@ -369,6 +384,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workdir", type=Path, default=None, help="scratch folder for the demo projects")
     ap.add_argument("--append", action="store_true", help="add the rows to the existing results table")
     ap.add_argument("--keep", action="store_true", help="keep the generated projects")
+    ap.add_argument("--report-only", action="store_true",
+                    help="measure the report and the aggregates again on the project an earlier run kept (--keep)")
     ap.add_argument("--routine", action="store_true",
                     help=f"render {PREVIOUS} first, as in the quarterly routine, so the {PERIOD} report reads its "
                          "artifacts instead of recomputing last quarter")
@@ -382,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for events in args.events or SIZES:
         print(f"{dt.datetime.now():%H:%M:%S} {events:,} events ...", flush=True)
-        row = bench_size(events, workdir, args.keep, args.routine)
+        row = bench_size(events, workdir, args.keep, args.routine, args.report_only)
         rows.append(row)
         print(_row(row), flush=True)
         write_results(rows, args.append)

@@ -299,3 +299,31 @@ def test_a_cached_step_keeps_one_result_per_report_language(project):
         again = run("acme", "2026Q3", root)
     assert english == again == "no data" and danish != english
     assert calls == ["en", "da"]
+
+
+def test_client_data_of_one_process_share_one_duckdb_database(tmp_path, monkeypatch):
+    # every step run in one notebook kernel works in one DuckDB database, so the memory limit holds for all of
+    # them together; a table written again (a new ingest) is read with its new columns through the same connection
+    monkeypatch.delenv(data.MEMORY_ENV, raising=False)
+    folder = tmp_path / "data" / "acme"
+    (folder / "processed").mkdir(parents=True)
+    (folder / "client.yml").write_text(yaml.safe_dump({"name": "Acme", "touchpoints": [
+        {"id": "a", "name": "a", "kind": "digital", "stage": "consideration"}]}))
+    target = folder / "processed" / "events.parquet"
+    pd.DataFrame({"journey_id": ["j1", "j2"], "n": [1, 2]}).to_parquet(target, index=False)
+    one, two = data.ClientData("acme", root=tmp_path), data.ClientData("acme", root=tmp_path)
+    assert one.con is two.con
+    assert one.events.n.sum().execute() == 3
+    assert two.con.raw_sql("select current_setting('memory_limit')").fetchone()[0] == data.connect(
+        engine="duckdb").raw_sql("select current_setting('memory_limit')").fetchone()[0]
+    assert data.connect(engine="duckdb") is not one.con  # a plain connect() is a connection of its own
+    import os
+    import time
+
+    time.sleep(0.01)
+    pd.DataFrame({"journey_id": ["j1", "j2", "j3"], "n": [1, 2, 4], "extra": ["x", "y", "z"]}).to_parquet(
+        target, index=False)
+    os.utime(target, ns=(time.time_ns(), time.time_ns()))
+    again = data.ClientData("acme", root=tmp_path)
+    assert again.con is one.con
+    assert "extra" in again.events.columns and again.events.n.sum().execute() == 7

@@ -171,11 +171,32 @@ def _duckdb_spill_dir() -> str:
     return str(folder).replace("'", "''")
 
 
-def connect(client: str | None = None, engine: str | None = None, root: str | Path | None = None):
-    """Open an Ibis connection for ``client`` (engine and Spark settings from its client.yml unless given)."""
+_duckdb_lock = threading.Lock()
+_duckdb: dict = {"key": None, "con": None}
+
+
+def _shared_duckdb():
+    """This process's DuckDB connection for client data (one database, so one memory limit for all of it)."""
+    key = (os.getpid(), duckdb_memory_limit())
+    with _duckdb_lock:
+        if _duckdb["key"] != key:
+            _duckdb.update(key=key, con=connect(engine="duckdb"))
+        return _duckdb["con"]
+
+
+def connect(client: str | None = None, engine: str | None = None, root: str | Path | None = None, *,
+            shared: bool = False):
+    """Open an Ibis connection for ``client`` (engine and Spark settings from its client.yml unless given).
+
+    With ``shared`` a DuckDB connection is this process's one (:class:`ClientData` uses it): every step
+    run in one notebook kernel then works in one DuckDB database within one memory limit, instead of a
+    database (and a limit) per step. Spark has one session per process either way.
+    """
     cfg = load_client(client, root) if client is not None else None
     if engine is None:
         engine = cfg.engine if cfg is not None else "duckdb"
+    if engine == "duckdb" and shared:
+        return _shared_duckdb()
     if engine == "duckdb":
         con = ibis.duckdb.connect()
         con.raw_sql("SET TimeZone = 'UTC'")
@@ -314,6 +335,9 @@ def table(con, name: str, client: str, root: str | Path | None = None):
     # the view name carries a digest of the table's location, so two project folders with the same
     # client name never share a view in one (Spark) session
     where = str(Path(store.uri(name)).resolve()) if store.local is not None else store.uri(name)
+    if store.local is not None:  # a table written again (a new ingest) gets a new view, with its new columns
+        info = Path(store.path(name)).stat()
+        where += f"@{info.st_mtime_ns}:{info.st_size}"
     digest = hashlib.sha1(where.encode()).hexdigest()[:8]
     tname = f"{client}_{name}_{digest}".replace("-", "_")
     if tname in con.list_tables():
@@ -475,7 +499,7 @@ class ClientData:
     @property
     def con(self):
         if self._con is None:
-            self._con = connect(self.client, root=self.root)
+            self._con = connect(self.client, root=self.root, shared=True)
         return self._con
 
     def has(self, name: str) -> bool:

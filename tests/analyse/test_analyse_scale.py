@@ -111,12 +111,16 @@ def test_materialised_slice_holds_the_period_rows(tmp_path):
                        "ts": pd.to_datetime(["2026-06-30 23:00", "2026-07-01 01:00", "2026-07-02 00:00",
                                              "2026-10-01 00:00"]).astype("datetime64[us]"),
                        "touchpoint_id": ["web", "app", "web", "app"], "extra": [1, 2, 3, 4]})
-    t = _con().create_table("ev", ev)
+    con = _con()
+    t = con.create_table("ev", ev)
     kept = engine.materialise(journeys.period_events(t, dt.datetime(2026, 7, 1), END),
                               ["journey_id", "ts", "touchpoint_id", "no_such_column"])
     assert kept.columns == ("journey_id", "ts", "touchpoint_id")
     assert sorted(kept.execute()["journey_id"]) == ["b"]  # journey a started in June, c after the end
-    engine.release(kept)
+    temporary = "select count(*) from duckdb_tables() where temporary"
+    assert con.raw_sql(temporary).fetchone()[0] == 1
+    engine.release(kept)  # the slice's memory goes back to the engine
+    assert con.raw_sql(temporary).fetchone()[0] == 0
 
 
 def test_expected_purchases_by_distinct_triples_equal_the_direct_formula():
@@ -157,6 +161,12 @@ def test_customer_value_from_sql_rows_equals_the_pandas_path(orders):
     # parameters and so the CLV by up to about 1e-5 relative (the report shows CLV in whole currency units)
     np.testing.assert_allclose(got["per_customer"]["clv"], want["per_customer"]["clv"], rtol=1e-4)
     pd.testing.assert_frame_equal(got["by_segment"], want["by_segment"], rtol=1e-4)
+    # the per-customer frame the result keeps holds its texts in Arrow's buffers, with the same values
+    ids = got["per_customer"]["customer_id"]
+    assert isinstance(ids.dtype, pd.StringDtype) and ids.dtype.storage == "pyarrow"
+    assert ids.tolist() == info["customer_id"].tolist()
+    as_objects = got["per_customer"].astype({"customer_id": object, "segment": object, "first_touchpoint": object})
+    assert got["per_customer"].memory_usage(deep=True).sum() < as_objects.memory_usage(deep=True).sum()
 
 
 @pytest.mark.spark

@@ -267,7 +267,8 @@ def compute(client: str, period: str | Period, root: str | Path | None = None, c
                     if not present)
     # the events of the period's journeys are computed once and kept by the engine (a temporary table on
     # DuckDB, a cached DataFrame on Spark): the KPI tables and journey tables below all read that slice
-    ev = q.prepare_expr(engine.materialise(journeys.period_events(events, start, end), PERIOD_COLUMNS), catalogue)
+    kept = engine.materialise(journeys.period_events(events, start, end), PERIOD_COLUMNS)
+    ev = q.prepare_expr(kept, catalogue)
 
     # the survey answers stay in the engine: their statistics per day cover every window the step reads
     # (this period, the previous one, the same period last year, the weekly history)
@@ -282,6 +283,8 @@ def compute(client: str, period: str | Period, root: str | Path | None = None, c
     weekly = weekly_trends_of(events, catalogue, per, feedback_all, history)
     with progress.part("journeys"):
         journey = journey_tables(ev, kpis["touchpoint"], catalogue, has_segment, kpis["overall"])
+    # the period's slice is not read again: free the engine's memory for the texts and the customer models
+    engine.release(kept)
     reviews_all = src.frame("reviews")
     rv = calc.in_window(reviews_all, start, end)
     with progress.part("feedback texts"):

@@ -107,9 +107,18 @@ def customer_value_from(per: pd.DataFrame, months: int = 12, discount_rate_annua
     per["prob_alive"] = np.nan
     per["clv"] = np.nan
     note, bg, gg = _fit(summary, per, months, discount_rate_annual)
-    return {"per_customer": per, "by_segment": value_summary(per, "segment", level),
-            "by_first_touchpoint": value_summary(per, "first_touchpoint", level), "bgnbd": bg, "gamma_gamma": gg,
-            "note": note}
+    by_segment, by_first = value_summary(per, "segment", level), value_summary(per, "first_touchpoint", level)
+    return {"per_customer": _compact(per), "by_segment": by_segment, "by_first_touchpoint": by_first,
+            "bgnbd": bg, "gamma_gamma": gg, "note": note}
+
+
+def _compact(per: pd.DataFrame) -> pd.DataFrame:
+    """The per-customer frame with its text columns in Arrow's buffers (pandas' pyarrow strings): it stays with
+    the step's result, and ten million ids as Python strings alone take some 700 MB."""
+    for col in ("customer_id", "segment", "first_touchpoint"):
+        if col in per and per[col].dtype == object:
+            per[col] = per[col].astype(pd.StringDtype("pyarrow"))
+    return per
 
 
 def value_summary(per_customer: pd.DataFrame, by: str, level: float = 0.95) -> pd.DataFrame:
