@@ -266,14 +266,15 @@ def run_aggregates(root: Path) -> dict:
 GENERATE = "import sys; from helpers import demo; demo.write_demo(sys.argv[1], events=int(sys.argv[2]))"
 
 
-def bench_size(events: int, workdir: Path, keep: bool, routine: bool = False, report_only: bool = False) -> dict:
+def bench_size(events: int, workdir: Path, keep: bool, routine: bool = False, report_only: bool = False,
+               aggregates: bool = True) -> dict:
     root = workdir / f"scale-{events}"
     row: dict = {"events": events}
     if report_only:  # the project of an earlier run with --keep: the report and the aggregates again
         if not (root / "data" / CLIENT / "processed").is_dir():
             raise SystemExit(f"--report-only: no ingested project in {root} (run once with --keep)")
         row.update(gen_s=None, ingest_s=None)
-        return _measure_report(row, root, keep=True, routine=routine)
+        return _measure_report(row, root, True, routine, aggregates)
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
     load = _load()
@@ -286,16 +287,16 @@ def bench_size(events: int, workdir: Path, keep: bool, routine: bool = False, re
     row["ingest_load"] = f"{load} -> {_load()}"
     if code:
         raise SystemExit("ingest failed")
-    return _measure_report(row, root, keep, routine)
+    return _measure_report(row, root, keep, routine, aggregates)
 
 
-def _measure_report(row: dict, root: Path, keep: bool, routine: bool) -> dict:
+def _measure_report(row: dict, root: Path, keep: bool, routine: bool, aggregates: bool) -> dict:
     if routine:  # the quarterly routine: last quarter's report exists when this one is made
         row["previous"] = run_report(root, PREVIOUS)
     load = _load()
     row["report"] = run_report(root)
     row["report_load"] = f"{load} -> {_load()}"
-    row["aggregates"] = run_aggregates(root)
+    row["aggregates"] = run_aggregates(root) if aggregates else {"error": "not measured in this run", "load": "-"}
     if not keep:
         shutil.rmtree(root, ignore_errors=True)
     return row
@@ -386,6 +387,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", action="store_true", help="keep the generated projects")
     ap.add_argument("--report-only", action="store_true",
                     help="measure the report and the aggregates again on the project an earlier run kept (--keep)")
+    ap.add_argument("--skip-aggregates", action="store_true", help="do not measure the aggregates against SQL")
     ap.add_argument("--routine", action="store_true",
                     help=f"render {PREVIOUS} first, as in the quarterly routine, so the {PERIOD} report reads its "
                          "artifacts instead of recomputing last quarter")
@@ -399,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for events in args.events or SIZES:
         print(f"{dt.datetime.now():%H:%M:%S} {events:,} events ...", flush=True)
-        row = bench_size(events, workdir, args.keep, args.routine, args.report_only)
+        row = bench_size(events, workdir, args.keep, args.routine, args.report_only, not args.skip_aggregates)
         rows.append(row)
         print(_row(row), flush=True)
         write_results(rows, args.append)
