@@ -243,3 +243,26 @@ def test_step_2_path_counts_in_pieces_equal_the_single_query(monkeypatch):
     got = path_counts(t).sort_values("path").reset_index(drop=True)
     assert want["journeys"].sum() == 400 and len(want) > 30
     pd.testing.assert_frame_equal(got[want.columns], want, check_dtype=False)
+
+
+def test_customer_frame_of_engine_joined_rows_fills_as_the_merge_and_keeps_arrow_strings():
+    # rows as the engine returns them (the info already joined, texts as pandas' Arrow strings): a customer
+    # without events gets "(no events)", the latest order's segment wins, no segment anywhere gets the label
+    from helpers.analyse.compute.value import NO_EVENTS
+
+    s = pd.StringDtype("pyarrow")
+    per = pd.DataFrame({"customer_id": pd.array(["a", "b", "c"], dtype=s), "frequency": [1.0, 0.0, 2.0],
+                        "orders": [2, 1, 3], "order_segment": pd.array(["vip", None, None], dtype=s),
+                        "first_touchpoint": pd.array(["web", None, "store"], dtype=s),
+                        "segment": pd.array(["guest", "guest", None], dtype=s)})
+    got = customer_frame(per)
+    assert got["segment"].tolist() == ["vip", "guest", q.NO_SEGMENT]
+    assert got["first_touchpoint"].tolist() == ["web", NO_EVENTS, "store"]
+    assert "order_segment" not in got.columns
+    for col in ("customer_id", "segment", "first_touchpoint"):
+        assert isinstance(got[col].dtype, pd.StringDtype), col
+    # the same customers through the pandas merge give the same frame
+    info = per[["customer_id", "first_touchpoint", "segment"]].astype(object).iloc[[0, 2, 1]]
+    merged = customer_frame(per.drop(columns=["first_touchpoint", "segment"]), info)
+    pd.testing.assert_frame_equal(merged.astype({c: object for c in ("customer_id", "segment", "first_touchpoint")}),
+                                  got.astype({c: object for c in ("customer_id", "segment", "first_touchpoint")}))

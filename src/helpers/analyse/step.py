@@ -221,13 +221,17 @@ def customer_value_of(src: data.ClientData, events, end, has_segment: bool) -> d
         # customers, drawn by a hash of the id (the same customers on every run and engine run alike)
         rfm = rfm.filter(q.hash_share(rfm.customer_id) < share)
         sample = {"customers": total, "share": share}
-    per = rfm.execute()
-    info = q.customer_info_expr(events, end, q.customers_table(per["customer_id"]), has_segment).execute()
-    if not has_segment:
-        info["segment"] = q.NO_SEGMENT
-    per["customer_id"] = per["customer_id"].astype(object)
+    # the summary is kept by the engine once, then joined there to each customer's first touchpoint and segment:
+    # one frame comes back, its texts in Arrow's buffers (ten million ids as Python strings would take 700 MB)
+    kept = engine.materialise(rfm)
+    try:
+        info = q.customer_info_expr(events, end, kept.select("customer_id"), has_segment)
+        cols = [*kept.columns, "first_touchpoint"] + (["segment"] if has_segment else [])
+        per = kept.left_join(info, "customer_id").select(*cols).order_by("customer_id").execute()
+    finally:
+        engine.release(kept)
     per["orders"] = per["orders"].astype("int64")
-    value = calc.customer_value_from(calc.customer_frame(per, info))
+    value = calc.customer_value_from(calc.customer_frame(per))
     if sample is not None:
         value["sample"] = {**sample, "sampled": len(per)}
     return value

@@ -32,22 +32,30 @@ def _customers(summary: pd.DataFrame, orders: pd.DataFrame, customers: pd.DataFr
     return customer_frame(per, customers)
 
 
-def customer_frame(per: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
+def customer_frame(per: pd.DataFrame, customers: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per customer of ``per`` (customer_id, frequency, recency, T, monetary_value, orders and,
     optionally, ``order_segment``: the segment of the latest order) with ``first_touchpoint`` and ``segment``
-    from ``customers`` (from the events); the order's segment wins over the events' one."""
-    info = customers.drop_duplicates("customer_id") if len(customers) else pd.DataFrame(
-        columns=["customer_id", "first_touchpoint", "segment"])
-    per = per.merge(info, on="customer_id", how="left")
-    if "segment" not in per.columns:
-        per["segment"] = pd.Series(pd.NA, index=per.index, dtype=object)
+    from ``customers`` (from the events), or from ``per`` itself when ``customers`` is None (the engine joined
+    them); the order's segment wins over the events' one. A customer without events has the first touchpoint
+    "(no events)"; one without a segment anywhere the "no segment" label."""
+    if customers is not None:
+        info = customers.drop_duplicates("customer_id") if len(customers) else pd.DataFrame(
+            columns=["customer_id", "first_touchpoint", "segment"])
+        per = per.merge(info, on="customer_id", how="left")
+    seg = per["segment"] if "segment" in per.columns else pd.Series(pd.NA, index=per.index, dtype=object)
     if "order_segment" in per.columns:
-        per["segment"] = per["order_segment"].where(per["order_segment"].notna(), per["segment"])
+        seg = per["order_segment"].where(per["order_segment"].notna(), seg)
         per = per.drop(columns="order_segment")
-    per["segment"] = per["segment"].astype(object).where(per["segment"].notna(), NO_SEGMENT)
-    per["first_touchpoint"] = per["first_touchpoint"].astype(object).where(per["first_touchpoint"].notna(),
-                                                                         NO_EVENTS)
+    per["segment"] = _filled(seg, NO_SEGMENT)
+    per["first_touchpoint"] = _filled(per["first_touchpoint"], NO_EVENTS)
     return per
+
+
+def _filled(s: pd.Series, value: str) -> pd.Series:
+    """``s`` with its missing values set to ``value``; text columns stay in their (Arrow) string dtype."""
+    if isinstance(s.dtype, pd.StringDtype):
+        return s.fillna(value)
+    return s.astype(object).where(s.notna(), value)
 
 
 def _fit(summary: pd.DataFrame, per: pd.DataFrame, months: int, discount_rate_annual: float):
@@ -116,7 +124,7 @@ def _compact(per: pd.DataFrame) -> pd.DataFrame:
     """The per-customer frame with its text columns in Arrow's buffers (pandas' pyarrow strings): it stays with
     the step's result, and ten million ids as Python strings alone take some 700 MB."""
     for col in ("customer_id", "segment", "first_touchpoint"):
-        if col in per and per[col].dtype == object:
+        if col in per and not isinstance(per[col].dtype, pd.StringDtype):
             per[col] = per[col].astype(pd.StringDtype("pyarrow"))
     return per
 
