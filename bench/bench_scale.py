@@ -16,7 +16,7 @@ report's process tree. In the same run the step 2 and step 3 event aggregates (K
 per touchpoint, transitions, stage funnel; paths per quarter of the rolling year) are computed twice
 in fresh processes on the generated events: by the kit's expressions as the steps run them, and by
 hand-written DuckDB SQL; both results are checked equal before the ratio is reported. The kit runs twice: under
-its default DuckDB memory limit (4 GB, paths in pieces) and under DuckDB's own default (80% of the machine, what
+its default DuckDB memory limit (3 GB, paths in pieces) and under DuckDB's own default (80% of the machine, what
 the SQL has), which tells the cost of the limit from the cost of the kit's expressions.
 
 The machine is shared (2 cores, other work running): the load average before and after each

@@ -246,20 +246,20 @@ def test_spark_connect_sends_only_the_session_settings():
 
 
 def test_duckdb_memory_limit_is_the_kits_default_unless_the_environment_sets_one(monkeypatch):
-    """No variable: 4 GiB or half the machine; "duckdb": DuckDB's own 80%; 3GB: that limit; nonsense: an error."""
+    """No variable: 3 GiB or half the machine; "duckdb": DuckDB's own 80%; 3GB: that limit; nonsense: an error."""
     import os
 
     from helpers import engine, errors
 
     total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     monkeypatch.delenv(data.MEMORY_ENV, raising=False)
-    expected = min(4 * 2**30, total // 2)
+    expected = min(3 * 2**30, total // 2)
     assert data.duckdb_memory_limit() == f"{expected // 2**20}MiB"
     con = data.connect(engine="duckdb")
     shown = con.raw_sql("select current_setting('memory_limit')").fetchone()[0]
     assert shown.endswith("GiB") and float(shown.split()[0]) == pytest.approx(expected / 2**30, rel=0.01)
     assert data.duckdb_memory_bytes() == expected
-    # the pieces of the journeys' paths follow the limit: 4 GiB / 400 bytes an event
+    # the pieces of the journeys' paths follow the limit: 3 GiB / 400 bytes an event
     assert engine.piece_rows() == expected // engine.BYTES_PER_PATH_EVENT
     monkeypatch.setenv(data.MEMORY_ENV, "duckdb")
     assert data.duckdb_memory_limit() is None

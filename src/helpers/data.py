@@ -121,11 +121,11 @@ def stop_spark() -> None:
 #: default of 80% of the machine); see :func:`duckdb_memory_limit`
 MEMORY_ENV = "TPKIT_DUCKDB_MEMORY"
 
-#: DuckDB's memory limit per connection when :data:`MEMORY_ENV` is not set: 4 GiB, or half the machine when that
-#: is less. DuckDB spills to a temporary folder above it; the kit runs what cannot spill (the journeys' paths) in
-#: pieces sized to the limit (:func:`helpers.engine.pieces_for`), so the notebook kernel stays within a few GB at
-#: any volume
-DEFAULT_MEMORY_BYTES = 4 << 30
+#: DuckDB's memory limit per connection when :data:`MEMORY_ENV` is not set: 3 GiB, or half the machine when that is
+#: less (the notebook kernel's target is 6 GB: the rest is for pandas and the step results). DuckDB spills to a
+#: temporary folder above it; the kit runs what cannot spill (the journeys' paths) in pieces sized to the limit
+#: (:func:`helpers.engine.pieces_for`), so the notebook kernel stays within a few GB at any volume
+DEFAULT_MEMORY_BYTES = 3 << 30
 
 _UNITS = {"kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
           "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
@@ -149,7 +149,7 @@ def duckdb_memory_limit() -> str | None:
     if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value, flags=re.IGNORECASE):
         raise EngineError(f"{MEMORY_ENV}={value!r} is not an amount of memory",
                           hint=f"set it like {MEMORY_ENV}=8GB or {MEMORY_ENV}=500MB, {MEMORY_ENV}=duckdb for "
-                               "DuckDB's own default (80% of the machine), or unset it for the kit's (4 GB)")
+                               "DuckDB's own default (80% of the machine), or unset it for the kit's (3 GB)")
     return value
 
 
