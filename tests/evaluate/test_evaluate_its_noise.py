@@ -85,3 +85,21 @@ def test_did_gap_level_shift_size_under_sampling_noise():
         y = _ar1_plus_noise(rng, t, 0.6, 0.05, 0.85 * math.sqrt(2 / 150))
         reject.append(level_shift(y, t, post, np.full(t.size, 75.0)).p < 0.05)
     assert 0.01 <= np.mean(reject) <= 0.09
+
+
+def test_reml_reaches_a_distant_higher_maximum():
+    """A slowly drifting level with little weight (phi 0.9 under noise of 2.5 times its sd): the restricted
+    likelihood has a second, higher maximum at small ``lam`` and ``phi`` near its bound. Started only from
+    ``lam >= 0.2``, the optimiser stopped at the nearer pure AR(1) with ``phi`` below 0.25 in these two samples
+    (restricted log-likelihood 0.23 and 0.26 lower); the fit must reach at least the best point of an
+    independent 0.05-step grid."""
+    t = np.arange(-52, 26).astype(float)
+    X = pd.DataFrame({"const": 1.0, "post": (t >= 0) * 1.0})
+    for seed in (55, 60):
+        y = _ar1_plus_noise(np.random.default_rng(seed), t, 0.9, 0.4, 1.0)
+        g = gls_ar1_noise(y, X, t)
+        best = _reml_by_contrasts(y, X, t, g.rho, g.ar_share)
+        grid = max(_reml_by_contrasts(y, X, t, phi, lam) for phi in np.arange(0.0, 0.951, 0.05)
+                   for lam in np.arange(0.05, 1.001, 0.05))
+        assert best >= grid - 1e-6
+        assert g.ar_share < 0.3 and g.rho > 0.8

@@ -18,13 +18,16 @@ from scipy import stats as st
 from helpers import kpis, stats
 from helpers.errors import ConfigError, DataError
 from helpers.evaluate.compute.estimators import (
+    NULL_DRAWS,
     EffectResult,
     ab_test,
     gls_ar1,
     interrupted_time_series,
     level_shift,
     linear_trend,
+    mde_from_draws,
     mde_from_se,
+    power_from_draws,
     power_from_se,
 )
 from helpers.i18n import _
@@ -229,11 +232,22 @@ def collapse(weekly: pd.DataFrame, kpi: str) -> pd.DataFrame:
     return g[keep].sort_values("week").reset_index(drop=True)
 
 
+def _mde_power(res: EffectResult, ref: float, alpha: float) -> tuple[float, float]:
+    """MDE (80% power) and power to detect ``ref`` of a test at ``alpha``: from the samples of the fitted error
+    model where the estimate has them (difference-in-differences and ITS with AR(1) plus noise errors: the t formula
+    ignores that the standard error scatters with the estimated autocorrelation and states too small an MDE over
+    long windows, docs/verdicts.md), else from the standard error."""
+    if res.null_draws is not None:
+        mde = mde_from_draws(res.null_draws, res.df, alpha)
+        if np.isfinite(mde):
+            return mde, power_from_draws(ref, res.null_draws, res.df, alpha)
+    return mde_from_se(res.se, res.df, alpha), power_from_se(ref, res.se, res.df, alpha)
+
+
 def with_power(res: EffectResult, ref: float, alpha: float = 0.05) -> EffectResult:
     """``res`` with its MDE (80% power) and its power to detect ``ref``, both for a test at level ``alpha``."""
-    extra = {**res.extra, "reference": ref}
-    return replace(res, mde=mde_from_se(res.se, res.df, alpha), power=power_from_se(ref, res.se, res.df, alpha),
-                   extra=extra)
+    mde, pw = _mde_power(res, ref, alpha)
+    return replace(res, mde=mde, power=pw, extra={**res.extra, "reference": ref})
 
 
 def at_level(res: EffectResult, alpha: float) -> EffectResult:
@@ -250,8 +264,8 @@ def at_level(res: EffectResult, alpha: float) -> EffectResult:
         p_ref = min(max(pa + ref, 1e-6), 1 - 1e-6) if np.isfinite(ref) else NAN
         pw = stats.power_two_proportions(pa, p_ref, n_h, alpha=alpha) if np.isfinite(p_ref) and p_ref != pa else NAN
         return replace(res, mde=stats.mde_two_proportions(pa, n_h, alpha=alpha), power=pw)
-    ref = res.extra.get("reference", NAN)
-    return replace(res, mde=mde_from_se(res.se, res.df, alpha), power=power_from_se(ref, res.se, res.df, alpha))
+    mde, pw = _mde_power(res, res.extra.get("reference", NAN), alpha)
+    return replace(res, mde=mde, power=pw)
 
 
 # ---------------------------------------------------------------------------
@@ -259,7 +273,8 @@ def at_level(res: EffectResult, alpha: float) -> EffectResult:
 # ---------------------------------------------------------------------------
 
 
-def its_outcome(weekly: pd.DataFrame, kpi: str, win: Window, lag_days: int = 0, checks: bool = True) -> Outcome:
+def its_outcome(weekly: pd.DataFrame, kpi: str, win: Window, lag_days: int = 0, checks: bool = True,
+                draws: int = NULL_DRAWS) -> Outcome:
     """Interrupted time series of the weekly KPI of the changed touchpoint, with its two checks.
 
     Fewer than :data:`MIN_POST_WEEKS` weeks after the change is "too early" (with the date
@@ -279,7 +294,7 @@ def its_outcome(weekly: pd.DataFrame, kpi: str, win: Window, lag_days: int = 0, 
     if series["value"].nunique() == 1:
         return constant("its", float(series["value"].iloc[0]), len(series), n_before=nb, n_after=na)
     w = None if kpi == "volume" else "n"
-    its = interrupted_time_series(series, "value", "week", 0, weights=w)
+    its = interrupted_time_series(series, "value", "week", 0, weights=w, draws=draws)
     frame = its.frame.copy()
     frame["date"] = [win.local_start + dt.timedelta(weeks=float(k)) for k in frame["week"]]
     res = with_power(its.effect, reference(kpi, its.effect.baseline))
@@ -391,7 +406,7 @@ def did_gap(rows: pd.DataFrame, weights: str | None) -> pd.DataFrame:
 
 
 def did_outcome(rows: pd.DataFrame, kpi: str, unit: str, weights: str | None, start: dt.date | None = None,
-                lag_days: int = 0, checks: bool = True) -> Outcome:
+                lag_days: int = 0, checks: bool = True, draws: int = NULL_DRAWS) -> Outcome:
     """Difference-in-differences on the weekly treated-minus-control gap (:func:`did_gap`).
 
     The estimate is the gap's mean after the change minus its mean before, with AR(1) plus noise
@@ -422,7 +437,7 @@ def did_outcome(rows: pd.DataFrame, kpi: str, unit: str, weights: str | None, st
     if rows["value"].nunique() == 1:
         return constant("did", float(rows["value"].iloc[0]), len(rows), n_before=nb, n_after=na, unit=unit)
     w = gap["w"].to_numpy()
-    res = level_shift(gap["gap"].to_numpy(), gap["week"].to_numpy(), gap["post"].to_numpy(), w)
+    res = level_shift(gap["gap"].to_numpy(), gap["week"].to_numpy(), gap["post"].to_numpy(), w, draws=draws)
     sel = (rows["treated"] == 1) & (rows["post"] == 1)
     wt = rows.loc[sel, weights] if weights else None
     treated_post = float(np.average(rows.loc[sel, "value"], weights=wt))

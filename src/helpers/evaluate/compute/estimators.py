@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy import optimize
 from scipy import stats as st
+from scipy.linalg import lapack
 
 from helpers import kpis, stats
 from helpers.errors import DataError
@@ -47,9 +48,12 @@ __all__ = [
     "level_shift",
     "linear_trend",
     "interrupted_time_series",
+    "mde_from_draws",
     "mde_from_se",
     "newey_west_lags",
+    "power_from_draws",
     "power_from_se",
+    "reml_null_draws",
     "sample_ratio_check",
 ]
 
@@ -87,14 +91,18 @@ class EffectResult:
     note: str = ""
     extra: dict = field(default_factory=dict)
     fit: object = field(default=None, repr=False, compare=False)
+    #: ``(error, se)`` of the estimate in samples of the fitted error model (:func:`reml_null_draws`): the
+    #: MDE and the power then account for the scatter of the standard error (:func:`mde_from_draws`)
+    null_draws: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def relative(self) -> float:
         return self.estimate / self.baseline if self.baseline else NAN
 
     def to_dict(self) -> dict:
-        out = asdict(self)
+        out = asdict(replace(self, fit=None, null_draws=None))
         out.pop("fit")
+        out.pop("null_draws")
         out["relative"] = self.relative
         return out
 
@@ -380,6 +388,8 @@ class GLSFit:
     cov_type: str = "AR(1) GLS"
     #: share of the error variance in the AR(1) part (1 for a pure AR(1); :func:`gls_ar1_noise`)
     ar_share: float = 1.0
+    #: ``s^2``: ``cov(e) = s^2 V``
+    scale: float = NAN
 
     def cov_params(self) -> np.ndarray:
         return self.cov
@@ -451,6 +461,67 @@ def _whitened(y: np.ndarray, Xa: np.ndarray, V: np.ndarray):
     return beta, ew, rinv @ rinv.T, logdet
 
 
+#: the ``(phi, lam)`` grid of the restricted likelihood: the start of :func:`gls_ar1_noise`'s optimiser and the
+#: fit of each sample in :func:`reml_null_draws` (steps of 0.05, bounds included)
+REML_GRID_PHI = np.linspace(RHO_BOUNDS[0], RHO_BOUNDS[1], 20)
+REML_GRID_LAM = np.linspace(0.0, 1.0, 21)
+
+
+@dataclass(frozen=True)
+class _GridFit:
+    """Per column of ``Y``: the best grid point's negative restricted log-likelihood, ``phi`` and ``lam``, and
+    there the estimate ``c' beta`` and its standard error (NaN without ``c``)."""
+
+    nll: np.ndarray
+    phi: np.ndarray
+    lam: np.ndarray
+    est: np.ndarray
+    se: np.ndarray
+
+
+def _reml_grid(Xa: np.ndarray, Y: np.ndarray, lags: np.ndarray, d: np.ndarray,
+               c: np.ndarray | None = None) -> _GridFit:
+    """REML of ``cov(e) = s^2 [lam R(phi) + (1 - lam) diag(d)]`` on :data:`REML_GRID_PHI` x :data:`REML_GRID_LAM`
+    for every column of ``Y`` at once: one Cholesky factor per grid point serves all columns."""
+    n, k = Xa.shape
+    m = Y.shape[1]
+    out = _GridFit(np.full(m, np.inf), np.full(m, NAN), np.full(m, NAN), np.full(m, NAN), np.full(m, NAN))
+    D = np.diag(d)
+    XY = np.hstack([Xa, Y])
+    # LAPACK directly (Cholesky factors and triangular solves): some 400 small factorisations per call, where
+    # the wrappers' checks would cost more than the arithmetic
+    for phi in REML_GRID_PHI:
+        P = phi ** lags if phi > 0 else np.eye(n)
+        for lam in REML_GRID_LAM:
+            if lam == 0 and phi > REML_GRID_PHI[0]:
+                continue  # without the AR(1) part phi does not matter
+            L, info = lapack.dpotrf(lam * P + (1.0 - lam) * D, lower=1, clean=0, overwrite_a=1)
+            if info:
+                continue
+            Z, _info = lapack.dtrtrs(L, XY, lower=1)
+            Xw, Yw = Z[:, :k], Z[:, k:]
+            C, info = lapack.dpotrf(Xw.T @ Xw, lower=1)  # X' V^-1 X = C C'
+            if info:
+                continue
+            b = Xw.T @ Yw
+            coef, _info = lapack.dpotrs(C, b, lower=1)
+            s2 = ((Yw * Yw).sum(axis=0) - (b * coef).sum(axis=0)) / (n - k)
+            logdet = 2.0 * float(np.log(L.diagonal()).sum() + np.log(C.diagonal()).sum())
+            with np.errstate(divide="ignore", invalid="ignore"):
+                nll = 0.5 * ((n - k) * np.log(s2) + logdet)
+            better = nll < out.nll
+            if not better.any():
+                continue
+            out.nll[better] = nll[better]
+            out.phi[better] = phi
+            out.lam[better] = lam
+            if c is not None:
+                g, _info = lapack.dtrtrs(C, c, lower=1)  # var(c' beta) = s2 c' (C C')^-1 c = s2 |C^-1 c|^2
+                out.est[better] = c @ coef[:, better]
+                out.se[better] = np.sqrt(s2[better] * float(g @ g))
+    return out
+
+
 def gls_ar1_noise(y, X, t, weights=None) -> GLSFit:
     """Regression with errors "AR(1) plus independent noise", both parameters by restricted ML (REML).
 
@@ -482,27 +553,98 @@ def gls_ar1_noise(y, X, t, weights=None) -> GLSFit:
         s2 = float(ew @ ew) / (n - k)
         return 0.5 * ((n - k) * math.log(s2) + logdet) if s2 > 0 else math.inf
 
-    starts = [(phi, lam) for phi in (0.1, 0.3, 0.5, 0.7, 0.9) for lam in (0.2, 0.5, 0.8, 1.0)]
-    x0 = min(starts, key=neg_reml)
+    # the restricted likelihood can have several local maxima (a slowly drifting level with little weight,
+    # small lam and phi near its bound, against a weaker, quicker one): start at the best point of the grid
+    grid = _reml_grid(Xa, y[:, None], lags, d)
+    x0 = (float(grid.phi[0]), float(grid.lam[0])) if np.isfinite(grid.nll[0]) else (0.5, 0.5)
+    f0 = neg_reml(x0)
     opt = optimize.minimize(neg_reml, x0=np.array(x0), bounds=[RHO_BOUNDS, (0.0, 1.0)], method="L-BFGS-B",
                             options={"ftol": 1e-12, "gtol": 1e-9, "eps": 1e-6})
-    phi, lam = (float(v) for v in (opt.x if np.isfinite(opt.fun) and opt.fun <= neg_reml(x0) else x0))
+    phi, lam = (float(v) for v in (opt.x if np.isfinite(opt.fun) and opt.fun <= f0 else x0))
     beta, ew, xtx_inv, _logdet = _whitened(y, Xa, V(phi, lam))
     dfree = float(n - k)
     s2 = float(ew @ ew) / dfree if dfree > 0 else NAN
     fitted = Xa @ beta
     return GLSFit(pd.Series(beta, index=names), s2 * xtx_inv, dfree, phi, fitted, y - fitted,
-                  "AR(1) plus noise GLS (REML)", lam)
+                  "AR(1) plus noise GLS (REML)", lam, s2)
+
+
+#: samples of the fitted error model behind a bootstrap MDE (:func:`reml_null_draws`), and their fixed seed:
+#: the same data give the same MDE
+NULL_DRAWS = 200
+NULL_DRAWS_SEED = 20261203
+
+
+def reml_null_draws(fit: GLSFit, X, t, weights, c, draws: int = NULL_DRAWS,
+                    seed: int = NULL_DRAWS_SEED) -> tuple[np.ndarray, np.ndarray]:
+    """Error and standard error of ``c' beta`` in ``draws`` samples of the fitted AR(1) plus noise model.
+
+    A parametric bootstrap of :func:`gls_ar1_noise`: errors are drawn from ``s^2 [lam R(phi) + (1 - lam) D]``
+    with the fitted ``phi``, ``lam`` and ``s^2``, and each sample is refitted by REML, so the pairs
+    ``(c' beta - c' beta_true, se)`` show how the estimate and its standard error scatter together when
+    ``phi`` and ``lam`` have to be estimated from a few dozen weeks. The estimate is equivariant (adding
+    ``X b`` to the data adds ``c' b`` to it and leaves ``phi``, ``lam`` and the standard error as they are),
+    so one set of draws gives the power at every effect size (:func:`power_from_draws`, :func:`mde_from_draws`).
+    Each sample's REML maximum is taken on the grid :data:`REML_GRID_PHI` x :data:`REML_GRID_LAM`, where one Cholesky
+    factor serves all samples at once (the fit itself optimises continuously); with steps of 0.05 the
+    standard errors differ from the continuous optimum's by a few per cent at most.
+    """
+    Xa = np.asarray(X, dtype=float)
+    t = np.asarray(t, dtype=float)
+    c = np.asarray(c, dtype=float)
+    n, k = Xa.shape
+    if not (n > k and np.isfinite(fit.scale) and fit.scale > 0):
+        return np.full(0, NAN), np.full(0, NAN)
+    d = np.mean(weights) / np.asarray(weights, dtype=float) if weights is not None else np.ones(n)
+    lags = np.abs(t[:, None] - t[None, :])
+    R = fit.rho ** lags if fit.rho > 0 else np.eye(n)
+    V0 = fit.ar_share * R + (1.0 - fit.ar_share) * np.diag(d)
+    Y = np.linalg.cholesky(fit.scale * V0) @ np.random.default_rng(seed).standard_normal((n, draws))
+    grid = _reml_grid(Xa, Y, lags, d, c)
+    return grid.est, grid.se
+
+
+def power_from_draws(effect: float, draws: tuple[np.ndarray, np.ndarray], df: float = math.inf,
+                     alpha: float = 0.05) -> float:
+    """Share of the samples :func:`reml_null_draws` in which a two-sided t test at ``alpha`` rejects when the
+    true effect is ``effect``: the power with the scatter of the standard error taken into account."""
+    err, se = (np.asarray(a, dtype=float) for a in draws)
+    ok = np.isfinite(err) & (se > 0)
+    if not (np.isfinite(effect) and ok.sum() >= 20):
+        return NAN
+    crit = _q(1 - alpha / 2, df)
+    return float(np.mean(np.abs(err[ok] + abs(float(effect))) > crit * se[ok]))
+
+
+def mde_from_draws(draws: tuple[np.ndarray, np.ndarray], df: float = math.inf, alpha: float = 0.05,
+                   power: float = 0.8) -> float:
+    """Smallest true effect that a two-sided t test at ``alpha`` detects in a share ``power`` of the samples
+    of :func:`reml_null_draws` (the bootstrap counterpart of :func:`mde_from_se`)."""
+    err, se = (np.asarray(a, dtype=float) for a in draws)
+    ok = np.isfinite(err) & (se > 0)
+    if ok.sum() < 20:
+        return NAN
+    err, se = err[ok], se[ok]
+    crit = _q(1 - alpha / 2, df)
+    # sample i rejects at the effect e when e >= up_i (above its upper critical value) or e <= low_i (below its
+    # lower one): the power rises only at the up_i, so the MDE is 0 or one of them (O(n log n), no n x n table)
+    up = np.sort(crit * se - err)
+    low = np.sort(-crit * se - err)
+    cand = np.concatenate([[0.0], up[up > 0]])
+    pw = (np.searchsorted(up, cand, side="right") + low.size - np.searchsorted(low, cand, side="left")) / err.size
+    hit = np.flatnonzero(pw >= power)
+    return float(cand[hit[0]]) if hit.size else NAN
 
 
 def level_shift(y, t, post, weights=None, *, trend: bool = False, level: float = 0.95,
-                errors: str = "ar1+noise") -> EffectResult:
+                errors: str = "ar1+noise", draws: int = 0) -> EffectResult:
     """Mean after minus mean before of a weekly series, t(n - k).
 
     ``errors``: ``"ar1+noise"`` (default, :func:`gls_ar1_noise`: the weekly gap of two groups is a drifting level
     seen through sampling noise) or ``"ar1"`` (:func:`gls_ar1`). ``trend=True`` adds a common linear time trend.
     Used for the weekly treated-minus-control gap of a difference-in-differences and for its placebo
-    (docs/verdicts.md).
+    (docs/verdicts.md). ``draws > 0`` adds that many samples of the fitted error model (:func:`reml_null_draws`)
+    as ``null_draws``, for an MDE and a power that account for the scatter of the standard error.
     """
     t = np.asarray(t, dtype=float)
     post = np.asarray(post, dtype=float)
@@ -514,8 +656,9 @@ def level_shift(y, t, post, weights=None, *, trend: bool = False, level: float =
     c = np.zeros(X.shape[1])
     c[1] = 1.0
     est, se, lo, hi, p, dfree = _contrast(g, c, level, cov=g.cov, df=g.df_resid)
+    nd = reml_null_draws(g, X, t, weights, c, draws) if draws and errors == "ar1+noise" else None
     return EffectResult(est, se, lo, hi, p, int(t.size), "level shift with AR(1) errors", df=dfree, level=level,
-                        extra={"rho": g.rho}, fit=g)
+                        extra={"rho": g.rho}, fit=g, null_draws=nd)
 
 
 def linear_trend(y, t, weights=None, *, level: float = 0.95) -> EffectResult:
@@ -554,6 +697,7 @@ def interrupted_time_series(
     errors: str = "ar1+noise",
     weights: str | None = None,
     level: float = 0.95,
+    draws: int = 0,
 ) -> ITSResult:
     """Segmented regression ``y = b0 + b1 t + b2 post + b3 (t - t0) post [+ Fourier terms] + e``.
 
@@ -576,7 +720,9 @@ def interrupted_time_series(
       towards zero); bench/bench_verdicts.py measures its false-positive rate;
     * ``"classical"``: ``s^2 (X'X)^-1``.
 
-    Inference uses t with the residual degrees of freedom. ``seasonal="auto"`` adds ``harmonics``
+    Inference uses t with the residual degrees of freedom. ``draws > 0`` (with ``"ar1+noise"``) adds that many
+    samples of the fitted error model to the average effect (:func:`reml_null_draws`) for an MDE and a power that
+    account for the scatter of the standard error. ``seasonal="auto"`` adds ``harmonics``
     pairs of yearly sine/cosine terms when the history before the change spans two seasons
     (``season_length`` time units each); ``True``/``False`` force it.
     """
@@ -662,7 +808,9 @@ def interrupted_time_series(
     return ITSResult(
         level=result(coef("level"), "level change"),
         slope=result(coef("slope"), "slope change per time unit"),
-        effect=result(c_avg, method, baseline),
+        effect=replace(result(c_avg, method, baseline),
+                       null_draws=reml_null_draws(fit, X, t, w, c_avg, draws)
+                       if draws and errors == "ar1+noise" and isinstance(fit, GLSFit) else None),
         frame=frame, maxlags=lags, seasonal=bool(seasonal), fit=fit,
     )
 
