@@ -14,7 +14,8 @@ which name the estimator and its caveats the way statsmodels' summaries do.
   errors (the difference-in-differences of the weekly treated-minus-control gap, its
   pre-trend check and placebo);
 * :func:`mde_from_se`, :func:`power_from_se`: minimum detectable effect and power from a
-  standard error.
+  standard error; :func:`reml_null_draws`, :func:`mde_from_draws`, :func:`power_from_draws`: the
+  same from a parametric bootstrap of a fitted AR(1) plus noise model (the DiD and ITS verdicts).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import statsmodels.api as sm
 from scipy import optimize
 from scipy import stats as st
 from scipy.linalg import lapack
+from threadpoolctl import ThreadpoolController
 
 from helpers import kpis, stats
 from helpers.errors import DataError
@@ -467,6 +469,19 @@ REML_GRID_PHI = np.linspace(RHO_BOUNDS[0], RHO_BOUNDS[1], 20)
 REML_GRID_LAM = np.linspace(0.0, 1.0, 21)
 
 
+_BLAS: ThreadpoolController | None = None
+
+
+def _one_blas_thread():
+    """Context in which BLAS runs on one thread: the REML fits make hundreds of factorisations of matrices of a
+    few dozen rows, where handing each to several threads costs more than it saves (five times slower with two
+    busy cores)."""
+    global _BLAS
+    if _BLAS is None:
+        _BLAS = ThreadpoolController()
+    return _BLAS.limit(limits=1, user_api="blas")
+
+
 @dataclass(frozen=True)
 class _GridFit:
     """Per column of ``Y``: the best grid point's negative restricted log-likelihood, ``phi`` and ``lam``, and
@@ -555,11 +570,12 @@ def gls_ar1_noise(y, X, t, weights=None) -> GLSFit:
 
     # the restricted likelihood can have several local maxima (a slowly drifting level with little weight,
     # small lam and phi near its bound, against a weaker, quicker one): start at the best point of the grid
-    grid = _reml_grid(Xa, y[:, None], lags, d)
-    x0 = (float(grid.phi[0]), float(grid.lam[0])) if np.isfinite(grid.nll[0]) else (0.5, 0.5)
-    f0 = neg_reml(x0)
-    opt = optimize.minimize(neg_reml, x0=np.array(x0), bounds=[RHO_BOUNDS, (0.0, 1.0)], method="L-BFGS-B",
-                            options={"ftol": 1e-12, "gtol": 1e-9, "eps": 1e-6})
+    with _one_blas_thread():
+        grid = _reml_grid(Xa, y[:, None], lags, d)
+        x0 = (float(grid.phi[0]), float(grid.lam[0])) if np.isfinite(grid.nll[0]) else (0.5, 0.5)
+        f0 = neg_reml(x0)
+        opt = optimize.minimize(neg_reml, x0=np.array(x0), bounds=[RHO_BOUNDS, (0.0, 1.0)], method="L-BFGS-B",
+                                options={"ftol": 1e-12, "gtol": 1e-9, "eps": 1e-6})
     phi, lam = (float(v) for v in (opt.x if np.isfinite(opt.fun) and opt.fun <= f0 else x0))
     beta, ew, xtx_inv, _logdet = _whitened(y, Xa, V(phi, lam))
     dfree = float(n - k)
@@ -600,7 +616,8 @@ def reml_null_draws(fit: GLSFit, X, t, weights, c, draws: int = NULL_DRAWS,
     R = fit.rho ** lags if fit.rho > 0 else np.eye(n)
     V0 = fit.ar_share * R + (1.0 - fit.ar_share) * np.diag(d)
     Y = np.linalg.cholesky(fit.scale * V0) @ np.random.default_rng(seed).standard_normal((n, draws))
-    grid = _reml_grid(Xa, Y, lags, d, c)
+    with _one_blas_thread():
+        grid = _reml_grid(Xa, Y, lags, d, c)
     return grid.est, grid.se
 
 
