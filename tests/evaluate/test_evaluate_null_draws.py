@@ -103,7 +103,7 @@ def test_grid_fit_is_the_grid_maximum_of_the_restricted_likelihood():
 
 def test_null_draws_are_samples_of_the_fitted_model_refitted():
     """Each draw is the fitted model's errors refitted: its estimate has mean 0 and the spread the GLS formula
-    gives at the fitted parameters; the same data give the same draws."""
+    gives at the fitted parameters (scaled to the fit's standard error); the same data give the same draws."""
     rng = np.random.default_rng(12)
     t = np.arange(-52, 13).astype(float)
     post = (t >= 0) * 1.0
@@ -113,6 +113,8 @@ def test_null_draws_are_samples_of_the_fitted_model_refitted():
     err, se = reml_null_draws(fit, X, t, None, np.array([0.0, 1.0]), draws=400)
     assert err.size == 400 and np.isfinite(err).all() and (se > 0).all()
     sd_model = math.sqrt(fit.cov[1, 1])  # the fitted model's own standard error of the level shift
+    # studentised: the draws' median standard error is the fit's own
+    assert abs(np.median(se) / sd_model - 1) < 1e-9
     assert abs(err.mean()) < 4 * sd_model / math.sqrt(400)
     assert 0.85 < err.std() / sd_model < 1.15
     again = reml_null_draws(fit, X, t, None, np.array([0.0, 1.0]), draws=400)
@@ -121,3 +123,23 @@ def test_null_draws_are_samples_of_the_fitted_model_refitted():
     res = level_shift(y, t, post, draws=50)
     assert res.null_draws is not None and len(res.null_draws[0]) == 50
     assert "null_draws" not in res.to_dict() and "fit" not in res.to_dict()
+
+
+def test_its_and_did_verdicts_state_the_bootstrap_mde():
+    """Both weekly designs carry the draws, and the stated MDE is theirs; with independent noise and a long
+    history the bootstrap and the t formula (t(0.975) + t(0.8)) se agree to a few per cent."""
+    from helpers.evaluate import interrupted_time_series
+    from helpers.evaluate.compute.changes import with_power
+
+    rng = np.random.default_rng(21)
+    t = np.arange(-52, 13).astype(float)
+    df = pd.DataFrame({"week": t, "y": 4 + rng.normal(0, 0.1, t.size)})
+    eff = interrupted_time_series(df, "y", "week", 0, draws=300).effect
+    assert eff.null_draws is not None and len(eff.null_draws[0]) == 300
+    res = with_power(eff, 0.05)
+    assert res.mde == mde_from_draws(eff.null_draws, eff.df)
+    assert 0.9 < res.mde / mde_from_se(eff.se, eff.df) < 1.25
+    assert abs(res.power - power_from_draws(0.05, eff.null_draws, eff.df)) < 1e-12
+    # without draws the t formula
+    plain = with_power(interrupted_time_series(df, "y", "week", 0).effect, 0.05)
+    assert plain.mde == mde_from_se(plain.se, plain.df)

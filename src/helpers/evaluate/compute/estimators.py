@@ -601,6 +601,7 @@ def reml_null_draws(fit: GLSFit, X, t, weights, c, draws: int = NULL_DRAWS,
     ``phi`` and ``lam`` have to be estimated from a few dozen weeks. The estimate is equivariant (adding
     ``X b`` to the data adds ``c' b`` to it and leaves ``phi``, ``lam`` and the standard error as they are),
     so one set of draws gives the power at every effect size (:func:`power_from_draws`, :func:`mde_from_draws`).
+    Both are scaled by one factor so that their median standard error equals the fit's (the t ratios stay).
     Each sample's REML maximum is taken on the grid :data:`REML_GRID_PHI` x :data:`REML_GRID_LAM`, where one Cholesky
     factor serves all samples at once (the fit itself optimises continuously); with steps of 0.05 the
     standard errors differ from the continuous optimum's by a few per cent at most.
@@ -618,7 +619,14 @@ def reml_null_draws(fit: GLSFit, X, t, weights, c, draws: int = NULL_DRAWS,
     Y = np.linalg.cholesky(fit.scale * V0) @ np.random.default_rng(seed).standard_normal((n, draws))
     with _one_blas_thread():
         grid = _reml_grid(Xa, Y, lags, d, c)
-    return grid.est, grid.se
+    # studentised: the samples give the shape (how the estimate and its standard error scatter together), the data
+    # their own scale. Scaled so that their median standard error is the fit's, the draws keep every t ratio; unscaled
+    # they inherit the error of the fitted phi and lam, which near independent noise can only err upwards (both are
+    # bounded at 0) and state too large an MDE (docs/verdicts.md)
+    se_fit = math.sqrt(float(c @ fit.cov @ c))
+    ok = np.isfinite(grid.se) & (grid.se > 0)
+    scale = se_fit / float(np.median(grid.se[ok])) if ok.sum() and se_fit > 0 else NAN
+    return grid.est * scale, grid.se * scale
 
 
 def power_from_draws(effect: float, draws: tuple[np.ndarray, np.ndarray], df: float = math.inf,
