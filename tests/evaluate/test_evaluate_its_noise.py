@@ -25,11 +25,11 @@ def _design(t):
     return pd.DataFrame({"const": 1.0, "time": t, "level": (t >= 0) * 1.0, "slope": t * (t >= 0)})
 
 
-def _reml_by_contrasts(y, X, t, phi, lam):
+def _reml_by_contrasts(y, X, t, phi, lam, d=None):
     """Restricted log-likelihood written independently: the likelihood of the error contrasts A'y
-    (A an orthonormal basis of the complement of X), s^2 at its maximum."""
+    (A an orthonormal basis of the complement of X), s^2 at its maximum; noise variances ``d`` (default 1)."""
     A = linalg.null_space(np.asarray(X).T)
-    V = lam * phi ** np.abs(t[:, None] - t[None, :]) + (1 - lam) * np.eye(t.size)
+    V = lam * phi ** np.abs(t[:, None] - t[None, :]) + (1 - lam) * np.diag(np.ones(t.size) if d is None else d)
     z = A.T @ y
     S = A.T @ V @ A
     s2 = float(z @ np.linalg.solve(S, z)) / z.size

@@ -6,10 +6,12 @@ formula with an independently written restricted likelihood, not from the code u
 from __future__ import annotations
 
 import math
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, optimize
+from scipy import optimize
 from scipy import stats as st
 
 from helpers.evaluate.compute.estimators import (
@@ -23,6 +25,9 @@ from helpers.evaluate.compute.estimators import (
     power_from_draws,
     reml_null_draws,
 )
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_evaluate_its_noise import _reml_by_contrasts  # noqa: E402  (the independent restricted likelihood)
 
 
 def test_mde_from_draws_with_a_fixed_standard_error_is_the_normal_formula():
@@ -65,16 +70,6 @@ def test_draws_need_enough_valid_samples():
     assert math.isnan(power_from_draws(float("nan"), (np.zeros(50), np.ones(50))))
 
 
-def _restricted_loglik(y, Xa, t, d, phi, lam):
-    """Restricted log-likelihood of the error contrasts (orthonormal basis of the complement of X)."""
-    A = linalg.null_space(Xa.T)
-    V = lam * (phi ** np.abs(t[:, None] - t[None, :]) if phi > 0 else np.eye(t.size)) + (1 - lam) * np.diag(d)
-    z = A.T @ y
-    S = A.T @ V @ A
-    s2 = float(z @ np.linalg.solve(S, z)) / z.size
-    return float(st.multivariate_normal(mean=np.zeros(z.size), cov=s2 * S).logpdf(z))
-
-
 def test_grid_fit_is_the_grid_maximum_of_the_restricted_likelihood():
     rng = np.random.default_rng(8)
     t = np.concatenate([np.arange(-20, -3), np.arange(-2, 6)]).astype(float)  # a missing week
@@ -88,7 +83,7 @@ def test_grid_fit_is_the_grid_maximum_of_the_restricted_likelihood():
     g = _reml_grid(Xa, Y, lags, d, c)
     points = [(p, lam) for p in REML_GRID_PHI for lam in REML_GRID_LAM if not (lam == 0 and p > 0)]
     for j in range(Y.shape[1]):
-        ll = [_restricted_loglik(Y[:, j], Xa, t, d, p, lam) for p, lam in points]
+        ll = [_reml_by_contrasts(Y[:, j], Xa, t, p, lam, d) for p, lam in points]
         p, lam = points[int(np.argmax(ll))]
         assert (g.phi[j], g.lam[j]) == (p, lam)
         V = lam * (p ** lags if p > 0 else np.eye(n)) + (1 - lam) * np.diag(d)
