@@ -15,8 +15,7 @@ which name the estimator and its caveats the way statsmodels' summaries do.
   pre-trend check and placebo);
 * :func:`mde_from_se`, :func:`power_from_se`: minimum detectable effect and power from a
   standard error; :func:`reml_null_draws`, :func:`mde_from_draws`, :func:`power_from_draws`: the
-  same from a parametric bootstrap of a fitted AR(1) plus noise model (the DiD and ITS verdicts);
-  :func:`ar1_noise_df`: their degrees of freedom (Satterthwaite when the weekly level drifts).
+  same from a parametric bootstrap of a fitted AR(1) plus noise model (the DiD and ITS verdicts).
 """
 
 from __future__ import annotations
@@ -48,7 +47,6 @@ __all__ = [
     "diff_in_diff",
     "gls_ar1",
     "gls_ar1_noise",
-    "ar1_noise_df",
     "level_shift",
     "linear_trend",
     "interrupted_time_series",
@@ -587,82 +585,6 @@ def gls_ar1_noise(y, X, t, weights=None) -> GLSFit:
                   "AR(1) plus noise GLS (REML)", lam, s2)
 
 
-#: 5% critical value of the likelihood-ratio test of a variance parameter against its bound (50:50 mixture of
-#: chi-square with 0 and 1 degree of freedom, Self & Liang 1987): :func:`ar1_noise_df`
-BOUND_LR_CRIT = float(st.chi2.ppf(0.90, 1))
-
-
-def _satterthwaite_df(fit: GLSFit, Xa: np.ndarray, lags: np.ndarray, d: np.ndarray, c: np.ndarray,
-                      eps: float = 1e-3) -> float:
-    """Satterthwaite degrees of freedom of ``c' beta`` under the fitted ``s^2 [lam R(phi) + (1 - lam) D]``:
-    ``2 f^2 / (g' I^-1 g)`` with ``f = var(c' beta)``, ``g`` its gradient in ``(s^2, phi, lam)`` and ``I`` the
-    expected restricted information ``1/2 tr(P S_i P S_j)`` (Harville 1977; the degrees of freedom of
-    Kenward & Roger 1997 without their small-sample bias correction). A parameter on its bound (within ``eps``)
-    is held fixed; with ``s^2`` alone this is ``n - k`` exactly."""
-    n, k = Xa.shape
-    phi, lam, s2 = fit.rho, fit.ar_share, fit.scale
-    R = phi ** lags if phi > 0 else np.eye(n)
-    D = np.diag(d)
-    S = s2 * (lam * R + (1.0 - lam) * D)
-    derivs = [S / s2]
-    if lam > eps:
-        if eps < phi < RHO_BOUNDS[1] - eps:
-            derivs.append(s2 * lam * np.where(lags > 0, lags * phi ** np.maximum(lags - 1, 0), 0.0))
-        if lam < 1 - eps:
-            derivs.append(s2 * (R - D))
-    Si = np.linalg.inv(S)
-    SiX = Si @ Xa
-    Phi = np.linalg.inv(Xa.T @ SiX)
-    P = Si - SiX @ Phi @ SiX.T
-    f = float(c @ Phi @ c)
-    a = SiX @ (Phi @ c)  # d(c' Phi c) / d theta_i = a' S_i a
-    g = np.array([a @ Di @ a for Di in derivs])
-    PS = [P @ Di for Di in derivs]
-    info = np.array([[0.5 * float(np.sum(A * B.T)) for B in PS] for A in PS])
-    try:
-        v = float(g @ np.linalg.solve(info, g))
-    except np.linalg.LinAlgError:
-        return float(n - k)
-    return float(min(n - k, 2 * f * f / v)) if v > 0 and f > 0 else float(n - k)
-
-
-def ar1_noise_df(fit: GLSFit, y, X, t, weights, c) -> float:
-    """Degrees of freedom of the t test of ``c' beta`` after :func:`gls_ar1_noise`.
-
-    ``n - k`` treats the estimated ``phi`` and ``lam`` as known; an average over a few weeks after a change then
-    gets too small an interval when the weekly level drifts (6.6% false positives at 5% with 6 weeks after and
-    autocorrelation 0.6, docs/verdicts.md). When the data show that drift (both ``lam = 0`` and ``phi = 0``
-    rejected by likelihood-ratio tests at 5% against the bound, :data:`BOUND_LR_CRIT`), the Satterthwaite degrees
-    of freedom (:func:`_satterthwaite_df`) account for the uncertainty of the two; otherwise the normal approximation
-    behind them fails at the bound (it asks for intervals far wider than needed) and ``n - k`` is kept.
-    """
-    y = np.asarray(y, dtype=float)
-    Xa = np.asarray(X, dtype=float)
-    t = np.asarray(t, dtype=float)
-    c = np.asarray(c, dtype=float)
-    n, k = Xa.shape
-    if not (n > k and np.isfinite(fit.scale) and fit.scale > 0):
-        return float(n - k)
-    d = np.mean(weights) / np.asarray(weights, dtype=float) if weights is not None else np.ones(n)
-    lags = np.abs(t[:, None] - t[None, :])
-    D = np.diag(d)
-
-    def nll(phi: float, lam: float) -> float:
-        V = lam * (phi ** lags if phi > 0 else np.eye(n)) + (1.0 - lam) * D
-        _beta, ew, _xtx, logdet = _whitened(y, Xa, V)
-        s2 = float(ew @ ew) / (n - k)
-        return 0.5 * ((n - k) * math.log(s2) + logdet) if s2 > 0 else math.inf
-
-    best = nll(fit.rho, fit.ar_share)
-    no_ar = nll(0.0, 0.0)
-    white = optimize.minimize_scalar(lambda lam: nll(0.0, lam), bounds=(0.0, 1.0), method="bounded",
-                                     options={"xatol": 1e-6})
-    no_drift = min(no_ar, float(white.fun))
-    if 2 * (no_ar - best) < BOUND_LR_CRIT or 2 * (no_drift - best) < BOUND_LR_CRIT:
-        return float(n - k)
-    return _satterthwaite_df(fit, Xa, lags, d, c)
-
-
 #: samples of the fitted error model behind a bootstrap MDE (:func:`reml_null_draws`), and their fixed seed:
 #: the same data give the same MDE
 NULL_DRAWS = 200
@@ -741,8 +663,7 @@ def mde_from_draws(draws: tuple[np.ndarray, np.ndarray], df: float = math.inf, a
 
 def level_shift(y, t, post, weights=None, *, trend: bool = False, level: float = 0.95,
                 errors: str = "ar1+noise", draws: int = 0) -> EffectResult:
-    """Mean after minus mean before of a weekly series, t test with :func:`ar1_noise_df` degrees of freedom
-    (``n - k`` with ``errors="ar1"``).
+    """Mean after minus mean before of a weekly series, t(n - k).
 
     ``errors``: ``"ar1+noise"`` (default, :func:`gls_ar1_noise`: the weekly gap of two groups is a drifting level
     seen through sampling noise) or ``"ar1"`` (:func:`gls_ar1`). ``trend=True`` adds a common linear time trend.
@@ -759,8 +680,7 @@ def level_shift(y, t, post, weights=None, *, trend: bool = False, level: float =
     g = gls_ar1_noise(y, X, t, weights) if errors == "ar1+noise" else gls_ar1(y, X, t, weights)
     c = np.zeros(X.shape[1])
     c[1] = 1.0
-    dfree = ar1_noise_df(g, y, X, t, weights, c) if errors == "ar1+noise" else g.df_resid
-    est, se, lo, hi, p, dfree = _contrast(g, c, level, cov=g.cov, df=dfree)
+    est, se, lo, hi, p, dfree = _contrast(g, c, level, cov=g.cov, df=g.df_resid)
     nd = reml_null_draws(g, X, t, weights, c, draws) if draws and errors == "ar1+noise" else None
     return EffectResult(est, se, lo, hi, p, int(t.size), "level shift with AR(1) errors", df=dfree, level=level,
                         extra={"rho": g.rho}, fit=g, null_draws=nd)
@@ -813,8 +733,7 @@ def interrupted_time_series(
     ``errors`` chooses the autocorrelation-robust covariance:
 
     * ``"ar1+noise"`` (default): GLS with "AR(1) plus noise" errors, both parameters by REML
-      (:func:`gls_ar1_noise`), t with :func:`ar1_noise_df` degrees of freedom per contrast.
-      bench/bench_verdicts.py checks its size, coverage and power;
+      (:func:`gls_ar1_noise`), t(n - k). bench/bench_verdicts.py checks its size, coverage and power;
     * ``"ar1"``: feasible GLS with AR(1) errors on the weekly time index
       (:func:`gls_ar1`, Prais-Winsten; a missing week is a gap, not a lag) and t(n - k)
       inference. bench/bench_verdicts.py checks its size and coverage on short series and
@@ -884,10 +803,9 @@ def interrupted_time_series(
         return c
 
     def result(c: np.ndarray, method: str, baseline: float = NAN) -> EffectResult:
-        df_c = ar1_noise_df(fit, y, X, t, w, c) if errors == "ar1+noise" and isinstance(fit, GLSFit) else dfree
-        est, se, lo, hi, p, df_c = _contrast(fit, c, level, cov=cov, df=df_c)
+        est, se, lo, hi, p, _dfree = _contrast(fit, c, level, cov=cov, df=dfree)
         note = "" if se > 0 else _("the series does not vary: no standard error")
-        return EffectResult(est, se, lo, hi, p, len(y), method, df=df_c, level=level, baseline=baseline,
+        return EffectResult(est, se, lo, hi, p, len(y), method, df=dfree, level=level, baseline=baseline,
                             note=note, fit=fit)
 
     k_post = (t - t0)[post == 1]
